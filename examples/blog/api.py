@@ -1,0 +1,181 @@
+"""The blog demo's JSON:API: four resource types over the SQLAlchemy models, and `create_app`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import flask
+import sqlalchemy
+from marshmallow import validate
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import scoped_session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from flask_jsonapi import Api
+from flask_jsonapi.resource_repositories.sqlalchemy_repositories import SqlAlchemyModelRepository
+from flask_jsonapi.resource_repository_views import ResourceRepositoryViewSet
+from flask_jsonapi.schema import Schema, fields
+
+from .models import Article, Author, Base, Comment, Tag
+from .seed import seed
+
+__all__ = [
+    "ArticleRepository",
+    "ArticleSchema",
+    "ArticleViewSet",
+    "AuthorRepository",
+    "AuthorSchema",
+    "AuthorViewSet",
+    "CommentRepository",
+    "CommentSchema",
+    "CommentViewSet",
+    "DEFAULT_DATABASE_URL",
+    "TagRepository",
+    "TagSchema",
+    "TagViewSet",
+    "create_app",
+]
+
+DEFAULT_DATABASE_URL = f"sqlite:///{Path(__file__).resolve().parent / 'blog.db'}"
+
+
+# Schemas: what a client sees of each type.
+
+
+class AuthorSchema(Schema):
+    id = fields.Int()
+    name = fields.Str(required=True, validate=validate.Length(min=1, max=100))
+    email = fields.Email(required=True, validate=validate.Length(max=200))
+    articles = fields.Relationship(type_="articles", many=True)
+
+    class Meta:
+        type_ = "authors"
+
+
+class ArticleSchema(Schema):
+    id = fields.Int()
+    title = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    body = fields.Str()
+    created = fields.DateTime(dump_only=True)
+    views = fields.Int(validate=validate.Range(min=0))
+    author = fields.Relationship(type_="authors")
+    comments = fields.Relationship(type_="comments", many=True)
+    tags = fields.Relationship(type_="tags", many=True)
+
+    class Meta:
+        type_ = "articles"
+
+
+class CommentSchema(Schema):
+    id = fields.Int()
+    body = fields.Str(required=True, validate=validate.Length(min=1))
+    created = fields.DateTime(dump_only=True)
+    article = fields.Relationship(type_="articles")
+    author = fields.Relationship(type_="authors")
+
+    class Meta:
+        type_ = "comments"
+
+
+class TagSchema(Schema):
+    id = fields.Int()
+    name = fields.Str(required=True, validate=validate.Length(min=1, max=50))
+    articles = fields.Relationship(type_="articles", many=True)
+
+    class Meta:
+        type_ = "tags"
+
+
+# Repositories: where each type is stored. The session is given per application.
+
+
+class AuthorRepository(SqlAlchemyModelRepository):
+    model = Author
+    instance_name = "author"
+
+
+class ArticleRepository(SqlAlchemyModelRepository):
+    model = Article
+    instance_name = "article"
+
+
+class CommentRepository(SqlAlchemyModelRepository):
+    model = Comment
+    instance_name = "comment"
+
+
+class TagRepository(SqlAlchemyModelRepository):
+    model = Tag
+    instance_name = "tag"
+
+
+# View sets: a schema bound to a repository, registered under a URL.
+
+
+class AuthorViewSet(ResourceRepositoryViewSet):
+    schema = AuthorSchema
+
+
+class ArticleViewSet(ResourceRepositoryViewSet):
+    schema = ArticleSchema
+
+
+class CommentViewSet(ResourceRepositoryViewSet):
+    schema = CommentSchema
+
+
+class TagViewSet(ResourceRepositoryViewSet):
+    schema = TagSchema
+
+
+def _create_engine(database_url: str) -> Engine:
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite":
+        return sqlalchemy.create_engine(url)
+
+    options: dict = {"connect_args": {"check_same_thread": False}}
+    if url.database in (None, "", ":memory:"):
+        # One shared connection, or every thread would see its own empty in-memory database.
+        options["poolclass"] = StaticPool
+    engine = sqlalchemy.create_engine(url, **options)
+
+    @event.listens_for(engine, "connect")
+    def _enable_foreign_keys(dbapi_connection, _connection_record) -> None:
+        # SQLite ignores foreign keys (and ON DELETE) unless each connection asks for them.
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    return engine
+
+
+def create_app(database_url: str | None = None, *, seed_data: bool = True) -> flask.Flask:
+    """Build the blog demo application on `database_url` (default: examples/blog/blog.db)."""
+    engine = _create_engine(database_url or DEFAULT_DATABASE_URL)
+    session = scoped_session(sessionmaker(bind=engine))
+    Base.metadata.create_all(engine)
+    if seed_data:
+        seed(session)
+        session.remove()
+
+    app = flask.Flask(__name__)
+    api = Api(app)
+    api.repository(
+        AuthorViewSet(repository=AuthorRepository(session=session)), "authors", "/authors"
+    )
+    api.repository(
+        ArticleViewSet(repository=ArticleRepository(session=session)), "articles", "/articles"
+    )
+    api.repository(
+        CommentViewSet(repository=CommentRepository(session=session)), "comments", "/comments"
+    )
+    api.repository(TagViewSet(repository=TagRepository(session=session)), "tags", "/tags")
+
+    @app.teardown_appcontext
+    def _remove_session(_exception: BaseException | None) -> None:
+        # Each request gets a fresh session; nothing leaks between requests or threads.
+        session.remove()
+
+    app.extensions["blog"] = {"engine": engine, "session": session}
+    return app

@@ -1,0 +1,32 @@
+"""flask-jsonapi: a JSON:API 1.1 server library for Flask.
+
+Declare a resource with a schema and a repository, route it with ``Api``, and get a
+specification-correct JSON:API over it.
+"""
+
+from . import exceptions, resource_repository_views
+from .api import Api
+from .filters_schema import FilterField, FilterSchema, ListFilterField, RelationshipFilterField
+from .resource_repositories.repositories import ResourceRepository
+from .resource_repository_views import (
+    ResourceRepositoryDetailView,
+    ResourceRepositoryListView,
+    ResourceRepositoryViewSet,
+)
+from .resources import ResourceDetail, ResourceList
+
+__all__ = [
+    "Api",
+    "FilterField",
+    "FilterSchema",
+    "ListFilterField",
+    "RelationshipFilterField",
+    "ResourceDetail",
+    "ResourceList",
+    "ResourceRepository",
+    "ResourceRepositoryDetailView",
+    "ResourceRepositoryListView",
+    "ResourceRepositoryViewSet",
+    "exceptions",
+    "resource_repository_views",
+]

@@ -1,0 +1,175 @@
+"""``Api``: registers resources and routes on a Flask app or Blueprint."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import flask
+import orjson
+from werkzeug.exceptions import HTTPException
+
+from .document import error_document
+from .exceptions import JsonApiException
+from .negotiation import MEDIA_TYPE, content_type
+from .registry import Registry
+from .resources import ResourceDetail, ResourceList
+
+logger = logging.getLogger("flask_jsonapi")
+
+
+class Api:
+    """The JSON:API of an app: ``Api(app)``, or ``Api()`` then ``init_app(app)``.
+
+    ``app`` may be a Flask app or a Blueprint. Errors the routing raises under the
+    API's URLs (unknown URL, wrong method, body too large) become JSON:API documents.
+    """
+
+    def __init__(self, app: flask.Flask | flask.Blueprint | None = None) -> None:
+        self.registry = Registry()
+        self.app: flask.Flask | flask.Blueprint | None = None
+        self._deferred: list[Callable[[], None]] = []
+        self._paths: set[str] = set()
+        self._prefixes: list[str] = []
+        if app is not None:
+            self.init_app(app)
+
+    # -- set-up ------------------------------------------------------------------------
+
+    def init_app(self, app: flask.Flask | flask.Blueprint) -> None:
+        """Bind to an app or Blueprint; routes registered before are added now."""
+        self.app = app
+        if isinstance(app, flask.Blueprint):
+            app.record_once(lambda state: self._install(state.app, state.url_prefix or ""))
+        else:
+            self._install(app, "")
+        deferred, self._deferred = self._deferred, []
+        for register in deferred:
+            register()
+
+    def _install(self, app: flask.Flask, prefix: str) -> None:
+        self._prefixes.append(prefix.rstrip("/"))
+        apis = app.extensions.setdefault("flask_jsonapi", [])
+        if not apis:
+            app.register_error_handler(HTTPException, _http_error)
+            app.teardown_appcontext(_remove_sessions)
+        apis.append(self)
+
+    def owns(self, path: str) -> bool:
+        """Whether ``path`` lies under one of this API's resource URLs."""
+        return any(
+            path.startswith(prefix + base) for prefix in self._prefixes for base in self._paths
+        )
+
+    def _endpoint(self, name: str) -> str:
+        if isinstance(self.app, flask.Blueprint):
+            return f"{self.app.name}.{name}"
+        return name
+
+    def _add_url_rule(self, url: str, endpoint: str, view: Callable, options: dict) -> None:
+        base = "/" + url.strip("/").split("/")[0] if url.strip("/") else "/"
+        self._paths.add(base)
+        self.app.add_url_rule(url, endpoint, view, **options)
+
+    def _when_bound(self, register: Callable[[], None]) -> None:
+        if self.app is None:
+            self._deferred.append(register)
+        else:
+            register()
+
+    # -- registration ------------------------------------------------------------------
+
+    def route(
+        self,
+        resource: type,
+        view_name: str,
+        *urls: str,
+        view_kwargs: dict[str, Any] | None = None,
+        url_rule_options: dict[str, Any] | None = None,
+    ) -> None:
+        """Route a view class (a ``ResourceList``/``ResourceDetail`` subclass) at ``urls``."""
+
+        def register() -> None:
+            kwargs = dict(view_kwargs or {})
+            view = resource.as_view(view_name, api=self, **kwargs)
+            for url in urls:
+                self._add_url_rule(url, view_name, view, dict(url_rule_options or {}))
+            schema = kwargs.get("schema") or getattr(resource, "schema", None)
+            if schema is None or not _is_set(resource, kwargs):
+                return
+            endpoint = self._endpoint(view_name)
+            if issubclass(resource, ResourceDetail) and all("<" in u for u in urls):
+                self.registry.add(schema, detail_endpoint=endpoint)
+            elif issubclass(resource, ResourceList):
+                self.registry.add(schema, list_endpoint=endpoint)
+
+        self._when_bound(register)
+
+    def repository(
+        self,
+        viewset: Any,
+        base_view_name: str,
+        *urls: str,
+        url_rule_options: dict[str, Any] | None = None,
+    ) -> None:
+        """Route a ``ResourceRepositoryViewSet``: the list at ``urls``, the detail below."""
+
+        def register() -> None:
+            options = dict(url_rule_options or {})
+            list_view = viewset.as_list_view(f"{base_view_name}_list", api=self)
+            detail_view = viewset.as_detail_view(f"{base_view_name}_detail", api=self)
+            for url in urls:
+                self._add_url_rule(url, f"{base_view_name}_list", list_view, options)
+                detail_url = self.get_detail_url(url)
+                self._add_url_rule(detail_url, f"{base_view_name}_detail", detail_view, options)
+            entry = self.registry.add(
+                viewset.schema,
+                list_endpoint=self._endpoint(f"{base_view_name}_list"),
+                detail_endpoint=self._endpoint(f"{base_view_name}_detail"),
+            )
+            entry.repository = entry.repository or viewset.repository
+
+        self._when_bound(register)
+
+    @staticmethod
+    def get_detail_url(url: str) -> str:
+        """``/articles/`` -> ``/articles/<id>/``; ``/articles`` -> ``/articles/<id>``."""
+        return f"{url}<id>/" if url.endswith("/") else f"{url}/<id>"
+
+
+def _is_set(resource: type, kwargs: dict[str, Any]) -> bool:
+    try:
+        return kwargs.get("schema") is not None or resource.schema is not None
+    except NotImplementedError:
+        return False
+
+
+def _apis() -> list[Api]:
+    return flask.current_app.extensions.get("flask_jsonapi", [])
+
+
+def _http_error(error: HTTPException) -> Any:
+    """Routing errors under an API (404, 405, 413, ...) as JSON:API error documents."""
+    request = flask.request
+    wants_jsonapi = MEDIA_TYPE in request.headers.get("Accept", "")
+    if not (wants_jsonapi or any(api.owns(request.path) for api in _apis())):
+        return error
+    status = error.code or 500
+    exception = JsonApiException(None, error.description, title=error.name, status=status)
+    response = flask.Response(orjson.dumps(error_document(exception)), status=status)
+    response.headers["Content-Type"] = content_type()
+    if status == 405 and getattr(error, "valid_methods", None):
+        response.headers["Allow"] = ", ".join(sorted(set(error.valid_methods)))
+    return response
+
+
+def _remove_sessions(exc: BaseException | None) -> None:
+    """End each scoped session after a request, so no connection or transaction lingers."""
+    seen = set()
+    for api in _apis():
+        for entry in api.registry:
+            session = getattr(entry.repository, "session", None)
+            if session is not None and hasattr(session, "remove") and id(session) not in seen:
+                seen.add(id(session))
+                session.remove()

@@ -1,0 +1,221 @@
+"""JSON:API documents: parsing request documents and building response documents."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from .exceptions import InvalidDocument, JsonApiException
+from .query.model import IncludeNode
+from .schema.compiled import CompiledSchema
+from .schema.serializer import LinkSource, read
+
+JSONAPI_VERSION = "1.1"
+
+
+# -- request documents -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Identifier:
+    """A resource identifier from a request: ``type`` and ``id`` or ``lid``."""
+
+    type: str
+    id: str | None = None
+    lid: str | None = None
+    pointer: str = ""
+
+
+@dataclass(frozen=True)
+class ResourceInput:
+    """The primary resource object of a POST or PATCH body, its members unconverted."""
+
+    type: str
+    id: str | None
+    lid: str | None
+    attributes: dict[str, Any]
+    relationships: dict[str, Identifier | list[Identifier] | None]
+    pointer: str = "/data"
+    relationship_pointers: dict[str, str] = field(default_factory=dict)
+
+
+def load_json(body: bytes) -> Any:
+    """Parse a request body; malformed JSON is 400 with a pointer to the root."""
+    if not body or not body.strip():
+        raise InvalidDocument("The request body is empty; a JSON:API document is required.")
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as error:
+        raise InvalidDocument(f"The request body is not valid JSON: {error}.") from None
+
+
+def _object(value: Any, pointer: str, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise InvalidDocument(f"{what} must be an object.", pointer)
+    return value
+
+
+def _visible(members: dict[str, Any]) -> dict[str, Any]:
+    """Drop @-members, which JSON:API says to ignore (DOC-13)."""
+    return {k: v for k, v in members.items() if not k.startswith("@")}
+
+
+def parse_identifier(value: Any, pointer: str) -> Identifier:
+    """A resource identifier object (``type`` plus ``id`` or ``lid``)."""
+    value = _object(value, pointer, "A resource identifier")
+    type_ = value.get("type")
+    if not isinstance(type_, str) or not type_:
+        raise InvalidDocument("A resource identifier needs a 'type' string.", f"{pointer}/type")
+    id_, lid = value.get("id"), value.get("lid")
+    if id_ is None and lid is None:
+        raise InvalidDocument("A resource identifier needs an 'id' (or 'lid').", pointer)
+    for name, member in (("id", id_), ("lid", lid)):
+        if member is not None and not isinstance(member, str):
+            raise InvalidDocument(f"'{name}' must be a string.", f"{pointer}/{name}")
+    return Identifier(type_, id_, lid, pointer)
+
+
+def parse_linkage(value: Any, pointer: str) -> Identifier | list[Identifier] | None:
+    """Resource linkage: ``null``, an identifier, or a list of identifiers."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return [parse_identifier(item, f"{pointer}/{i}") for i, item in enumerate(value)]
+    return parse_identifier(value, pointer)
+
+
+def parse_relationship_document(document: Any, pointer: str = "") -> Any:
+    """The body of a relationship endpoint request: ``{"data": linkage}``."""
+    document = _object(document, pointer or "", "The request document")
+    if "data" not in document:
+        raise InvalidDocument("The request document needs a 'data' member.", pointer or "")
+    return parse_linkage(document["data"], f"{pointer}/data")
+
+
+def parse_resource(value: Any, pointer: str = "/data") -> ResourceInput:
+    """A resource object from a request (POST, PATCH, or an atomic operation's ``data``)."""
+    value = _object(value, pointer, "Primary data")
+    type_ = value.get("type")
+    if not isinstance(type_, str) or not type_:
+        raise InvalidDocument("The resource object needs a 'type' string.", f"{pointer}/type")
+    id_, lid = value.get("id"), value.get("lid")
+    for name, member in (("id", id_), ("lid", lid)):
+        if member is not None and not isinstance(member, str):
+            raise InvalidDocument(f"'{name}' must be a string.", f"{pointer}/{name}")
+    attributes = _visible(
+        _object(value.get("attributes", {}), f"{pointer}/attributes", "attributes")
+    )
+    raw_relationships = _object(
+        value.get("relationships", {}), f"{pointer}/relationships", "relationships"
+    )
+    relationships: dict[str, Any] = {}
+    pointers: dict[str, str] = {}
+    for name, relationship in _visible(raw_relationships).items():
+        rel_pointer = f"{pointer}/relationships/{name}"
+        relationship = _object(relationship, rel_pointer, "A relationship")
+        if "data" not in relationship:
+            raise InvalidDocument("A relationship needs a 'data' member.", rel_pointer)
+        relationships[name] = parse_linkage(relationship["data"], f"{rel_pointer}/data")
+        pointers[name] = rel_pointer
+    return ResourceInput(type_, id_, lid, attributes, relationships, pointer, pointers)
+
+
+def parse_resource_document(document: Any) -> ResourceInput:
+    """The resource object of a POST/PATCH document (``{"data": {...}}``)."""
+    document = _object(document, "", "The request document")
+    if "data" not in document:
+        raise InvalidDocument("The request document needs a 'data' member.", "")
+    if isinstance(document["data"], list):
+        raise InvalidDocument("'data' must be a single resource object here.", "/data")
+    return parse_resource(document["data"])
+
+
+# -- response documents ------------------------------------------------------------------
+
+SchemaLookup = Callable[[str], "CompiledSchema | None"]
+
+
+class CompoundDocument:
+    """Primary data plus ``included``: every resource once, each reachable (INC-*, CMP-*)."""
+
+    def __init__(
+        self,
+        lookup: SchemaLookup,
+        links: LinkSource,
+        fields: Mapping[str, frozenset[str]],
+    ) -> None:
+        self._lookup = lookup
+        self._links = links
+        self._fields = fields
+
+    def build(
+        self, objects: Iterable[Any], compiled: CompiledSchema, include: Mapping[str, IncludeNode]
+    ) -> tuple[list[dict], list[dict]]:
+        """Resource objects for ``objects`` and the included resources of the tree."""
+        objects = list(objects)
+        primary_keys = []
+        linkage: dict[tuple[str, str], set[str]] = {}
+        found: dict[tuple[str, str], tuple[Any, CompiledSchema]] = {}
+        visited: set[tuple[tuple[str, str], int]] = set()
+        for obj in objects:
+            key = (compiled.type_, compiled.format_id(read(obj, compiled.id_attribute)))
+            primary_keys.append(key)
+            linkage.setdefault(key, set()).update(include)
+        level = [(objects, include)]
+        while level:
+            next_level = []
+            for parents, tree in level:
+                for node in tree.values():
+                    related_schema = self._lookup(node.type_)
+                    if related_schema is None:
+                        continue
+                    children = []
+                    for parent in parents:
+                        value = read(parent, node.attribute)
+                        for child in value if node.many else [value]:
+                            if child is None or isinstance(child, (str, int)):
+                                continue
+                            key = (
+                                node.type_,
+                                related_schema.format_id(read(child, related_schema.id_attribute)),
+                            )
+                            linkage.setdefault(key, set()).update(node.children)
+                            found.setdefault(key, (child, related_schema))
+                            if (key, id(node)) not in visited:
+                                visited.add((key, id(node)))
+                                children.append(child)
+                    if node.children and children:
+                        next_level.append((children, node.children))
+            level = next_level
+        serializer = compiled.serializer(self._fields.get(compiled.type_))
+        data = [
+            serializer.serialize(obj, self._links, frozenset(linkage[key]))
+            for obj, key in zip(objects, primary_keys, strict=True)
+        ]
+        primary = set(primary_keys)
+        included = [
+            schema.serializer(self._fields.get(key[0])).serialize(
+                obj, self._links, frozenset(linkage[key])
+            )
+            for key, (obj, schema) in found.items()
+            if key not in primary
+        ]
+        return data, included
+
+
+def jsonapi_object(ext: tuple[str, ...] = (), profile: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The top-level ``jsonapi`` member (DOC-10, DOC-11, CN-19)."""
+    member: dict[str, Any] = {"version": JSONAPI_VERSION}
+    if ext:
+        member["ext"] = list(ext)
+    if profile:
+        member["profile"] = list(profile)
+    return member
+
+
+def error_document(error: JsonApiException, ext: tuple[str, ...] = ()) -> dict[str, Any]:
+    """``{"errors": [...], "jsonapi": ...}`` for an exception (ERR-*)."""
+    return {"errors": error.error_objects(), "jsonapi": jsonapi_object(ext)}

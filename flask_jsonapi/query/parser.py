@@ -1,0 +1,246 @@
+"""Parse a request's query string into one :class:`ResourceQuery` (400s name the parameter)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ..exceptions import (
+    InvalidField,
+    InvalidInclude,
+    InvalidPage,
+    InvalidQueryParameter,
+    InvalidSort,
+)
+from ..schema.compiled import CompiledSchema
+from .config import QueryConfig
+from .model import IncludeNode, Page, ResourceQuery, SortKey
+
+FAMILIES = frozenset({"include", "fields", "sort", "page", "filter"})
+_FAMILY = re.compile(r"^([^\[\]]*)((?:\[[^\[\]]*\])*)$")
+_ALL_LOWERCASE = re.compile(r"^[a-z]+$")
+
+SchemaLookup = Callable[[str], "CompiledSchema | None"]
+
+
+def check_parameter_names(args: Any, *, allow: frozenset[str] = frozenset()) -> None:
+    """Reject all-a-z parameter names outside the JSON:API families (QP-2)."""
+    for name in args:
+        match = _FAMILY.match(name)
+        base = match.group(1) if match else name
+        if base in FAMILIES or base in allow:
+            continue
+        if _ALL_LOWERCASE.match(base):
+            raise InvalidQueryParameter(
+                f"'{name}' is not a query parameter this server knows; "
+                "implementation-specific parameters must contain a non a-z character.",
+                parameter=name,
+            )
+
+
+def _single(args: Any, name: str, error: type) -> str | None:
+    values = args.getlist(name)
+    if len(values) > 1:
+        raise error(f"'{name}' may be given only once.", parameter=name)
+    return values[0] if values else None
+
+
+def parse_include(
+    value: str | None, compiled: CompiledSchema, lookup: SchemaLookup, max_depth: int
+) -> dict[str, IncludeNode]:
+    """``include=a,b.c`` -> a tree of relationships, each validated against its type."""
+    if not value:
+        return {}
+    tree: dict[str, Any] = {}
+    for path in value.split(","):
+        members = path.strip().split(".")
+        if not path.strip() or "" in members:
+            raise InvalidInclude(f"'{value}' is not a valid include list.")
+        if len(members) > max_depth:
+            raise InvalidInclude(
+                f"'{path}' is deeper than the maximum include depth of {max_depth}."
+            )
+        node, schema = tree, compiled
+        for member in members:
+            spec = schema.relationships.get(member) if schema else None
+            if spec is None:
+                raise InvalidInclude(
+                    f"'{member}' in '{path}' is not a relationship of "
+                    f"'{schema.type_ if schema else '?'}'."
+                )
+            entry = node.setdefault(member, (spec, {}))
+            node, schema = entry[1], lookup(spec.type_)
+    return _freeze(tree)
+
+
+def _freeze(tree: dict[str, Any]) -> dict[str, IncludeNode]:
+    return {
+        member: IncludeNode(spec.member, spec.attribute, spec.type_, spec.many, _freeze(children))
+        for member, (spec, children) in tree.items()
+    }
+
+
+def parse_fields(args: Any, lookup: SchemaLookup) -> dict[str, frozenset[str]]:
+    """``fields[TYPE]=a,b`` for each type; unknown types and members are 400 (FLD-*)."""
+    fieldsets: dict[str, frozenset[str]] = {}
+    for name in args:
+        if name != "fields" and not name.startswith("fields["):
+            continue
+        match = re.fullmatch(r"fields\[([^\[\]]+)\]", name)
+        if not match:
+            raise InvalidField(f"'{name}' must be written fields[TYPE].", parameter=name)
+        type_ = match.group(1)
+        schema = lookup(type_)
+        if schema is None:
+            raise InvalidField(f"'{type_}' is not a resource type.", parameter=name)
+        value = _single(args, name, InvalidField) or ""
+        members = frozenset(m.strip() for m in value.split(",") if m.strip())
+        unknown = sorted(m for m in members if not _is_field(schema, m))
+        if unknown:
+            raise InvalidField(
+                f"'{type_}' has no field {', '.join(repr(m) for m in unknown)}.", parameter=name
+            )
+        fieldsets[type_] = members
+    return fieldsets
+
+
+def _is_field(schema: CompiledSchema, member: str) -> bool:
+    spec = schema.attributes.get(member)
+    return (spec is not None and spec.dump) or member in schema.relationships
+
+
+def parse_sort(
+    value: str | None,
+    compiled: CompiledSchema,
+    lookup: SchemaLookup,
+    sortable: frozenset[str] | None = None,
+) -> tuple[SortKey, ...]:
+    """``sort=-a,b,rel.c`` -> sort keys on model attributes; unknown keys are 400 (SRT-*)."""
+    if value is None:
+        return ()
+    keys = []
+    for raw in value.split(","):
+        raw = raw.strip()
+        descending = raw.startswith("-")
+        name = raw[1:] if descending else raw
+        if not name:
+            raise InvalidSort(f"'{value}' is not a valid sort list.")
+        *relations, member = name.split(".")
+        if sortable is not None and name not in sortable:
+            raise InvalidSort(f"'{name}' is not sortable on '{compiled.type_}'.")
+        path, schema = [], compiled
+        for relation in relations:
+            spec = schema.relationships.get(relation) if schema else None
+            if spec is None or spec.many:
+                raise InvalidSort(
+                    f"'{relation}' in '{name}' is not a to-one relationship of '{schema.type_}'."
+                )
+            path.append(spec.attribute)
+            schema = lookup(spec.type_)
+        spec = schema.attributes.get(member) if schema else None
+        if spec is None or not spec.dump:
+            raise InvalidSort(f"'{name}' is not an attribute of '{compiled.type_}' to sort by.")
+        path.append(spec.attribute)
+        keys.append(SortKey(tuple(path), descending))
+    return tuple(keys)
+
+
+def _page_int(args: Any, name: str, minimum: int) -> int | None:
+    raw = _single(args, name, InvalidPage)
+    if raw is None:
+        return None
+    try:
+        number = int(raw)
+    except ValueError:
+        raise InvalidPage(f"'{name}' must be an integer, not '{raw}'.", parameter=name) from None
+    if number < minimum:
+        raise InvalidPage(f"'{name}' must be at least {minimum}.", parameter=name)
+    return number
+
+
+def parse_page(args: Any, config: QueryConfig) -> Page:
+    """``page[number]``/``page[size]`` or ``page[offset]``/``page[limit]`` (PAG-*)."""
+    names = ("number", "size") if config.pagination == "number" else ("offset", "limit")
+    for name in args:
+        if name == "page" or name.startswith("page["):
+            inner = name[5:-1] if name.endswith("]") else None
+            if inner not in names:
+                raise InvalidPage(
+                    f"'{name}' is not supported here; use page[{names[0]}] and page[{names[1]}].",
+                    parameter=name,
+                )
+    size_name = f"page[{names[1]}]"
+    size = _page_int(args, size_name, 1)
+    if size is None:
+        size = config.page_size
+    elif size > config.max_page_size:
+        raise InvalidPage(
+            f"'{size_name}' may be at most {config.max_page_size}.", parameter=size_name
+        )
+    if config.pagination == "number":
+        number = _page_int(args, "page[number]", 1) or 1
+        return Page("number", size, (number - 1) * size)
+    return Page("offset", size, _page_int(args, "page[offset]", 0) or 0)
+
+
+def load_tree(
+    include: Mapping[str, IncludeNode],
+    compiled: CompiledSchema,
+    fields: Mapping[str, frozenset[str]],
+    lookup: SchemaLookup,
+) -> dict[str, IncludeNode]:
+    """The include tree plus the relationships whose linkage is always rendered."""
+    fieldset = fields.get(compiled.type_)
+    tree: dict[str, IncludeNode] = {}
+    for spec in compiled.relationships.values():
+        if fieldset is not None and spec.member not in fieldset and spec.member not in include:
+            continue
+        node = include.get(spec.member)
+        if node is not None:
+            related = lookup(spec.type_)
+            children = load_tree(node.children, related, fields, lookup) if related else {}
+            tree[spec.member] = IncludeNode(
+                node.member, node.attribute, node.type_, node.many, children
+            )
+        elif spec.include_linkage:
+            tree[spec.member] = IncludeNode(
+                spec.member, spec.attribute, spec.type_, spec.many, {}, included=False
+            )
+    return tree
+
+
+def parse_query(
+    args: Any,
+    compiled: CompiledSchema,
+    lookup: SchemaLookup,
+    config: QueryConfig,
+    *,
+    collection: bool,
+    filters: Callable[[Any], dict[str, Any]] | None = None,
+    sortable: frozenset[str] | None = None,
+) -> ResourceQuery:
+    """Everything a GET (or a write's response) asks for, validated once."""
+    check_parameter_names(args)
+    include = parse_include(
+        _single(args, "include", InvalidInclude), compiled, lookup, config.max_include_depth
+    )
+    fields = parse_fields(args, lookup)
+    query = ResourceQuery(
+        include=include, load=load_tree(include, compiled, fields, lookup), fields=fields
+    )
+    if not collection:
+        for name in args:
+            if name.split("[")[0] in ("sort", "page", "filter"):
+                raise InvalidQueryParameter(
+                    f"'{name}' applies to collections only.", parameter=name
+                )
+        return query
+    return ResourceQuery(
+        include=query.include,
+        load=query.load,
+        fields=fields,
+        sort=parse_sort(_single(args, "sort", InvalidSort), compiled, lookup, sortable),
+        page=parse_page(args, config),
+        filters=filters(args) if filters else {},
+    )

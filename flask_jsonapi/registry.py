@@ -1,0 +1,60 @@
+"""Resource types known to one :class:`~flask_jsonapi.Api`: schema, repository, endpoints.
+
+Includes, relationship writes and links of one type reach the others through here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .schema.compiled import CompiledSchema, compile_schema
+
+
+@dataclass
+class ResourceEntry:
+    """One registered resource type."""
+
+    type_: str
+    compiled: CompiledSchema
+    repository: Any = None
+    list_endpoint: str | None = None
+    detail_endpoint: str | None = None
+    relationship_endpoint: str | None = None
+    related_endpoint: str | None = None
+
+
+class Registry:
+    """Resource type -> :class:`ResourceEntry`."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, ResourceEntry] = {}
+
+    def add(self, schema: Any, **endpoints: Any) -> ResourceEntry:
+        """Register (or complete) the entry of ``schema``'s type."""
+        compiled = compile_schema(schema)
+        entry = self._entries.get(compiled.type_)
+        if entry is None:
+            entry = self._entries[compiled.type_] = ResourceEntry(compiled.type_, compiled)
+        for name, value in endpoints.items():
+            if value is not None and getattr(entry, name) is None:
+                setattr(entry, name, value)
+        self._add_related(compiled)
+        return entry
+
+    def _add_related(self, compiled: CompiledSchema) -> None:
+        for spec in compiled.relationships.values():
+            schema = spec.related_schema
+            if spec.type_ and spec.type_ not in self._entries and isinstance(schema, type):
+                self.add(schema)
+
+    def get(self, type_: str) -> ResourceEntry | None:
+        return self._entries.get(type_)
+
+    def schema(self, type_: str) -> CompiledSchema | None:
+        """The compiled schema of a type, ``None`` when the type is unknown."""
+        entry = self._entries.get(type_)
+        return entry.compiled if entry else None
+
+    def __iter__(self):
+        return iter(self._entries.values())

@@ -1,0 +1,87 @@
+"""Filter conditions as SQL, with the same meaning on SQLite and PostgreSQL.
+
+A path through relationships becomes ``EXISTS`` subqueries (``has``/``any``), so filtering
+on a to-many relationship never duplicates rows. Case-sensitive matching avoids ``LIKE``
+(case-insensitive on SQLite) and compares substrings instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+
+from .. import exceptions
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _ilike(column: Any, pattern: str) -> Any:
+    return sa.func.lower(column).like(pattern.lower(), escape="\\")
+
+
+def _starts(column: Any, value: str) -> Any:
+    return sa.func.substr(column, 1, len(value)) == value
+
+
+def _ends(column: Any, value: str) -> Any:
+    return sa.func.substr(column, sa.func.length(column) - len(value) + 1) == value
+
+
+def _contains(column: Any, value: str) -> Any:
+    # LIKE ignores case on SQLite and instr/strpos differ by dialect; replace() is
+    # case-sensitive on both.
+    return sa.func.replace(column, value, "") != column
+
+
+OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
+    "eq": lambda c, v: c.is_(None) if v is None else c == v,
+    "exact": lambda c, v: c == v,
+    "ne": lambda c, v: c.is_not(None) if v is None else sa.or_(c != v, c.is_(None)),
+    "lt": lambda c, v: c < v,
+    "lte": lambda c, v: c <= v,
+    "gt": lambda c, v: c > v,
+    "gte": lambda c, v: c >= v,
+    "in": lambda c, v: c.in_(list(v)),
+    "notin": lambda c, v: sa.or_(c.not_in(list(v)), c.is_(None)),
+    "contains": _contains,
+    "notcontains": lambda c, v: sa.or_(sa.not_(_contains(c, v)), c.is_(None)),
+    "icontains": lambda c, v: _ilike(c, f"%{_escape_like(v)}%"),
+    "iexact": lambda c, v: sa.func.lower(c) == str(v).lower(),
+    "startswith": _starts,
+    "istartswith": lambda c, v: _ilike(c, f"{_escape_like(v)}%"),
+    "endswith": _ends,
+    "iendswith": lambda c, v: _ilike(c, f"%{_escape_like(v)}"),
+    "isnull": lambda c, v: c.is_(None) if v else c.is_not(None),
+    "range": lambda c, v: c.between(v[0], v[1]),
+    "year": lambda c, v: sa.extract("year", c) == v,
+    "month": lambda c, v: sa.extract("month", c) == v,
+    "day": lambda c, v: sa.extract("day", c) == v,
+}
+
+
+def condition(model: Any, path: list[str], operator: str, value: Any, key: str) -> Any:
+    """The SQL condition ``path operator value``, following relationships from ``model``."""
+    mapper = sa.inspect(model)
+    name, rest = path[0], path[1:]
+    if rest:
+        if name not in mapper.relationships:
+            raise exceptions.InvalidFilters(f"'{key}': '{name}' is not a relationship")
+        relationship = mapper.relationships[name]
+        inner = condition(relationship.mapper.class_, rest, operator, value, key)
+        attribute = getattr(model, name)
+        return attribute.any(inner) if relationship.uselist else attribute.has(inner)
+    if name in mapper.relationships:
+        # A relationship compared directly: compare the related primary key.
+        relationship = mapper.relationships[name]
+        related_pk = sa.inspect(relationship.mapper).primary_key[0].key
+        return condition(model, [name, related_pk], operator, value, key)
+    if name not in mapper.column_attrs:
+        raise exceptions.InvalidFilters(f"'{key}': '{name}' is not a column")
+    column = getattr(model, name)
+    if operator == "range" and (not isinstance(value, (list, tuple)) or len(value) != 2):
+        raise exceptions.InvalidFilters(f"'{key}': range needs two values")
+    return OPERATORS[operator](column, value)

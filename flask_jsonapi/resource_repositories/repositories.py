@@ -1,0 +1,54 @@
+"""The storage interface a resource's views call (the original's ``ResourceRepository``).
+
+Every method has a default that answers 501, so a repository implements only what its
+resource supports. Arguments keep the original shapes: ``filters`` is a flat dict
+(``{'author__name': 'Bob'}``), ``sorting`` a tuple (``('-created',)``), ``pagination`` a
+dict (``{'size': 50, 'number': 1}``); ``include`` (a tree of
+:class:`~flask_jsonapi.query.IncludeNode`) names what to load eagerly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from .. import exceptions
+
+
+class ResourceRepository:
+    """CRUD over one kind of object; subclass it and implement what the resource needs."""
+
+    def create(self, data: dict[str, Any], **kwargs: Any) -> Any:
+        raise exceptions.NotImplementedMethod("Creating is not implemented.")
+
+    def get_list(
+        self,
+        filters: dict[str, Any] | None = None,
+        sorting: Sequence[str] | None = None,
+        pagination: dict[str, int] | None = None,
+        **kwargs: Any,
+    ) -> list[Any]:
+        raise exceptions.NotImplementedMethod("Getting list is not implemented.")
+
+    def get_detail(self, id: Any, **kwargs: Any) -> Any:
+        raise exceptions.NotImplementedMethod("Getting object is not implemented.")
+
+    def get_many_by_ids(self, ids: Sequence[Any]) -> list[Any]:
+        """The objects with these ids, in that order; 404 if one is missing."""
+        return [self.get_detail(id_) for id_ in ids]
+
+    def delete(self, id: Any, **kwargs: Any) -> None:
+        raise exceptions.NotImplementedMethod("Deleting is not implemented")
+
+    def update(self, data: dict[str, Any], **kwargs: Any) -> Any:
+        raise exceptions.NotImplementedMethod("Updating is not implemented")
+
+    def get_count(self, filters: dict[str, Any] | None = None) -> int | None:
+        """The number of objects matching ``filters``; ``None`` when it is not known."""
+        return None
+
+    @contextlib.contextmanager
+    def begin_transaction(self) -> Iterator[None]:
+        """One unit of work: commit when the block succeeds, roll back when it raises."""
+        yield

@@ -1,0 +1,274 @@
+"""A repository over one SQLAlchemy model: the query object becomes one SELECT per need.
+
+``get_list`` runs one SELECT for the page (filters as EXISTS subqueries, sorting through
+outer joins, the primary key as the last sort key) and one ``selectinload`` per
+relationship in the include tree, whatever the page size; ``get_count`` one COUNT.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import orm
+
+from .. import exceptions
+from ..query.model import IncludeNode
+from .filtering import OPERATORS, condition
+from .repositories import ResourceRepository
+
+logger = logging.getLogger(__name__)
+
+
+class SqlAlchemyModelRepository(ResourceRepository):
+    """CRUD and queries for ``model`` through ``session`` (a session or a scoped_session)."""
+
+    model: Any = None
+    session: Any = None
+    instance_name = "model instance"
+    filter_methods_map: dict[str, Callable[[Any], Any]] = {}
+
+    def __init__(
+        self, *, model: Any = None, session: Any = None, instance_name: str | None = None
+    ) -> None:
+        if model is not None:
+            self.model = model
+        if session is not None:
+            self.session = session
+        if instance_name is not None:
+            self.instance_name = instance_name
+
+    # -- sessions and transactions ---------------------------------------------------
+
+    def get_session(self) -> orm.Session:
+        """The session to use now (calls a ``scoped_session`` or a factory)."""
+        session = self.session
+        return session if isinstance(session, orm.Session) else session()
+
+    @contextlib.contextmanager
+    def begin_transaction(self) -> Iterator[orm.Session]:
+        session = self.get_session()
+        try:
+            yield session
+            self._run_session_strategy("commit")
+        except BaseException:
+            session.rollback()
+            raise
+
+    def _run_session_strategy(self, strategy: str) -> None:
+        session = self.get_session()
+        try:
+            if strategy == "commit":
+                session.commit()
+            elif strategy == "flush":
+                session.flush()
+        except sa_exc.IntegrityError as error:
+            session.rollback()
+            logger.info("integrity error on %s: %s", self.instance_name, error.orig)
+            raise exceptions.Conflict(
+                None,
+                f"{self.instance_name.capitalize()} conflicts with existing data "
+                "(a unique or foreign-key constraint).",
+            ) from error
+
+    # -- reading ---------------------------------------------------------------------
+
+    def get_query(self) -> sa.Select:
+        """The base SELECT; override to scope every read (tenant, soft delete, ...)."""
+        return sa.select(self.model)
+
+    def get_list(
+        self,
+        filters: dict[str, Any] | None = None,
+        sorting: Sequence[str] | None = None,
+        pagination: dict[str, int] | None = None,
+        *,
+        include: dict[str, IncludeNode] | None = None,
+        **kwargs: Any,
+    ) -> list[Any]:
+        stmt = self.apply_filters(self.get_query(), dict(filters or {}))
+        stmt = self.apply_sorts(stmt, sorting or ())
+        stmt = self.apply_pagination(stmt, pagination or {})
+        stmt = self.apply_include(stmt, include or {})
+        return list(self.get_session().scalars(stmt).unique())
+
+    def get_count(self, filters: dict[str, Any] | None = None) -> int:
+        stmt = self.apply_filters(self.get_query(), dict(filters or {}))
+        count = sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
+        return self.get_session().scalar(count)
+
+    def get_detail(
+        self, id: Any, *, include: dict[str, IncludeNode] | None = None, **kwargs: Any
+    ) -> Any:
+        stmt = self.apply_include(self.get_query().where(self._pk == self._coerce_id(id)), include)
+        obj = self.get_session().scalars(stmt).unique().one_or_none()
+        if obj is None:
+            raise exceptions.ObjectNotFound(
+                {"parameter": "id"}, f"{self.instance_name.capitalize()} {id} not found."
+            )
+        return obj
+
+    def get_many_by_ids(self, ids: Sequence[Any]) -> list[Any]:
+        keys = [self._coerce_id(id_) for id_ in ids]
+        found = {}
+        if keys:
+            stmt = self.get_query().where(self._pk.in_(keys))
+            found = {getattr(obj, self._pk.key): obj for obj in self.get_session().scalars(stmt)}
+        missing = [str(id_) for id_, key in zip(ids, keys, strict=True) if key not in found]
+        if missing:
+            raise exceptions.RelatedObjectNotFound(
+                None, f"{self.instance_name.capitalize()} {', '.join(missing)} not found."
+            )
+        return [found[key] for key in keys]
+
+    @property
+    def _pk(self) -> Any:
+        return sa.inspect(self.model).primary_key[0]
+
+    def _coerce_id(self, id: Any) -> Any:
+        column = self._pk
+        try:
+            python_type = column.type.python_type
+        except NotImplementedError:
+            return id
+        if isinstance(id, python_type):
+            return id
+        try:
+            return python_type(id)
+        except (TypeError, ValueError):
+            raise exceptions.ObjectNotFound(
+                {"parameter": "id"}, f"{self.instance_name.capitalize()} {id} not found."
+            ) from None
+
+    # -- writing ---------------------------------------------------------------------
+
+    def create(self, data: dict[str, Any], strategy: str = "commit", **kwargs: Any) -> Any:
+        obj = self.build(self._relationship_values(data))
+        self.get_session().add(obj)
+        self._run_session_strategy(strategy)
+        return obj
+
+    def update(self, data: dict[str, Any], strategy: str = "commit", **kwargs: Any) -> Any:
+        data = dict(data)
+        obj = self.get_detail(data.pop("id"))
+        for key, value in self._relationship_values(data).items():
+            self.update_attribute(obj, key, value)
+        self._run_session_strategy(strategy)
+        return obj
+
+    def delete(self, id: Any, strategy: str = "commit", **kwargs: Any) -> None:
+        obj = self.get_detail(id)
+        self.get_session().delete(obj)
+        self._run_session_strategy(strategy)
+
+    def build(self, kwargs: dict[str, Any]) -> Any:
+        """A new model object from the loaded data; override to build differently."""
+        return self.model(**kwargs)
+
+    def update_attribute(self, obj: Any, key: str, value: Any) -> None:
+        """Set one loaded value on an object; override to update differently."""
+        setattr(obj, key, value)
+
+    def _relationship_values(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Related objects given for a foreign-key column become their primary keys."""
+        mapper = sa.inspect(self.model)
+        for key, value in data.items():
+            if key in mapper.column_attrs and _is_mapped_object(value):
+                data[key] = sa.inspect(value).identity[0] if sa.inspect(value).identity else None
+            elif key in mapper.relationships and not mapper.relationships[key].uselist:
+                if value is not None and not _is_mapped_object(value):
+                    related = mapper.relationships[key].mapper.class_
+                    data[key] = self.get_session().get(related, value)
+        return data
+
+    # -- query building --------------------------------------------------------------
+
+    def apply_filters(self, stmt: sa.Select, filters: dict[str, Any]) -> sa.Select:
+        for key, method in self.filter_methods_map.items():
+            if key in filters:
+                stmt = stmt.where(method(filters.pop(key)))
+        for key, value in filters.items():
+            *path, operator = key.split("__")
+            if operator not in OPERATORS:
+                path, operator = [*path, operator], "eq"
+            if not path:
+                raise exceptions.InvalidFilters(f"'{key}' names no attribute")
+            stmt = stmt.where(condition(self.model, path, operator, value, key))
+        return stmt
+
+    def apply_sorts(self, stmt: sa.Select, sorting: Sequence[str]) -> sa.Select:
+        order = []
+        joined: dict[tuple[str, ...], Any] = {}
+        for key in sorting:
+            descending = key.startswith("-")
+            *relations, name = key.lstrip("-+").split("__")
+            entity = self.model
+            for depth, relation in enumerate(relations):
+                prefix = tuple(relations[: depth + 1])
+                if prefix not in joined:
+                    rel = _relationship(entity, relation, key, exceptions.InvalidSort)
+                    alias = orm.aliased(rel.mapper.class_)
+                    stmt = stmt.outerjoin(alias, getattr(entity, relation).of_type(alias))
+                    joined[prefix] = alias
+                entity = joined[prefix]
+            column = _column(entity, name, key, exceptions.InvalidSort)
+            order.append(column.desc() if descending else column.asc())
+        order.append(self._pk.asc())
+        return stmt.order_by(*order)
+
+    def apply_pagination(self, stmt: sa.Select, pagination: dict[str, int]) -> sa.Select:
+        if "size" in pagination and "number" in pagination:
+            size = pagination["size"]
+            return stmt.limit(size).offset(size * (pagination["number"] - 1))
+        if "limit" in pagination:
+            return stmt.limit(pagination["limit"]).offset(pagination.get("offset", 0))
+        return stmt
+
+    def apply_include(self, stmt: sa.Select, include: dict[str, IncludeNode] | None) -> sa.Select:
+        options = []
+        for node in (include or {}).values():
+            options.extend(_load_options(self.model, node, None))
+        return stmt.options(*options) if options else stmt
+
+
+def _load_options(entity: Any, node: IncludeNode, parent: Any) -> list[Any]:
+    attribute = getattr(entity, node.attribute, None)
+    mapper = sa.inspect(entity)
+    if attribute is None or node.attribute not in mapper.relationships:
+        return []
+    loader = parent.selectinload(attribute) if parent is not None else orm.selectinload(attribute)
+    related = mapper.relationships[node.attribute].mapper.class_
+    options = []
+    for child in node.children.values():
+        options.extend(_load_options(related, child, loader))
+    return options or [loader]
+
+
+def _is_mapped_object(value: Any) -> bool:
+    try:
+        sa.inspect(value).mapper  # noqa: B018 - raises when value is not a mapped object
+    except (sa_exc.NoInspectionAvailable, AttributeError):
+        return False
+    return True
+
+
+def _mapper(entity: Any) -> Any:
+    inspected = sa.inspect(entity)
+    return getattr(inspected, "mapper", inspected)
+
+
+def _relationship(entity: Any, name: str, key: str, error: type) -> Any:
+    relationships = _mapper(entity).relationships
+    if name not in relationships:
+        raise error(f"'{key}': '{name}' is not a relationship")
+    return relationships[name]
+
+
+def _column(entity: Any, name: str, key: str, error: type) -> Any:
+    if name not in _mapper(entity).column_attrs:
+        raise error(f"'{key}': '{name}' is not a column")
+    return getattr(entity, name)

@@ -1,0 +1,134 @@
+"""Views over a repository, and the ``ResourceRepositoryViewSet`` that binds them to a schema."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .descriptors import NotImplementedProperty
+from .filters_schema import FilterSchema
+from .resource_repositories.repositories import ResourceRepository
+from .resources import ResourceDetail, ResourceList
+from .services import call_hook
+
+
+class ResourceRepositoryViewMixin:
+    """Hooks implemented by a repository; one transaction of it per request."""
+
+    repository: Any = ResourceRepository()
+
+    def __init__(self, *, repository: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if repository is not None:
+            self.repository = repository
+
+    def transaction(self) -> Any:
+        return self.repository.begin_transaction()
+
+
+class ResourceRepositoryDetailView(ResourceRepositoryViewMixin, ResourceDetail):
+    """``read``/``update``/``destroy`` through the repository."""
+
+    def read(self, id: Any, **kwargs: Any) -> Any:
+        return call_hook(self.repository.get_detail, id, **kwargs)
+
+    def update(self, id: Any, data: dict[str, Any], **kwargs: Any) -> Any:
+        data["id"] = id
+        return call_hook(self.repository.update, data, **kwargs)
+
+    def destroy(self, id: Any, **kwargs: Any) -> None:
+        call_hook(self.repository.delete, id, **kwargs)
+
+
+class ResourceRepositoryListView(ResourceRepositoryViewMixin, ResourceList):
+    """``read_many``/``get_count``/``create`` through the repository."""
+
+    def read_many(self, filters: dict, sorting: tuple, pagination: dict, **kwargs: Any) -> Any:
+        return call_hook(self.repository.get_list, filters, sorting, pagination, **kwargs)
+
+    def get_count(self, filters: dict) -> int | None:
+        return self.repository.get_count(filters)
+
+    def create(self, data: dict[str, Any], **kwargs: Any) -> Any:
+        return call_hook(self.repository.create, data, **kwargs)
+
+
+class ResourceRepositoryViewSet:
+    """A resource declared by its ``schema`` and ``repository``; ``Api.repository`` routes it.
+
+    Options beyond the original's: ``client_generated_ids`` (accept ``id`` on POST),
+    ``page_size``, ``max_page_size``, ``pagination`` (``"number"`` or ``"offset"``) and
+    ``max_include_depth``.
+    """
+
+    repository: Any = ResourceRepository()
+    schema: Any = NotImplementedProperty("schema")
+    filter_schema: Any = FilterSchema()
+    detail_view_cls: type = ResourceRepositoryDetailView
+    list_view_cls: type = ResourceRepositoryListView
+    view_decorators: Sequence[Callable] = ()
+    view_kwargs: dict[str, Any] | None = None
+    client_generated_ids = False
+    page_size: int | None = None
+    max_page_size: int | None = None
+    pagination: str | None = None
+    max_include_depth: int | None = None
+
+    def __init__(
+        self,
+        *,
+        repository: Any = None,
+        schema: Any = None,
+        filter_schema: Any = None,
+        detail_view_cls: type | None = None,
+        list_view_cls: type | None = None,
+        view_decorators: Sequence[Callable] | None = None,
+        view_kwargs: dict[str, Any] | None = None,
+    ) -> None:
+        for name, value in (
+            ("repository", repository),
+            ("schema", schema),
+            ("filter_schema", filter_schema),
+            ("detail_view_cls", detail_view_cls),
+            ("list_view_cls", list_view_cls),
+            ("view_decorators", view_decorators),
+            ("view_kwargs", view_kwargs),
+        ):
+            if value is not None:
+                setattr(self, name, value)
+
+    def query_options(self) -> dict[str, Any]:
+        return {
+            "page_size": self.page_size,
+            "max_page_size": self.max_page_size,
+            "pagination": self.pagination,
+            "max_include_depth": self.max_include_depth,
+        }
+
+    def get_views_kwargs(self) -> dict[str, Any]:
+        return {
+            "schema": self.schema,
+            "repository": self.repository,
+            "client_generated_ids": self.client_generated_ids,
+            "query_options": self.query_options(),
+            **(self.view_kwargs or {}),
+        }
+
+    def as_detail_view(self, view_name: str, **extra: Any) -> Callable:
+        view = self.detail_view_cls.as_view(view_name, **self.get_views_kwargs(), **extra)
+        return self.decorate(view)
+
+    def as_list_view(self, view_name: str, **extra: Any) -> Callable:
+        view = self.list_view_cls.as_view(
+            view_name, filter_schema=self.filter_schema, **self.get_views_kwargs(), **extra
+        )
+        return self.decorate(view)
+
+    def decorate(self, view: Callable) -> Callable:
+        for decorator in self.view_decorators:
+            wrapped = decorator(view)
+            for attribute in ("methods", "provide_automatic_options", "view_class"):
+                if hasattr(view, attribute) and not hasattr(wrapped, attribute):
+                    setattr(wrapped, attribute, getattr(view, attribute))
+            view = wrapped
+        return view

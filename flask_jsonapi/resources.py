@@ -1,0 +1,308 @@
+"""HTTP views: ``ResourceList`` and ``ResourceDetail`` with overridable hooks.
+
+A view negotiates, parses the query string and the body, calls the service inside one
+transaction, and answers the document; it holds no rules of its own. Subclass
+``ResourceList`` (``read_many``, ``get_count``, ``create``) or ``ResourceDetail``
+(``read``, ``update``, ``destroy``) for a hand-written resource.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Any, ClassVar
+
+import flask
+import flask.views
+import orjson
+
+from . import exceptions
+from .descriptors import NotImplementedProperty
+from .document import (
+    CompoundDocument,
+    error_document,
+    jsonapi_object,
+    load_json,
+    parse_resource_document,
+)
+from .links import LinkBuilder, pagination_links, request_url
+from .negotiation import Negotiated, check_content_type, content_type, negotiate_accept
+from .query import QueryConfig, ResourceQuery, parse_query
+from .registry import Registry
+from .services import Page, ResourceService
+
+logger = logging.getLogger("flask_jsonapi")
+
+BODY_METHODS = frozenset({"POST", "PATCH"})
+
+
+class Actions:
+    """Action names for ``allowed_actions`` (the original's values)."""
+
+    create = "create"
+    read = "fetch"
+    read_many = "fetch list"
+    update = "update"
+    destroy = "delete"
+
+
+class ResourceBase(flask.views.View):
+    """What every JSON:API view does: negotiation, errors, documents, transactions."""
+
+    schema: Any = NotImplementedProperty("schema")
+    methods: ClassVar[list[str]] = []
+    provide_automatic_options = False
+    supported_extensions: ClassVar[frozenset[str]] = frozenset()
+    client_generated_ids = False
+    query_options: ClassVar[dict[str, Any]] = {}
+
+    def __init__(
+        self,
+        *,
+        schema: Any = None,
+        api: Any = None,
+        client_generated_ids: bool | None = None,
+        query_options: dict[str, Any] | None = None,
+    ) -> None:
+        if schema is not None:
+            self.schema = schema
+        self.api = api
+        if client_generated_ids is not None:
+            self.client_generated_ids = client_generated_ids
+        if query_options is not None:
+            self.query_options = query_options
+        self.args: tuple = ()
+        self.kwargs: dict[str, Any] = {}
+        self.negotiated = Negotiated()
+
+    @classmethod
+    def as_view(cls, name: str, *class_args: Any, **class_kwargs: Any) -> Any:
+        view = super().as_view(name, *class_args, **class_kwargs)
+        view.methods = sorted({*cls.methods, "OPTIONS"})
+        view.provide_automatic_options = False
+        return view
+
+    # -- context -----------------------------------------------------------------------
+
+    @property
+    def registry(self) -> Registry:
+        if self.api is not None:
+            return self.api.registry
+        registry = Registry()
+        registry.add(self.schema)
+        return registry
+
+    @property
+    def compiled(self) -> Any:
+        return self.registry.schema(self._type) or self.registry.add(self.schema).compiled
+
+    @property
+    def _type(self) -> str:
+        from .schema.compiled import compile_schema
+
+        return compile_schema(self.schema).type_
+
+    def service(self) -> ResourceService:
+        return ResourceService(
+            self, self.compiled, self.registry, client_generated_ids=self.client_generated_ids
+        )
+
+    def transaction(self) -> Any:
+        """The unit of work around one request (a no-op for hand-written resources)."""
+        return contextlib.nullcontext()
+
+    def query_config(self) -> QueryConfig:
+        return QueryConfig.from_app_config(flask.current_app.config, **self.query_options)
+
+    # -- dispatch ----------------------------------------------------------------------
+
+    def dispatch_request(self, *args: Any, **kwargs: Any) -> Any:
+        self.args, self.kwargs = args, kwargs
+        request = flask.request
+        try:
+            ext = negotiate_accept(request.headers.get("Accept"), self.supported_extensions)
+            self.negotiated = Negotiated(ext=ext)
+            if request.method == "OPTIONS":
+                return self.options_response()
+            if request.method in BODY_METHODS:
+                check_content_type(request.headers.get("Content-Type"), self.supported_extensions)
+            method = "get" if request.method == "HEAD" else request.method.lower()
+            result = getattr(self, method)(*args, **kwargs)
+            return result.make_response() if hasattr(result, "make_response") else result
+        except exceptions.JsonApiException as error:
+            return self.error_response(error)
+        except Exception:
+            logger.exception("unexpected error in %s %s", request.method, request.path)
+            return self.error_response(
+                exceptions.JsonApiException(
+                    None, "The server could not answer this request.", title="Internal error"
+                )
+            )
+
+    def options_response(self) -> flask.Response:
+        allow = ", ".join(sorted({*self.methods, "HEAD", "OPTIONS"}))
+        response = flask.Response(status=204, headers={"Allow": allow})
+        response.headers["Content-Type"] = content_type(self.negotiated.ext)
+        return response
+
+    # -- documents ---------------------------------------------------------------------
+
+    def document_response(
+        self, document: dict[str, Any] | None, status: int = 200, headers: Any = None
+    ) -> flask.Response:
+        """Encode a document (``None``: an empty 204) with the negotiated media type."""
+        body = b""
+        if document is not None:
+            document["jsonapi"] = jsonapi_object(self.negotiated.ext)
+            body = orjson.dumps(document)
+        response = flask.Response(body, status=status, headers=headers)
+        response.headers["Content-Type"] = content_type(self.negotiated.ext)
+        response.headers["Vary"] = "Accept"
+        return response
+
+    def error_response(self, error: exceptions.JsonApiException) -> flask.Response:
+        response = self.document_response(
+            error_document(error, self.negotiated.ext), status=error.status
+        )
+        response.headers.update(error.headers)
+        return response
+
+    def parse_query(self, *, collection: bool) -> ResourceQuery:
+        filters = getattr(self, "filter_schema", None)
+        return parse_query(
+            flask.request.args,
+            self.compiled,
+            self.registry.schema,
+            self.query_config(),
+            collection=collection,
+            filters=filters.parse if filters is not None else None,
+        )
+
+    def request_document(self) -> Any:
+        request = flask.request
+        limit = flask.current_app.config.get("JSONAPI_MAX_BODY_SIZE", 10 * 1024 * 1024)
+        if request.content_length is not None and request.content_length > limit:
+            raise exceptions.PayloadTooLarge(None, f"The request body exceeds {limit} bytes.")
+        body = request.get_data(cache=False)
+        if len(body) > limit:
+            raise exceptions.PayloadTooLarge(None, f"The request body exceeds {limit} bytes.")
+        return load_json(body)
+
+    def compound(self, objects: list[Any], query: ResourceQuery) -> tuple[list, list]:
+        builder = CompoundDocument(self.registry.schema, LinkBuilder(self.registry), query.fields)
+        return builder.build(objects, self.compiled, query.include)
+
+    def resource_document(self, obj: Any, query: ResourceQuery, self_link: bool = True) -> dict:
+        data, included = self.compound([obj], query)
+        document: dict[str, Any] = {"data": data[0]}
+        if query.include:
+            document["included"] = included
+        link = data[0].get("links", {}).get("self") if not self_link else request_url()
+        if link:
+            document["links"] = {"self": link}
+        return document
+
+    def collection_document(self, page: Page, query: ResourceQuery) -> dict:
+        data, included = self.compound(page.items, query)
+        document: dict[str, Any] = {"data": data}
+        if query.include:
+            document["included"] = included
+        if query.page is not None:
+            document["links"] = pagination_links(query.page, page.total, len(page.items))
+        else:
+            document["links"] = {"self": request_url()}
+        if page.total is not None:
+            document["meta"] = {"count": page.total}
+        return document
+
+
+class ResourceDetail(ResourceBase):
+    """One resource at ``.../<id>``: GET, PATCH, DELETE through ``read``/``update``/``destroy``."""
+
+    methods: ClassVar[list[str]] = ["GET", "DELETE", "PATCH"]
+    id_kwarg = "id"
+
+    @property
+    def resource_id(self) -> Any:
+        return self.kwargs[self.id_kwarg]
+
+    def read(self, id: Any) -> Any:
+        raise exceptions.NotImplementedMethod("Getting object is not implemented.")
+
+    def update(self, id: Any, data: dict[str, Any], **kwargs: Any) -> Any:
+        raise exceptions.NotImplementedMethod("Updating is not implemented")
+
+    def destroy(self, id: Any) -> None:
+        raise exceptions.NotImplementedMethod("Deleting is not implemented")
+
+    def get(self, *args: Any, **kwargs: Any) -> flask.Response:
+        query = self.parse_query(collection=False)
+        service = self.service()
+        id_ = service.parse_id(self.resource_id)
+        with self.transaction():
+            document = self.resource_document(service.fetch_one(id_, query), query)
+        return self.document_response(document)
+
+    def patch(self, *args: Any, **kwargs: Any) -> flask.Response:
+        query = self.parse_query(collection=False)
+        resource = parse_resource_document(self.request_document())
+        service = self.service()
+        id_ = service.parse_id(self.resource_id)
+        with self.transaction():
+            obj = service.update(id_, resource, self.resource_id)
+            document = self.resource_document(obj, query, self_link=False)
+        return self.document_response(document)
+
+    def delete(self, *args: Any, **kwargs: Any) -> flask.Response:
+        service = self.service()
+        id_ = service.parse_id(self.resource_id)
+        with self.transaction():
+            service.delete(id_)
+        return self.document_response(None, status=204)
+
+
+class ResourceList(ResourceBase):
+    """A collection: GET (``read_many``, ``get_count``) and POST (``create``)."""
+
+    methods: ClassVar[list[str]] = ["GET", "POST"]
+    filter_schema: Any = None
+
+    def __init__(self, *, filter_schema: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if filter_schema is not None:
+            self.filter_schema = filter_schema
+        if self.filter_schema is None:
+            from .filters_schema import FilterSchema
+
+            self.filter_schema = FilterSchema()
+
+    def read_many(self, filters: dict, sorting: tuple, pagination: dict) -> list[Any]:
+        raise exceptions.NotImplementedMethod("Getting list is not implemented.")
+
+    def get_count(self, filters: dict) -> int | None:
+        return None
+
+    def create(self, data: dict[str, Any], **kwargs: Any) -> Any:
+        raise exceptions.NotImplementedMethod("Creating is not implemented.")
+
+    def prepare_response(self, data: Any) -> Any:
+        """Override to change what POST answers (the original's hook)."""
+        return data
+
+    def get(self, *args: Any, **kwargs: Any) -> flask.Response:
+        query = self.parse_query(collection=True)
+        with self.transaction():
+            document = self.collection_document(self.service().fetch_many(query), query)
+        return self.document_response(document)
+
+    def post(self, *args: Any, **kwargs: Any) -> flask.Response:
+        query = self.parse_query(collection=False)
+        resource = parse_resource_document(self.request_document())
+        with self.transaction():
+            obj = self.prepare_response(self.service().create(resource))
+            document = self.resource_document(obj, query, self_link=False)
+        headers = {}
+        location = document["data"].get("links", {}).get("self")
+        if location:
+            headers["Location"] = location
+        return self.document_response(document, status=201, headers=headers)

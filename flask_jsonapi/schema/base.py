@@ -1,0 +1,31 @@
+"""The marshmallow-4 :class:`Schema` with JSON:API options in ``class Meta``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow
+
+
+class SchemaOpts(marshmallow.SchemaOpts):
+    """``Meta.type_`` (required: the resource type) and ``Meta.inflect`` (member names)."""
+
+    def __init__(self, meta: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(meta, *args, **kwargs)
+        self.type_ = getattr(meta, "type_", None)
+        self.inflect = getattr(meta, "inflect", None)
+        self.self_view = getattr(meta, "self_view", None)
+        self.self_view_many = getattr(meta, "self_view_many", None)
+
+
+class Schema(marshmallow.Schema):
+    """A resource's schema: its ``id`` field, attributes and ``Relationship`` fields.
+
+    Loading and dumping a single flat dict works as in marshmallow; documents are
+    built by flask_jsonapi from the schema's fields, never by the schema itself.
+    """
+
+    OPTIONS_CLASS = SchemaOpts
+
+    class Meta:
+        type_: str | None = None

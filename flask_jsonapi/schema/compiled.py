@@ -1,0 +1,248 @@
+"""A schema class compiled once into what documents need: type, id, attributes, relationships.
+
+Works for :class:`flask_jsonapi.schema.Schema` and for ``marshmallow_jsonapi.Schema``
+alike, so the documents are the same whichever module the user picked.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import marshmallow
+from marshmallow import fields as ma_fields
+
+from ..exceptions import ErrorList, ValidationFailed
+
+MEMBER_NAME = re.compile(
+    r"^[a-zA-Z0-9\u0080-\uffff](?:[a-zA-Z0-9_\- \u0080-\uffff]*[a-zA-Z0-9\u0080-\uffff])?$"
+)
+_IGNORED_FIELD_CLASSES = {"DocumentMeta", "ResourceMeta"}
+
+
+@dataclass(frozen=True, eq=False)
+class AttributeSpec:
+    """One attribute of a resource: its member name, schema field and object attribute."""
+
+    member: str
+    name: str
+    attribute: str
+    field: ma_fields.Field
+    dump: bool
+    load: bool
+
+
+@dataclass(frozen=True, eq=False)
+class RelationshipSpec:
+    """One relationship: member name, related type, cardinality and object attribute."""
+
+    member: str
+    name: str
+    attribute: str
+    type_: str
+    many: bool
+    include_linkage: bool
+    allow_replace: bool
+    load: bool
+    field: ma_fields.Field
+    related_schema: Any = None
+
+
+def is_relationship(schema_field: ma_fields.Field) -> bool:
+    """Whether a field is a JSON:API relationship (ours or marshmallow_jsonapi's)."""
+    return all(
+        hasattr(schema_field, name) for name in ("type_", "many", "include_resource_linkage")
+    )
+
+
+@dataclass(eq=False)
+class CompiledSchema:
+    """Everything the library needs of one schema class, computed once."""
+
+    schema_cls: type
+    type_: str
+    instance: marshmallow.Schema
+    id_spec: AttributeSpec | None
+    attributes: dict[str, AttributeSpec]
+    relationships: dict[str, RelationshipSpec]
+    _loader: marshmallow.Schema | None = None
+    _partial_loader: marshmallow.Schema | None = None
+    _serializers: dict[Any, Any] = field(default_factory=dict)
+
+    @property
+    def id_attribute(self) -> str:
+        return self.id_spec.attribute if self.id_spec else "id"
+
+    def parse_id(self, raw: Any) -> Any:
+        """Convert an id from a URL or document to the key type; ``ValueError`` if it can't."""
+        if self.id_spec is None or isinstance(self.id_spec.field, ma_fields.Raw):
+            return raw
+        try:
+            return self.id_spec.field.deserialize(raw)
+        except marshmallow.ValidationError as error:
+            raise ValueError(str(error.messages)) from error
+
+    def format_id(self, value: Any) -> str:
+        """The document form of an id: always a string (ID-1)."""
+        if self.id_spec is not None and not isinstance(value, (str, int)):
+            value = self.id_spec.field._serialize(value, self.id_spec.name, None)
+        return str(value)
+
+    def load_attributes(self, attributes: dict[str, Any], *, partial: bool) -> dict[str, Any]:
+        """Deserialise and validate request attributes; 422 with a pointer per bad member."""
+        errors = []
+        for member in attributes:
+            spec = self.attributes.get(member)
+            if spec is None:
+                detail = f"'{member}' is not an attribute of '{self.type_}'."
+                if member in self.relationships:
+                    detail = f"'{member}' is a relationship: send it under 'relationships'."
+                errors.append(ValidationFailed(detail, attribute=member, title="Unknown attribute"))
+            elif not spec.load:
+                errors.append(
+                    ValidationFailed(
+                        f"'{member}' is read-only.", attribute=member, title="Read-only attribute"
+                    )
+                )
+        known = {k: v for k, v in attributes.items() if k in self.attributes}
+        loaded: dict[str, Any] = {}
+        try:
+            loaded = self._make_loader(partial).load(known, partial=partial)
+        except marshmallow.ValidationError as error:
+            errors.extend(self._validation_errors(error.messages))
+        if errors:
+            raise ErrorList(errors)
+        return loaded
+
+    def _validation_errors(self, messages: Any) -> list[ValidationFailed]:
+        errors = []
+        for key, value in messages.items() if isinstance(messages, dict) else [("", messages)]:
+            pointer = "/data/attributes" if key in ("_schema", "") else f"/data/attributes/{key}"
+            for message in _flatten(value):
+                errors.append(ValidationFailed(message, source={"pointer": pointer}))
+        return errors
+
+    def _make_loader(self, partial: bool) -> marshmallow.Schema:
+        loader = self._partial_loader if partial else self._loader
+        if loader is None:
+            names = [spec.name for spec in self.attributes.values() if spec.load]
+            if self.id_spec is not None:
+                # marshmallow_jsonapi refuses schemas without `id`; no input ever carries it
+                # here, since `id` is not an attribute member.
+                names.append(self.id_spec.name)
+            loader = _loader_class(self.schema_cls)(only=names, unknown=marshmallow.RAISE)
+            if partial:
+                self._partial_loader = loader
+            else:
+                self._loader = loader
+        return loader
+
+    def serializer(self, fieldset: frozenset[str] | None) -> Any:
+        """The compiled serializer for a sparse fieldset (``None``: every field)."""
+        serializer = self._serializers.get(fieldset)
+        if serializer is None:
+            from .serializer import ResourceSerializer
+
+            serializer = ResourceSerializer(self, fieldset)
+            self._serializers[fieldset] = serializer
+        return serializer
+
+
+def _flatten(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [message for nested in value.values() for message in _flatten(nested)]
+    if isinstance(value, (list, tuple)):
+        return [message for nested in value for message in _flatten(nested)]
+    return [str(value)]
+
+
+def _loader_class(schema_cls: type) -> type:
+    """A subclass that loads one flat dict of attributes, keeping the user's validators.
+
+    marshmallow_jsonapi schemas unwrap whole documents in a ``pre_load`` hook and
+    reformat errors in ``_do_load``; the library parses documents itself, so those two
+    are switched off here while ``@validates`` and ``@validates_schema`` hooks stay.
+    """
+    overrides: dict[str, Any] = {}
+    for base in schema_cls.__mro__:
+        if base.__module__.startswith("marshmallow_jsonapi"):
+            overrides = {
+                "unwrap_request": lambda self, data, **kw: data,
+                "format_json_api_response": lambda self, data, **kw: data,
+                "_do_load": marshmallow.Schema._do_load,
+            }
+            break
+    return type(f"{schema_cls.__name__}AttributesLoader", (schema_cls,), overrides)
+
+
+_cache: dict[type, CompiledSchema] = {}
+_lock = threading.Lock()
+
+
+def compile_schema(schema_cls: type | marshmallow.Schema) -> CompiledSchema:
+    """Compile (once per class) a schema class or instance."""
+    if isinstance(schema_cls, marshmallow.Schema):
+        schema_cls = type(schema_cls)
+    compiled = _cache.get(schema_cls)
+    if compiled is None:
+        with _lock:
+            compiled = _cache.get(schema_cls) or _compile(schema_cls)
+            _cache[schema_cls] = compiled
+    return compiled
+
+
+def _compile(schema_cls: type) -> CompiledSchema:
+    opts = getattr(schema_cls, "opts", None)
+    type_ = getattr(opts, "type_", None) or getattr(
+        getattr(schema_cls, "Meta", None), "type_", None
+    )
+    if not type_:
+        raise ValueError(f"{schema_cls.__name__} must define the resource type in Meta.type_")
+    _check_member_name(type_, f"{schema_cls.__name__}.Meta.type_")
+    instance = schema_cls()
+    inflect = getattr(opts, "inflect", None)
+    id_spec = None
+    attributes: dict[str, AttributeSpec] = {}
+    relationships: dict[str, RelationshipSpec] = {}
+    for name, schema_field in instance.fields.items():
+        if type(schema_field).__name__ in _IGNORED_FIELD_CLASSES:
+            continue
+        member = schema_field.data_key or (inflect(name) if inflect else name)
+        attribute = schema_field.attribute or name
+        if name == "id":
+            id_spec = AttributeSpec("id", name, attribute, schema_field, True, True)
+            continue
+        _check_member_name(member, f"{schema_cls.__name__}.{name}")
+        if member in ("type", "id"):
+            raise ValueError(f"{schema_cls.__name__}: a member may not be named {member!r}")
+        if is_relationship(schema_field):
+            relationships[member] = RelationshipSpec(
+                member=member,
+                name=name,
+                attribute=attribute,
+                type_=schema_field.type_,
+                many=bool(schema_field.many),
+                include_linkage=bool(schema_field.include_resource_linkage),
+                allow_replace=getattr(schema_field, "allow_replace", True),
+                load=not schema_field.dump_only,
+                field=schema_field,
+                related_schema=getattr(schema_field, "related_schema", None)
+                or getattr(schema_field, "_Relationship__schema", None),
+            )
+        else:
+            attributes[member] = AttributeSpec(
+                member,
+                name,
+                attribute,
+                schema_field,
+                dump=not schema_field.load_only,
+                load=not schema_field.dump_only,
+            )
+    return CompiledSchema(schema_cls, type_, instance, id_spec, attributes, relationships)
+
+
+def _check_member_name(name: str, where: str) -> None:
+    if not MEMBER_NAME.match(name):
+        raise ValueError(f"{where}: {name!r} is not a valid JSON:API member name (NAME-2..4)")

@@ -1,0 +1,124 @@
+"""Resource objects from model objects, compiled once per (schema, sparse fieldset).
+
+Reads attributes directly and calls a marshmallow field's conversion only where the
+value needs one, so serialising a resource costs a few dict writes, not a schema dump.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from operator import attrgetter
+from typing import Any, Protocol
+
+from marshmallow import fields as ma_fields
+from marshmallow import missing
+from marshmallow.utils import get_value
+
+from .compiled import CompiledSchema, RelationshipSpec
+
+# Field classes whose conversion leaves a value of these exact types unchanged.
+_PASSTHROUGH: dict[type, tuple[type, ...]] = {
+    ma_fields.String: (str,),
+    ma_fields.Integer: (int,),
+    ma_fields.Boolean: (bool,),
+    ma_fields.Float: (float,),
+    ma_fields.Raw: (str, int, float, bool, list, dict),
+}
+
+
+class LinkSource(Protocol):
+    """What the serializer needs to write links (built per request by the document)."""
+
+    def resource(self, type_: str, id_: str) -> str | None: ...
+
+    def relationship(self, type_: str, id_: str, member: str) -> dict[str, str] | None: ...
+
+
+def read(obj: Any, attribute: str) -> Any:
+    """The value of ``attribute`` on an object or a mapping (``None`` when absent)."""
+    if isinstance(obj, Mapping):
+        value = get_value(obj, attribute)
+        return None if value is missing else value
+    return attrgetter(attribute)(obj) if "." in attribute else getattr(obj, attribute, None)
+
+
+class ResourceSerializer:
+    """Turns objects of one resource type into resource objects for one fieldset."""
+
+    def __init__(self, compiled: CompiledSchema, fieldset: frozenset[str] | None) -> None:
+        self.compiled = compiled
+        self.type_ = compiled.type_
+        self._id_attribute = compiled.id_attribute
+        self._attributes = [
+            (spec.member, spec.attribute, spec.name, spec.field, _passthrough(spec.field))
+            for spec in compiled.attributes.values()
+            if spec.dump and (fieldset is None or spec.member in fieldset)
+        ]
+        self.relationships: list[RelationshipSpec] = [
+            spec
+            for spec in compiled.relationships.values()
+            if fieldset is None or spec.member in fieldset
+        ]
+        self._accessor = compiled.instance.get_attribute
+
+    def identifier(self, obj: Any) -> dict[str, str]:
+        """The resource identifier object of ``obj``."""
+        return {"type": self.type_, "id": self.compiled.format_id(read(obj, self._id_attribute))}
+
+    def serialize(self, obj: Any, links: LinkSource, linkage: frozenset[str] = frozenset()) -> dict:
+        """The resource object; ``linkage`` names relationships that must carry ``data``."""
+        id_ = self.compiled.format_id(read(obj, self._id_attribute))
+        resource: dict[str, Any] = {"type": self.type_, "id": id_}
+        is_mapping = isinstance(obj, Mapping)
+        attributes = {}
+        for member, attribute, name, field, native in self._attributes:
+            if native is not None and not is_mapping:
+                value = getattr(obj, attribute, None)
+                if value is None or type(value) in native:
+                    attributes[member] = value
+                    continue
+            value = field.serialize(name, obj, self._accessor)
+            if value is not missing:
+                attributes[member] = value
+        resource["attributes"] = attributes
+        if self.relationships:
+            relationships = {}
+            for spec in self.relationships:
+                relationship: dict[str, Any] = {}
+                rel_links = links.relationship(self.type_, id_, spec.member)
+                if rel_links:
+                    relationship["links"] = rel_links
+                if spec.include_linkage or spec.member in linkage or not rel_links:
+                    relationship["data"] = linkage_of(spec, read(obj, spec.attribute))
+                relationships[spec.member] = relationship
+            resource["relationships"] = relationships
+        self_link = links.resource(self.type_, id_)
+        if self_link:
+            resource["links"] = {"self": self_link}
+        return resource
+
+
+def linkage_of(spec: RelationshipSpec, value: Any) -> Any:
+    """Resource linkage (``data``) of a relationship from the object attribute's value."""
+    id_field = getattr(spec.field, "id_field", None) or "id"
+    if spec.many:
+        return [_identifier(spec.type_, id_field, item) for item in (value or ())]
+    return None if value is None else _identifier(spec.type_, id_field, value)
+
+
+def _identifier(type_: str, id_field: str, value: Any) -> dict[str, str]:
+    if isinstance(value, (str, int)):
+        return {"type": type_, "id": str(value)}
+    return {"type": type_, "id": str(read(value, id_field))}
+
+
+def _passthrough(field: ma_fields.Field) -> tuple[type, ...] | None:
+    kind = type(field)
+    if kind not in _PASSTHROUGH or field.attribute and "." in field.attribute:
+        return None
+    if isinstance(field, (ma_fields.Float, ma_fields.Integer)) and getattr(field, "as_string", 0):
+        return None
+    return _PASSTHROUGH[kind]
+
+
+SerializeFn = Callable[[Any], dict]

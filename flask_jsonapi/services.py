@@ -1,0 +1,224 @@
+"""The resource actions, shared by the HTTP views and Atomic Operations.
+
+A service turns a validated request (query object, parsed resource input) into calls of
+the resource's hooks (``read``, ``read_many``, ``create``, ``update``, ``destroy``); it
+checks the rules JSON:API sets for each action and resolves relationship linkage
+through the registry. Transactions are the caller's: one per request or operation list.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from . import exceptions
+from .document import Identifier, ResourceInput
+from .query.model import ResourceQuery
+from .registry import Registry
+from .schema.compiled import CompiledSchema, RelationshipSpec
+
+
+@functools.lru_cache(maxsize=1024)
+def _accepted(function: Callable, names: tuple[str, ...]) -> tuple[str, ...]:
+    try:
+        parameters = inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return ()
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return names
+    return tuple(name for name in names if name in parameters)
+
+
+def call_hook(hook: Callable, *args: Any, **optional: Any) -> Any:
+    """Call a user hook, passing the optional keywords only where it accepts them."""
+    function = getattr(hook, "__func__", hook)
+    accepted = _accepted(function, tuple(optional))
+    return hook(*args, **{name: optional[name] for name in accepted})
+
+
+@dataclass(frozen=True)
+class Page:
+    """The result of a collection read."""
+
+    items: list[Any]
+    total: int | None
+
+
+class ResourceService:
+    """The actions on one resource type through one set of hooks (a view)."""
+
+    def __init__(
+        self,
+        hooks: Any,
+        compiled: CompiledSchema,
+        registry: Registry,
+        *,
+        client_generated_ids: bool = False,
+        lids: Mapping[tuple[str, str], str] | None = None,
+    ) -> None:
+        self.hooks = hooks
+        self.compiled = compiled
+        self.registry = registry
+        self.client_generated_ids = client_generated_ids
+        self.lids = lids if lids is not None else {}
+
+    # -- reading -----------------------------------------------------------------------
+
+    def parse_id(self, raw: Any) -> Any:
+        """A URL id as the key type; an id that type cannot hold is 404 (it names nothing)."""
+        try:
+            return self.compiled.parse_id(raw)
+        except ValueError:
+            raise exceptions.ObjectNotFound(
+                {"parameter": "id"}, f"{self.compiled.type_} {raw} not found."
+            ) from None
+
+    def fetch_one(self, id_: Any, query: ResourceQuery) -> Any:
+        obj = call_hook(self.hooks.read, id_, include=query.load)
+        if obj is None:
+            raise exceptions.ObjectNotFound(
+                {"parameter": "id"}, f"{self.compiled.type_} {id_} not found."
+            )
+        return obj
+
+    def fetch_many(self, query: ResourceQuery, *, count: bool = True) -> Page:
+        items = call_hook(
+            self.hooks.read_many,
+            filters=dict(query.filters),
+            sorting=query.sorting,
+            pagination=query.pagination,
+            include=query.load,
+        )
+        total = self.hooks.get_count(dict(query.filters)) if count else None
+        return Page(list(items), total)
+
+    # -- writing -----------------------------------------------------------------------
+
+    def create(self, resource: ResourceInput) -> Any:
+        """Create from a resource object (CRT-*): type, id rules, attributes, relationships."""
+        self._check_type(resource)
+        data: dict[str, Any] = {}
+        if resource.id is not None:
+            if not self.client_generated_ids:
+                raise exceptions.ForbiddenError(
+                    f"'{self.compiled.type_}' does not accept client-generated ids.",
+                    {"pointer": f"{resource.pointer}/id"},
+                )
+            try:
+                data[self.compiled.id_attribute] = self.compiled.parse_id(resource.id)
+            except ValueError:
+                raise exceptions.ValidationFailed(
+                    f"'{resource.id}' is not a valid id for '{self.compiled.type_}'.",
+                    source={"pointer": f"{resource.pointer}/id"},
+                ) from None
+        data.update(self._load_attributes(resource, partial=False))
+        data.update(self.relationship_data(resource))
+        return call_hook(self.hooks.create, data, strategy="flush")
+
+    def update(self, id_: Any, resource: ResourceInput, raw_id: str) -> Any:
+        """Update the given members only (UPD-*); 409 when type or id disagree with the URL."""
+        if resource.id is None:
+            raise exceptions.InvalidDocument(
+                "The resource object of an update needs its 'id'.", resource.pointer
+            )
+        self._check_type(resource)
+        if resource.id != str(raw_id):
+            raise exceptions.Conflict(
+                {"pointer": f"{resource.pointer}/id"},
+                f"The id '{resource.id}' does not match the URL's id '{raw_id}'.",
+            )
+        data = self._load_attributes(resource, partial=True)
+        data.update(self.relationship_data(resource))
+        updated = call_hook(self.hooks.update, id_, data, strategy="flush")
+        return updated if updated is not None else self.hooks.read(id_)
+
+    def delete(self, id_: Any) -> None:
+        call_hook(self.hooks.destroy, id_, strategy="flush")
+
+    def _check_type(self, resource: ResourceInput) -> None:
+        if resource.type != self.compiled.type_:
+            raise exceptions.InvalidType(
+                {"pointer": f"{resource.pointer}/type"},
+                f"Type '{resource.type}' does not match this endpoint's type "
+                f"'{self.compiled.type_}'.",
+            )
+
+    def _load_attributes(self, resource: ResourceInput, *, partial: bool) -> dict[str, Any]:
+        try:
+            return self.compiled.load_attributes(resource.attributes, partial=partial)
+        except exceptions.JsonApiException as error:
+            if resource.pointer != "/data":
+                error.with_pointer_prefix(resource.pointer)
+            raise
+
+    # -- relationships -----------------------------------------------------------------
+
+    def relationship_spec(self, member: str, pointer: str) -> RelationshipSpec:
+        spec = self.compiled.relationships.get(member)
+        if spec is None:
+            raise exceptions.ValidationFailed(
+                f"'{member}' is not a relationship of '{self.compiled.type_}'.",
+                source={"pointer": pointer},
+                title="Unknown relationship",
+            )
+        return spec
+
+    def relationship_data(self, resource: ResourceInput) -> dict[str, Any]:
+        """Relationship linkage of a request turned into values for the object attributes."""
+        data = {}
+        for member, linkage in resource.relationships.items():
+            pointer = resource.relationship_pointers.get(member, resource.pointer)
+            spec = self.relationship_spec(member, pointer)
+            if not spec.load:
+                raise exceptions.ForbiddenError(
+                    f"Relationship '{member}' is read-only.", {"pointer": pointer}
+                )
+            data[spec.attribute] = self.resolve_linkage(spec, linkage, f"{pointer}/data")
+        return data
+
+    def resolve_linkage(
+        self, spec: RelationshipSpec, linkage: Identifier | list[Identifier] | None, pointer: str
+    ) -> Any:
+        """The related object(s) for linkage: 404 when missing, 409 for a wrong type."""
+        if spec.many != isinstance(linkage, list) or (spec.many and linkage is None):
+            expected = "an array of resource identifiers" if spec.many else "one identifier or null"
+            raise exceptions.InvalidDocument(
+                f"Relationship '{spec.member}' takes {expected}.", pointer
+            )
+        identifiers = linkage if spec.many else ([] if linkage is None else [linkage])
+        for identifier in identifiers:
+            if spec.type_ and identifier.type != spec.type_:
+                raise exceptions.InvalidType(
+                    {"pointer": f"{identifier.pointer}/type"},
+                    f"Relationship '{spec.member}' holds '{spec.type_}', not '{identifier.type}'.",
+                )
+        ids = [self._identifier_id(identifier) for identifier in identifiers]
+        entry = self.registry.get(spec.type_) if spec.type_ else None
+        if entry is None or entry.repository is None:
+            values: list[Any] = ids
+        else:
+            try:
+                keys = [entry.compiled.parse_id(id_) for id_ in ids]
+                values = entry.repository.get_many_by_ids(keys)
+            except (ValueError, exceptions.ObjectNotFound) as error:
+                raise exceptions.RelatedObjectNotFound(
+                    {"pointer": pointer},
+                    getattr(error, "detail", None) or f"A related '{spec.type_}' does not exist.",
+                ) from None
+        if spec.many:
+            return values
+        return values[0] if values else None
+
+    def _identifier_id(self, identifier: Identifier) -> str:
+        if identifier.id is not None:
+            return identifier.id
+        try:
+            return self.lids[(identifier.type, identifier.lid)]
+        except KeyError:
+            raise exceptions.ObjectNotFound(
+                {"pointer": f"{identifier.pointer}/lid"},
+                f"No resource with lid '{identifier.lid}' was created before this one.",
+            ) from None

@@ -1,0 +1,83 @@
+"""Shared fixtures.
+
+Database-backed tests run once per URL of :func:`tests.support.database.database_urls`:
+in-memory SQLite always, PostgreSQL too when ``JSONAPI_TEST_DATABASE_URL`` is set
+(e.g. ``postgresql+psycopg://user:pass@localhost/jsonapi_test``; the database is wiped).
+
+* ``blog_app``: the example blog application (``examples.blog.api.create_app``) on empty
+  tables, with ``JsonApiClient`` as its test client class.
+* ``client``: ``blog_app.test_client()`` -- validates every JSON:API response.
+* ``db_session``: the app's ``scoped_session``, to arrange rows and check database state.
+* ``sql_counter``: ``sql_counter()`` returns ``count_statements(<app engine>)``::
+
+      with sql_counter() as counter:
+          client.get("/articles")
+      assert counter.count == 1, counter
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+
+import flask
+import pytest
+
+from tests.support.client import JsonApiClient
+from tests.support.database import database_id, database_urls, reset_database
+from tests.support.sql_counter import StatementCounter, count_statements
+
+_DATABASE_URLS = database_urls()
+
+
+@pytest.fixture(scope="module", params=_DATABASE_URLS, ids=[database_id(u) for u in _DATABASE_URLS])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Each database URL to test against (``sqlite://``, and PostgreSQL if configured)."""
+    return request.param
+
+
+@pytest.fixture
+def blog_app(database_url: str) -> Iterator[flask.Flask]:
+    """The blog example app on a clean database (all tables dropped and recreated)."""
+    from examples.blog.api import create_app
+    from examples.blog.models import Base
+
+    app = create_app(database_url, seed_data=False)
+    app.testing = True
+    app.test_client_class = JsonApiClient
+    blog = app.extensions["blog"]
+    engine = blog["engine"]
+    session = blog["session"]
+    # Release any connection the app used during start-up before dropping tables (on
+    # PostgreSQL an open transaction would block DROP TABLE).
+    session.remove()
+    reset_database(engine, Base.metadata)
+    try:
+        yield app
+    finally:
+        session.remove()
+        engine.dispose()
+
+
+@pytest.fixture
+def client(blog_app: flask.Flask) -> JsonApiClient:
+    return blog_app.test_client()
+
+
+@pytest.fixture
+def db_session(blog_app: flask.Flask):
+    """The app's ``scoped_session`` (``blog_app.extensions['blog']['session']``)."""
+    return blog_app.extensions["blog"]["session"]
+
+
+@pytest.fixture
+def sql_counter(
+    blog_app: flask.Flask,
+) -> Callable[[], AbstractContextManager[StatementCounter]]:
+    """A factory: ``with sql_counter() as counter: ...`` counts the app engine's statements."""
+    engine = blog_app.extensions["blog"]["engine"]
+
+    def factory() -> AbstractContextManager[StatementCounter]:
+        return count_statements(engine)
+
+    return factory

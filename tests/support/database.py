@@ -1,0 +1,47 @@
+"""Database helpers for tests that run against SQLite and, optionally, PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+
+from sqlalchemy import MetaData, inspect
+from sqlalchemy.engine import Engine, make_url
+
+DATABASE_URL_ENV = "JSONAPI_TEST_DATABASE_URL"
+
+
+def database_urls() -> list[str]:
+    """``['sqlite://']`` plus ``$JSONAPI_TEST_DATABASE_URL`` when it is set (non-empty)."""
+    urls = ["sqlite://"]
+    extra = os.environ.get(DATABASE_URL_ENV, "").strip()
+    if extra and extra not in urls:
+        urls.append(extra)
+    return urls
+
+
+def database_id(url: str) -> str:
+    """A short test id for ``url``: its backend name (``sqlite``, ``postgresql``, ...)."""
+    return make_url(url).get_backend_name()
+
+
+def reset_database(engine: Engine, metadata: MetaData) -> None:
+    """Drop and recreate all tables of ``metadata`` so that they exist and are empty.
+
+    On PostgreSQL, leftovers from earlier runs are dropped first: every table of the
+    current schema is dropped with ``DROP TABLE ... CASCADE``, so tables that are no
+    longer in ``metadata`` (or views) referencing ours cannot block the drop. Then
+    ``metadata.drop_all`` (which also drops the named types, e.g. ENUMs, that belong to
+    ``metadata``, and tables in explicit schemas) and ``metadata.create_all``. Everything
+    runs in one transaction.
+
+    On other databases: ``metadata.drop_all`` then ``metadata.create_all``.
+
+    No other connection may hold locks on these tables: remove sessions first.
+    """
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            preparer = connection.dialect.identifier_preparer
+            for name in inspect(connection).get_table_names():
+                connection.exec_driver_sql(f"DROP TABLE IF EXISTS {preparer.quote(name)} CASCADE")
+        metadata.drop_all(bind=connection)
+        metadata.create_all(bind=connection)
