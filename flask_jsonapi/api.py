@@ -14,6 +14,7 @@ from .document import error_document
 from .exceptions import JsonApiException
 from .negotiation import MEDIA_TYPE, content_type
 from .registry import Registry
+from .relationships import related_view_class, relationship_view_class
 from .resources import ResourceDetail, ResourceList
 
 logger = logging.getLogger("flask_jsonapi")
@@ -119,16 +120,45 @@ class Api:
             options = dict(url_rule_options or {})
             list_view = viewset.as_list_view(f"{base_view_name}_list", api=self)
             detail_view = viewset.as_detail_view(f"{base_view_name}_detail", api=self)
+            views_kwargs = {"api": self, **viewset.get_views_kwargs()}
+            relationship_view = viewset.decorate(
+                relationship_view_class(viewset.detail_view_cls).as_view(
+                    f"{base_view_name}_relationship", **views_kwargs
+                )
+            )
+            related_view = viewset.decorate(
+                related_view_class(viewset.detail_view_cls).as_view(
+                    f"{base_view_name}_related", **views_kwargs
+                )
+            )
             for url in urls:
                 self._add_url_rule(url, f"{base_view_name}_list", list_view, options)
                 detail_url = self.get_detail_url(url)
                 self._add_url_rule(detail_url, f"{base_view_name}_detail", detail_view, options)
+                slash = "/" if url.endswith("/") else ""
+                base = detail_url.rstrip("/")
+                self._add_url_rule(
+                    f"{base}/relationships/<relationship>{slash}",
+                    f"{base_view_name}_relationship",
+                    relationship_view,
+                    options,
+                )
+                self._add_url_rule(
+                    f"{base}/<relationship>{slash}",
+                    f"{base_view_name}_related",
+                    related_view,
+                    options,
+                )
             entry = self.registry.add(
                 viewset.schema,
                 list_endpoint=self._endpoint(f"{base_view_name}_list"),
                 detail_endpoint=self._endpoint(f"{base_view_name}_detail"),
+                relationship_endpoint=self._endpoint(f"{base_view_name}_relationship"),
+                related_endpoint=self._endpoint(f"{base_view_name}_related"),
             )
             entry.repository = entry.repository or viewset.repository
+            entry.filter_schema = viewset.filter_schema
+            entry.query_options = viewset.query_options()
 
         self._when_bound(register)
 

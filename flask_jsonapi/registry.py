@@ -5,7 +5,7 @@ Includes, relationship writes and links of one type reach the others through her
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .schema.compiled import CompiledSchema, compile_schema
@@ -22,6 +22,8 @@ class ResourceEntry:
     detail_endpoint: str | None = None
     relationship_endpoint: str | None = None
     related_endpoint: str | None = None
+    filter_schema: Any = None
+    query_options: dict[str, Any] = field(default_factory=dict)
 
 
 class Registry:

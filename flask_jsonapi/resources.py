@@ -53,6 +53,7 @@ class ResourceBase(flask.views.View):
     methods: ClassVar[list[str]] = []
     provide_automatic_options = False
     supported_extensions: ClassVar[frozenset[str]] = frozenset()
+    body_methods: ClassVar[frozenset[str]] = BODY_METHODS
     client_generated_ids = False
     query_options: ClassVar[dict[str, Any]] = {}
 
@@ -124,7 +125,7 @@ class ResourceBase(flask.views.View):
             self.negotiated = Negotiated(ext=ext)
             if request.method == "OPTIONS":
                 return self.options_response()
-            if request.method in BODY_METHODS:
+            if request.method in self.body_methods:
                 check_content_type(request.headers.get("Content-Type"), self.supported_extensions)
             method = "get" if request.method == "HEAD" else request.method.lower()
             result = getattr(self, method)(*args, **kwargs)

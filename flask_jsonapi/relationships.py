@@ -1,0 +1,221 @@
+"""Relationship endpoints (``/articles/1/relationships/author``) and related endpoints
+(``/articles/1/author``), built on a view set's detail view so its hooks apply.
+
+Relationship endpoints read and change linkage (to-one ``PATCH``; to-many ``PATCH``
+replaces, ``POST`` adds, ``DELETE`` removes); related endpoints serve the related
+resource or collection with the whole query language.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import flask
+
+from . import exceptions
+from .document import CompoundDocument, parse_relationship_document
+from .links import LinkBuilder, pagination_links, request_url
+from .query import QueryConfig, ResourceQuery, parse_query
+from .query.model import IncludeNode
+from .schema.compiled import RelationshipSpec
+from .schema.serializer import linkage_of, read
+from .services import call_hook
+
+
+class _RelationshipMixin:
+    """Shared by both endpoint kinds: the parent resource and the named relationship."""
+
+    relationship_kwarg = "relationship"
+
+    def relationship_spec(self) -> RelationshipSpec:
+        member = self.kwargs[self.relationship_kwarg]
+        spec = self.compiled.relationships.get(member)
+        if spec is None:
+            raise exceptions.ObjectNotFound(
+                {"parameter": self.relationship_kwarg},
+                f"'{self.compiled.type_}' has no relationship '{member}'.",
+            )
+        return spec
+
+    def read_parent(self, spec: RelationshipSpec) -> tuple[Any, Any]:
+        service = self.service()
+        id_ = service.parse_id(self.resource_id)
+        node = IncludeNode(spec.member, spec.attribute, spec.type_, spec.many, {}, included=False)
+        return id_, service.fetch_one(id_, ResourceQuery(load={spec.member: node}))
+
+
+class RelationshipViewMixin(_RelationshipMixin):
+    """``/<type>/<id>/relationships/<name>``: GET, PATCH, POST, DELETE on linkage (UREL-*)."""
+
+    methods: ClassVar[list[str]] = ["GET", "PATCH", "POST", "DELETE"]
+    body_methods: ClassVar[frozenset[str]] = frozenset({"PATCH", "POST", "DELETE"})
+
+    def get(self, *args: Any, **kwargs: Any) -> flask.Response:
+        for name in flask.request.args:
+            if name.split("[")[0] in ("include", "fields", "sort", "filter"):
+                raise exceptions.InvalidQueryParameter(
+                    f"'{name}' does not apply to a relationship endpoint.", parameter=name
+                )
+        spec = self.relationship_spec()
+        with self.transaction():
+            _, parent = self.read_parent(spec)
+            document = self.linkage_document(spec, parent, paginate=True)
+        return self.document_response(document)
+
+    def patch(self, *args: Any, **kwargs: Any) -> flask.Response:
+        spec = self.relationship_spec()
+        if spec.many and not spec.allow_replace:
+            raise exceptions.ForbiddenError(
+                f"Relationship '{spec.member}' cannot be replaced as a whole; "
+                "add or remove members instead.",
+                {"pointer": "/data"},
+            )
+        return self._change(spec, "replace")
+
+    def post(self, *args: Any, **kwargs: Any) -> flask.Response:
+        return self._change(self._to_many_only(), "add")
+
+    def delete(self, *args: Any, **kwargs: Any) -> flask.Response:
+        return self._change(self._to_many_only(), "remove")
+
+    def _to_many_only(self) -> RelationshipSpec:
+        spec = self.relationship_spec()
+        if not spec.many:
+            raise exceptions.MethodNotAllowed(
+                f"'{spec.member}' is a to-one relationship: use PATCH to change it.",
+                headers={"Allow": "GET, HEAD, OPTIONS, PATCH"},
+            )
+        return spec
+
+    def _change(self, spec: RelationshipSpec, mode: str) -> flask.Response:
+        if not spec.load:
+            raise exceptions.ForbiddenError(f"Relationship '{spec.member}' is read-only.")
+        linkage = parse_relationship_document(self.request_document())
+        service = self.service()
+        with self.transaction():
+            id_, parent = self.read_parent(spec)
+            value = service.resolve_linkage(spec, linkage, "/data")
+            if mode != "replace":
+                current = list(read(parent, spec.attribute) or ())
+                if mode == "add":
+                    value = current + [obj for obj in value if not _contains(current, obj)]
+                else:
+                    value = [obj for obj in current if not _contains(value, obj)]
+            updated = call_hook(self.update, id_, {spec.attribute: value}, strategy="flush")
+            document = self.linkage_document(spec, updated if updated is not None else parent)
+        return self.document_response(document)
+
+    def linkage_document(
+        self, spec: RelationshipSpec, parent: Any, *, paginate: bool = False
+    ) -> dict[str, Any]:
+        links = LinkBuilder(self.registry).relationship(
+            self.compiled.type_,
+            self.compiled.format_id(read(parent, self.compiled.id_attribute)),
+            spec.member,
+        )
+        data = linkage_of(spec, read(parent, spec.attribute))
+        document: dict[str, Any] = {"links": dict(links or {"self": request_url()})}
+        if spec.many and paginate:
+            config = self.query_config()
+            from .query.parser import parse_page
+
+            page = parse_page(flask.request.args, config)
+            total = len(data)
+            data = data[page.offset : page.offset + page.size]
+            document["links"].update(pagination_links(page, total, len(data)))
+            document["links"]["self"] = (links or {}).get("self", request_url())
+            document["meta"] = {"count": total}
+        document["data"] = data
+        return document
+
+
+def _contains(objects: list[Any], obj: Any) -> bool:
+    return any(item is obj or item == obj for item in objects)
+
+
+class RelatedViewMixin(_RelationshipMixin):
+    """``/<type>/<id>/<name>``: the related resource or collection (FET-*, query language)."""
+
+    methods: ClassVar[list[str]] = ["GET"]
+
+    def get(self, *args: Any, **kwargs: Any) -> flask.Response:
+        spec = self.relationship_spec()
+        related = self.registry.get(spec.type_)
+        if related is None:
+            raise exceptions.ObjectNotFound(None, f"'{spec.type_}' is not served by this API.")
+        compiled = related.compiled
+        args = flask.request.args
+        config = QueryConfig.from_app_config(flask.current_app.config, **related.query_options)
+        query = parse_query(
+            args,
+            compiled,
+            self.registry.schema,
+            config,
+            collection=spec.many,
+            filters=related.filter_schema.parse if related.filter_schema is not None else None,
+        )
+        builder = CompoundDocument(self.registry.schema, LinkBuilder(self.registry), query.fields)
+        with self.transaction():
+            _, parent = self.read_parent(spec)
+            if spec.many:
+                items, total = self._related_page(spec, related, parent, query)
+                data, included = builder.build(items, compiled, query.include)
+                document: dict[str, Any] = {"data": data}
+                document["links"] = pagination_links(query.page, total, len(items))
+                if total is not None:
+                    document["meta"] = {"count": total}
+            else:
+                value = read(parent, spec.attribute)
+                data, included = builder.build(
+                    [] if value is None else [value], compiled, query.include
+                )
+                document = {"data": data[0] if data else None, "links": {"self": request_url()}}
+            if query.include:
+                document["included"] = included
+        return self.document_response(document)
+
+    def _related_page(
+        self, spec: RelationshipSpec, related: Any, parent: Any, query: ResourceQuery
+    ) -> tuple[list[Any], int | None]:
+        repository = related.repository
+        get_list = getattr(repository, "get_list", None)
+        if get_list is not None and "related_to" in _accepts(get_list):
+            related_to = (parent, spec.attribute)
+            items = get_list(
+                dict(query.filters),
+                query.sorting,
+                query.pagination,
+                include=query.load,
+                related_to=related_to,
+            )
+            return list(items), repository.get_count(dict(query.filters), related_to=related_to)
+        items = list(read(parent, spec.attribute) or ())
+        page = query.page
+        return items[page.offset : page.offset + page.size], len(items)
+
+
+def _accepts(function: Any) -> tuple[str, ...]:
+    import inspect
+
+    try:
+        return tuple(inspect.signature(function).parameters)
+    except (TypeError, ValueError):
+        return ()
+
+
+def relationship_view_class(detail_view_cls: type) -> type:
+    """The relationship endpoint view for a view set's detail view class."""
+    return type(
+        f"{detail_view_cls.__name__}Relationship",
+        (RelationshipViewMixin, detail_view_cls),
+        {"methods": RelationshipViewMixin.methods},
+    )
+
+
+def related_view_class(detail_view_cls: type) -> type:
+    """The related endpoint view for a view set's detail view class."""
+    return type(
+        f"{detail_view_cls.__name__}Related",
+        (RelatedViewMixin, detail_view_cls),
+        {"methods": RelatedViewMixin.methods},
+    )
