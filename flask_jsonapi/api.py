@@ -59,8 +59,10 @@ class Api:
 
     def owns(self, path: str) -> bool:
         """Whether ``path`` lies under one of this API's resource URLs."""
+        # Whole segments only: /articlesX is not under /articles.
         return any(
-            path.startswith(prefix + base) for prefix in self._prefixes for base in self._paths
+            path == root or path.startswith(root.rstrip("/") + "/")
+            for root in (prefix + base for prefix in self._prefixes for base in self._paths)
         )
 
     def _endpoint(self, name: str) -> str:
@@ -158,7 +160,18 @@ class Api:
             )
             entry.repository = entry.repository or viewset.repository
             entry.filter_schema = viewset.filter_schema
+            entry.viewset = viewset
             entry.query_options = viewset.query_options()
+
+        self._when_bound(register)
+
+    def operations(self, url: str, view_name: str = "jsonapi_operations") -> None:
+        """Serve the Atomic Operations extension at ``url`` (``POST`` only)."""
+        from .operations import OperationsView
+
+        def register() -> None:
+            view = OperationsView.as_view(view_name, api=self)
+            self._add_url_rule(url, view_name, view, {})
 
         self._when_bound(register)
 
@@ -189,6 +202,7 @@ def _http_error(error: HTTPException) -> Any:
     exception = JsonApiException(None, error.description, title=error.name, status=status)
     response = flask.Response(orjson.dumps(error_document(exception)), status=status)
     response.headers["Content-Type"] = content_type()
+    response.headers["Vary"] = "Accept"
     if status == 405 and getattr(error, "valid_methods", None):
         response.headers["Allow"] = ", ".join(sorted(set(error.valid_methods)))
     return response

@@ -23,6 +23,7 @@ class ResourceEntry:
     relationship_endpoint: str | None = None
     related_endpoint: str | None = None
     filter_schema: Any = None
+    viewset: Any = None
     query_options: dict[str, Any] = field(default_factory=dict)
 
 

@@ -171,11 +171,7 @@ def create_app(database_url: str | None = None, *, seed_data: bool = True) -> fl
         CommentViewSet(repository=CommentRepository(session=session)), "comments", "/comments"
     )
     api.repository(TagViewSet(repository=TagRepository(session=session)), "tags", "/tags")
-
-    @app.teardown_appcontext
-    def _remove_session(_exception: BaseException | None) -> None:
-        # Each request gets a fresh session; nothing leaks between requests or threads.
-        session.remove()
+    api.operations("/operations")
 
     app.extensions["blog"] = {"engine": engine, "session": session}
     return app

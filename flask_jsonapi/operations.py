@@ -1,0 +1,273 @@
+"""The Atomic Operations extension (jsonapi.org/ext/atomic): many writes, one transaction.
+
+Each operation runs through the same services (and so the same view hooks, validation
+and permissions) as the plain endpoints. Any failure rolls back every operation, and the
+error's ``source.pointer`` starts with ``/atomic:operations/N``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+import flask
+from werkzeug.exceptions import HTTPException
+
+from . import exceptions
+from .document import ResourceInput, parse_linkage, parse_resource
+from .negotiation import ATOMIC_EXTENSION
+from .registry import ResourceEntry
+from .resources import ResourceBase
+from .schema.serializer import read
+from .services import ResourceService, call_hook
+
+OPERATIONS = "atomic:operations"
+RESULTS = "atomic:results"
+
+
+@dataclass(frozen=True)
+class Target:
+    """What an operation addresses: a type, maybe a resource, maybe one relationship."""
+
+    type: str
+    id: str | None = None
+    lid: str | None = None
+    relationship: str | None = None
+
+
+class _Hooks:
+    """A view set's list and detail hooks as one object, for :class:`ResourceService`."""
+
+    def __init__(self, entry: ResourceEntry, api: Any) -> None:
+        viewset = entry.viewset
+        kwargs = {"api": api, **viewset.get_views_kwargs()}
+        detail = viewset.detail_view_cls(**kwargs)
+        listing = viewset.list_view_cls(filter_schema=viewset.filter_schema, **kwargs)
+        self.read, self.update, self.destroy = detail.read, detail.update, detail.destroy
+        self.create, self.read_many, self.get_count = (
+            listing.create,
+            listing.read_many,
+            listing.get_count,
+        )
+        self.client_generated_ids = detail.client_generated_ids
+        self.repository = getattr(detail, "repository", None)
+
+
+class OperationsView(ResourceBase):
+    """``POST /operations`` with ``ext="https://jsonapi.org/ext/atomic"`` (ATOM-*)."""
+
+    methods: ClassVar[list[str]] = ["POST"]
+    supported_extensions: ClassVar[frozenset[str]] = frozenset({ATOMIC_EXTENSION})
+
+    def __init__(self, *, api: Any) -> None:
+        super().__init__(api=api)
+
+    def post(self) -> flask.Response:
+        content_type = flask.request.headers.get("Content-Type", "")
+        if ATOMIC_EXTENSION not in content_type:
+            raise exceptions.UnsupportedMediaType(
+                {"header": "Content-Type"},
+                f'Atomic operations must be sent with ext="{ATOMIC_EXTENSION}".',
+            )
+        self.negotiated = type(self.negotiated)(ext=(ATOMIC_EXTENSION,))
+        document = self.request_document()
+        if not isinstance(document, dict) or not isinstance(document.get(OPERATIONS), list):
+            raise exceptions.InvalidDocument(
+                f"The request document needs an '{OPERATIONS}' array.",
+                "" if not isinstance(document, dict) else f"/{OPERATIONS}",
+            )
+        operations = document[OPERATIONS]
+        if not operations:
+            raise exceptions.InvalidDocument("There are no operations.", f"/{OPERATIONS}")
+        lids: dict[tuple[str, str], str] = {}
+        results = []
+        with self._transaction():
+            for index, operation in enumerate(operations):
+                pointer = f"/{OPERATIONS}/{index}"
+                try:
+                    results.append(self._run(operation, pointer, lids))
+                except exceptions.JsonApiException as error:
+                    raise _point(error, pointer) from None
+        if all(not result for result in results):
+            return self.document_response(None, status=204)
+        return self.document_response({RESULTS: results})
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Any:
+        with contextlib.ExitStack() as stack:
+            sessions = set()
+            for entry in self.registry:
+                repository = entry.repository
+                if repository is None:
+                    continue
+                key = id(getattr(repository, "get_session", lambda: repository)())
+                if key not in sessions:
+                    sessions.add(key)
+                    stack.enter_context(repository.begin_transaction())
+            yield
+
+    # -- one operation -----------------------------------------------------------------
+
+    def _run(self, operation: Any, pointer: str, lids: dict) -> dict[str, Any]:
+        if not isinstance(operation, dict):
+            raise exceptions.InvalidDocument("An operation must be an object.", pointer)
+        op = operation.get("op")
+        if op not in ("add", "update", "remove"):
+            raise exceptions.InvalidDocument(
+                "'op' must be 'add', 'update' or 'remove'.", f"{pointer}/op"
+            )
+        if "ref" in operation and "href" in operation:
+            raise exceptions.InvalidDocument("Give 'ref' or 'href', not both.", pointer)
+        target = self._target(operation, pointer)
+        data = operation.get("data")
+        if target is not None and target.relationship:
+            return self._relationship(op, target, data, pointer, lids)
+        if op == "add":
+            resource = parse_resource(data, f"{pointer}/data")
+            if target is not None and target.type != resource.type:
+                raise exceptions.InvalidType(
+                    {"pointer": f"{pointer}/data/type"}, "'data' does not match the target type."
+                )
+            service = self._service(resource.type, pointer, lids)
+            obj = service.create(resource)
+            result = self._resource(service, obj)
+            if resource.lid is not None:
+                lids[(resource.type, resource.lid)] = result["id"]
+            return {"data": result}
+        if op == "update":
+            resource = parse_resource(data, f"{pointer}/data")
+            raw_id = self._resolve_id(resource.type, resource.id, resource.lid, pointer, lids)
+            if target is not None:
+                target_id = self._resolve_id(target.type, target.id, target.lid, pointer, lids)
+                if (target.type, target_id) != (resource.type, raw_id):
+                    raise exceptions.Conflict(
+                        {"pointer": f"{pointer}/data"}, "'data' does not match 'ref'."
+                    )
+            service = self._service(resource.type, pointer, lids)
+            resource = ResourceInput(
+                resource.type,
+                raw_id,
+                None,
+                resource.attributes,
+                resource.relationships,
+                resource.pointer,
+                resource.relationship_pointers,
+            )
+            obj = service.update(service.parse_id(raw_id), resource, raw_id)
+            return {"data": self._resource(service, obj)}
+        if target is None:
+            raise exceptions.InvalidDocument("'remove' needs a 'ref' or 'href'.", pointer)
+        raw_id = self._resolve_id(target.type, target.id, target.lid, pointer, lids)
+        service = self._service(target.type, pointer, lids)
+        service.delete(service.parse_id(raw_id))
+        return {}
+
+    def _relationship(
+        self, op: str, target: Target, data: Any, pointer: str, lids: dict
+    ) -> dict[str, Any]:
+        service = self._service(target.type, pointer, lids)
+        spec = service.relationship_spec(target.relationship, f"{pointer}/ref/relationship")
+        if not spec.load:
+            raise exceptions.ForbiddenError(f"Relationship '{spec.member}' is read-only.")
+        if op != "update" and not spec.many:
+            raise exceptions.InvalidDocument(
+                f"'{op}' applies to to-many relationships; use 'update' for '{spec.member}'.",
+                f"{pointer}/op",
+            )
+        if op == "update" and spec.many and not spec.allow_replace:
+            raise exceptions.ForbiddenError(
+                f"Relationship '{spec.member}' cannot be replaced as a whole."
+            )
+        raw_id = self._resolve_id(target.type, target.id, target.lid, pointer, lids)
+        id_ = service.parse_id(raw_id)
+        linkage = parse_linkage(data, f"{pointer}/data")
+        value = service.resolve_linkage(spec, linkage, f"{pointer}/data")
+        if op != "update":
+            parent = service.hooks.read(id_)
+            current = list(read(parent, spec.attribute) or ())
+            if op == "add":
+                value = current + [obj for obj in value if not any(obj is c for c in current)]
+            else:
+                value = [obj for obj in current if not any(obj is v for v in value)]
+        call_hook(service.hooks.update, id_, {spec.attribute: value}, strategy="flush")
+        return {}
+
+    # -- targets, services, results ----------------------------------------------------
+
+    def _target(self, operation: dict, pointer: str) -> Target | None:
+        if "ref" in operation:
+            ref = operation["ref"]
+            if not isinstance(ref, dict) or not isinstance(ref.get("type"), str):
+                raise exceptions.InvalidDocument("'ref' needs a 'type'.", f"{pointer}/ref")
+            return Target(ref["type"], ref.get("id"), ref.get("lid"), ref.get("relationship"))
+        if "href" in operation:
+            return self._target_from_href(operation["href"], f"{pointer}/href")
+        return None
+
+    def _target_from_href(self, href: Any, pointer: str) -> Target:
+        if not isinstance(href, str):
+            raise exceptions.InvalidDocument("'href' must be a string.", pointer)
+        path = urlsplit(href).path
+        adapter = flask.current_app.url_map.bind("localhost", script_name=flask.request.script_root)
+        try:
+            endpoint, values = adapter.match(path, method="GET")
+        except HTTPException:
+            raise exceptions.InvalidDocument(
+                f"'{href}' is not a URL of this API.", pointer
+            ) from None
+        for entry in self.registry:
+            if endpoint == entry.list_endpoint:
+                return Target(entry.type_)
+            if endpoint == entry.detail_endpoint:
+                return Target(entry.type_, str(values.get("id")))
+            if endpoint == entry.relationship_endpoint:
+                return Target(entry.type_, str(values.get("id")), None, values["relationship"])
+        raise exceptions.InvalidDocument(f"'{href}' is not a resource URL.", pointer)
+
+    def _service(self, type_: str, pointer: str, lids: dict) -> ResourceService:
+        entry = self.registry.get(type_)
+        if entry is None or getattr(entry, "viewset", None) is None:
+            raise exceptions.ObjectNotFound(
+                {"pointer": pointer}, f"'{type_}' is not a resource type of this API."
+            )
+        hooks = _Hooks(entry, self.api)
+        return ResourceService(
+            hooks,
+            entry.compiled,
+            self.registry,
+            client_generated_ids=hooks.client_generated_ids,
+            lids=lids,
+        )
+
+    def _resolve_id(
+        self, type_: str, id_: str | None, lid: str | None, pointer: str, lids: dict
+    ) -> str:
+        if id_ is not None:
+            return str(id_)
+        if lid is not None and (type_, lid) in lids:
+            return lids[(type_, lid)]
+        if lid is not None:
+            raise exceptions.ObjectNotFound(
+                {"pointer": pointer}, f"No earlier operation created '{type_}' with lid '{lid}'."
+            )
+        raise exceptions.InvalidDocument("The target needs an 'id' or a 'lid'.", pointer)
+
+    def _resource(self, service: ResourceService, obj: Any) -> dict[str, Any]:
+        from .links import LinkBuilder
+
+        serializer = service.compiled.serializer(None)
+        return serializer.serialize(obj, LinkBuilder(self.registry))
+
+
+def _point(error: exceptions.JsonApiException, pointer: str) -> exceptions.JsonApiException:
+    """Make an operation's error point into ``/atomic:operations/N``."""
+    errors = error.errors if isinstance(error, exceptions.ErrorList) else [error]
+    for item in errors:
+        current = (item.source or {}).get("pointer")
+        if current is None:
+            item.source = {"pointer": pointer}
+        elif not current.startswith(f"/{OPERATIONS}"):
+            item.source = {**item.source, "pointer": pointer + current}
+    return error
