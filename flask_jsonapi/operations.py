@@ -102,7 +102,8 @@ class OperationsView(ResourceBase):
                 repository = entry.repository
                 if repository is None:
                     continue
-                key = id(getattr(repository, "get_session", lambda: repository)())
+                get_session = getattr(repository, "get_session", None)
+                key = id(get_session() if get_session else repository)
                 if key not in sessions:
                     sessions.add(key)
                     stack.enter_context(repository.begin_transaction())

@@ -140,10 +140,17 @@ class ResourceBase(flask.views.View):
                 )
             )
 
+    def allowed_methods(self) -> list[str]:
+        """The HTTP methods this resource answers (the ``Allow`` header)."""
+        methods = set(self.methods) | {"OPTIONS"}
+        if "GET" in methods:
+            methods.add("HEAD")
+        return sorted(methods)
+
     def options_response(self) -> flask.Response:
-        allow = ", ".join(sorted({*self.methods, "HEAD", "OPTIONS"}))
-        response = flask.Response(status=204, headers={"Allow": allow})
+        response = flask.Response(status=204, headers={"Allow": ", ".join(self.allowed_methods())})
         response.headers["Content-Type"] = content_type(self.negotiated.ext)
+        response.headers["Vary"] = "Accept"
         return response
 
     # -- documents ---------------------------------------------------------------------

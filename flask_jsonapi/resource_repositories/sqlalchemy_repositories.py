@@ -23,6 +23,8 @@ from .repositories import ResourceRepository
 
 logger = logging.getLogger(__name__)
 
+_UNFIT = object()
+
 
 class SqlAlchemyModelRepository(ResourceRepository):
     """CRUD and queries for ``model`` through ``session`` (a session or a scoped_session)."""
@@ -88,16 +90,23 @@ class SqlAlchemyModelRepository(ResourceRepository):
         pagination: dict[str, int] | None = None,
         *,
         include: dict[str, IncludeNode] | None = None,
+        related_to: tuple[Any, str] | None = None,
         **kwargs: Any,
     ) -> list[Any]:
-        stmt = self.apply_filters(self.get_query(), dict(filters or {}))
+        """A page of objects; ``related_to=(parent, attribute)`` limits it to the
+        objects in ``parent``'s relationship ``attribute`` (a related endpoint)."""
+        stmt = self.apply_related(self.get_query(), related_to)
+        stmt = self.apply_filters(stmt, dict(filters or {}))
         stmt = self.apply_sorts(stmt, sorting or ())
         stmt = self.apply_pagination(stmt, pagination or {})
         stmt = self.apply_include(stmt, include or {})
         return list(self.get_session().scalars(stmt).unique())
 
-    def get_count(self, filters: dict[str, Any] | None = None) -> int:
-        stmt = self.apply_filters(self.get_query(), dict(filters or {}))
+    def get_count(
+        self, filters: dict[str, Any] | None = None, *, related_to: tuple[Any, str] | None = None
+    ) -> int:
+        stmt = self.apply_related(self.get_query(), related_to)
+        stmt = self.apply_filters(stmt, dict(filters or {}))
         count = sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
         return self.get_session().scalar(count)
 
@@ -135,14 +144,24 @@ class SqlAlchemyModelRepository(ResourceRepository):
             python_type = column.type.python_type
         except NotImplementedError:
             return id
-        if isinstance(id, python_type):
-            return id
         try:
-            return python_type(id)
+            key = id if isinstance(id, python_type) else python_type(id)
         except (TypeError, ValueError):
+            key = _UNFIT
+        if key is _UNFIT or not self._fits_key_column(key):
+            # An id the key column cannot hold names nothing; sending it to the database
+            # would fail there (out of range) and end the transaction.
             raise exceptions.ObjectNotFound(
                 {"parameter": "id"}, f"{self.instance_name.capitalize()} {id} not found."
-            ) from None
+            )
+        return key
+
+    def _fits_key_column(self, key: Any) -> bool:
+        if not isinstance(key, int) or isinstance(key, bool):
+            return True
+        dialect = self.get_session().get_bind(mapper=sa.inspect(self.model)).dialect.name
+        bits = _integer_bits(self._pk.type, dialect)
+        return -(2 ** (bits - 1)) <= key < 2 ** (bits - 1)
 
     # -- writing ---------------------------------------------------------------------
 
@@ -186,6 +205,12 @@ class SqlAlchemyModelRepository(ResourceRepository):
         return data
 
     # -- query building --------------------------------------------------------------
+
+    def apply_related(self, stmt: sa.Select, related_to: tuple[Any, str] | None) -> sa.Select:
+        if related_to is None:
+            return stmt
+        parent, attribute = related_to
+        return stmt.where(orm.with_parent(parent, getattr(type(parent), attribute)))
 
     def apply_filters(self, stmt: sa.Select, filters: dict[str, Any]) -> sa.Select:
         for key, method in self.filter_methods_map.items():
@@ -246,6 +271,15 @@ def _load_options(entity: Any, node: IncludeNode, parent: Any) -> list[Any]:
     for child in node.children.values():
         options.extend(_load_options(related, child, loader))
     return options or [loader]
+
+
+def _integer_bits(column_type: Any, dialect: str) -> int:
+    """The width of an integer column: SQLite stores every integer in 64 bits."""
+    if dialect == "sqlite" or isinstance(column_type, sa.BigInteger):
+        return 64
+    if isinstance(column_type, sa.SmallInteger):
+        return 16
+    return 32 if isinstance(column_type, sa.Integer) else 64
 
 
 def _is_mapped_object(value: Any) -> bool:

@@ -106,7 +106,10 @@ class CompiledSchema:
                         f"'{member}' is read-only.", attribute=member, title="Read-only attribute"
                     )
                 )
-        known = {k: v for k, v in attributes.items() if k in self.attributes}
+        # Read-only members are reported above; loading them too would add "Unknown field".
+        known = {
+            k: v for k, v in attributes.items() if k in self.attributes and self.attributes[k].load
+        }
         loaded: dict[str, Any] = {}
         try:
             loaded = self._make_loader(partial).load(known, partial=partial)
