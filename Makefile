@@ -1,6 +1,7 @@
 # Two commands from a fresh clone (needs only python3 and make):
 #   make run    serve the blog demo on http://127.0.0.1:5000
 #   make test   lint, check formatting and run the test suite
+#   make bench  speed against the peers (benchmarks/README.md); make bench-http: under gunicorn
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := test
-.PHONY: .venv venv test run lint format clean
+.PHONY: .venv venv test run lint format clean bench bench-http
 
 .venv: $(STAMP)
 venv: $(STAMP)
@@ -35,6 +36,13 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Each target gets its own venv under benchmarks/.venvs, created by the runner itself.
+bench:
+	$(PYTHON) benchmarks/run.py $(BENCH_ARGS)
+
+bench-http:
+	$(PYTHON) benchmarks/bench_http.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis
