@@ -51,21 +51,43 @@ class LinkBuilder:
         }
 
 
-def pagination_links(page: Page, total: int | None, count_on_page: int) -> dict[str, Any]:
-    """``self``, ``first``, ``prev``, ``next``, ``last`` for a page (PAG-*), other params kept."""
+def pagination_links(
+    page: Page,
+    total: int | None,
+    count_on_page: int,
+    *,
+    more: bool | None = None,
+    cursors: tuple[str, str] | None = None,
+) -> dict[str, Any]:
+    """``self``, ``first``, ``prev``, ``next``, ``last`` for a page (PAG-*), ``null`` where
+    there is none, the other query parameters kept. ``more``: whether items follow (precede,
+    for ``page[before]``), when it was probed; ``cursors``: of the first and last item."""
     request = flask.request
     base = request.base_url
-    args = [(k, v) for k, v in request.args.items(multi=True) if not k.startswith("page[")]
+    args = [
+        (k, v)
+        for k, v in request.args.items(multi=True)
+        if not k.startswith("page[") or k == "page[count]"
+    ]
+
+    def url(page_args: list[tuple[str, str]]) -> str:
+        return f"{base}?{urlencode(args + page_args)}"
+
+    if page.style == "cursor":
+        return _cursor_links(page, more, cursors, url)
 
     def link(offset: int) -> str:
         if page.style == "offset":
-            page_args = [("page[offset]", str(offset)), ("page[limit]", str(page.size))]
-        else:
-            number = offset // page.size + 1
-            page_args = [("page[number]", str(number)), ("page[size]", str(page.size))]
-        return f"{base}?{urlencode(args + page_args)}"
+            return url([("page[offset]", str(offset)), ("page[limit]", str(page.size))])
+        number = offset // page.size + 1
+        return url([("page[number]", str(number)), ("page[size]", str(page.size))])
 
-    has_next = count_on_page >= page.size if total is None else page.offset + page.size < total
+    if more is not None:
+        has_next = more
+    elif total is None:
+        has_next = count_on_page >= page.size
+    else:
+        has_next = page.offset + page.size < total
     last_offset = None
     if total is not None:
         last_offset = max(0, (total - 1) // page.size * page.size)
@@ -76,6 +98,24 @@ def pagination_links(page: Page, total: int | None, count_on_page: int) -> dict[
         "next": link(page.offset + page.size) if has_next else None,
         "last": link(last_offset) if last_offset is not None else None,
     }
+
+
+def _cursor_links(
+    page: Page, more: bool | None, cursors: tuple[str, str] | None, url: Any
+) -> dict[str, Any]:
+    """Links of the Cursor Pagination profile: ``prev``/``next`` from the first and last
+    item's cursors; ``null`` where it is known that nothing precedes or follows."""
+    size = [("page[size]", str(page.size))]
+    first, last = cursors or (None, None)
+    before = url([*size, ("page[before]", first)]) if first else None
+    after = url([*size, ("page[after]", last)]) if last else None
+    if page.before is not None:
+        prev, next_ = (before if more else None), after
+    elif page.after is not None:
+        prev, next_ = before, (after if more else None)
+    else:
+        prev, next_ = None, (after if more else None)
+    return {"self": request_url(), "first": url(size), "prev": prev, "next": next_, "last": None}
 
 
 def request_url() -> str:

@@ -39,21 +39,52 @@ class SortKey:
 
 @dataclass(frozen=True)
 class Page:
-    """A page: ``size`` items from ``offset``; ``style`` says how links are written."""
+    """A page: ``size`` items from ``offset``, or after/before a cursor (``style="cursor"``).
 
-    style: str  # "number" | "offset"
+    ``count``: whether the total is counted. Pages that are not counted, and cursor pages,
+    fetch one item more than ``size`` to learn whether there is a next (or previous) page.
+    """
+
+    style: str  # "number" | "offset" | "cursor"
     size: int
     offset: int = 0
+    count: bool = True
+    after: tuple[Any, ...] | None = None
+    before: tuple[Any, ...] | None = None
 
     @property
     def number(self) -> int:
         return self.offset // self.size + 1
 
     @property
-    def legacy(self) -> dict[str, int]:
+    def probe(self) -> bool:
+        """Whether one extra item is fetched to know if more follow."""
+        return self.style == "cursor" or not self.count
+
+    @property
+    def legacy(self) -> dict[str, Any]:
+        if self.style == "cursor":
+            pagination: dict[str, Any] = {"cursor": "after", "limit": self.size + 1}
+            if self.before is not None:
+                pagination.update(cursor="before", values=list(self.before))
+            elif self.after is not None:
+                pagination["values"] = list(self.after)
+            return pagination
+        if self.probe:
+            return {"offset": self.offset, "limit": self.size + 1}
         if self.style == "offset":
             return {"offset": self.offset, "limit": self.size}
         return {"size": self.size, "number": self.number}
+
+    def window(self, items: list[Any]) -> tuple[list[Any], bool | None]:
+        """The items of this page from what the repository returned, and whether more follow
+        (precede, for ``before``); ``None`` when the page was not probed."""
+        if not self.probe:
+            return items, None
+        more = len(items) > self.size
+        if self.before is not None:
+            return items[-self.size :] if more else items, more
+        return items[: self.size], more
 
 
 @dataclass(frozen=True)
@@ -73,9 +104,38 @@ class ResourceQuery:
         return tuple(key.legacy for key in self.sort)
 
     @property
-    def pagination(self) -> dict[str, int]:
-        """The page in the original's form (``{'size': 50, 'number': 1}``)."""
+    def pagination(self) -> dict[str, Any]:
+        """The page in the original's form (``{'size': 50, 'number': 1}``); pages that probe
+        for more are ``{'offset': 0, 'limit': 51}``, cursor pages add ``cursor`` and
+        ``values`` (the sort-key values, primary key last, to continue after or before)."""
         return self.page.legacy if self.page else {}
+
+    @property
+    def count(self) -> bool:
+        """Whether the total number of matching resources is wanted (``meta.count``)."""
+        return self.page is None or self.page.count
 
     def fieldset(self, type_: str) -> frozenset[str] | None:
         return self.fields.get(type_)
+
+
+EXPRESSION_KEY = "$expression"
+
+
+@dataclass(frozen=True)
+class FilterExpression:
+    """``and``/``or``/``not`` of conditions, from ``filter=[...]``; stored in the filters dict
+    under :data:`EXPRESSION_KEY`. A condition is a ``(key, value)`` pair of the flat form
+    (``('author__name__icontains', 'bob')``) or a nested expression."""
+
+    op: str  # "and" | "or" | "not"
+    items: tuple[Any, ...]
+
+
+class PageItems(list):
+    """A page of objects that also carries each object's sort-key values (primary key
+    last): what a repository returns for a cursor page, to write the cursors."""
+
+    def __init__(self, items: Any = (), sort_keys: Any = ()) -> None:
+        super().__init__(items)
+        self.sort_keys: list[tuple[Any, ...]] = list(sort_keys)

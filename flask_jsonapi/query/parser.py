@@ -15,6 +15,7 @@ from ..exceptions import (
 )
 from ..schema.compiled import CompiledSchema
 from .config import QueryConfig
+from .cursor import decode_cursor
 from .model import IncludeNode, Page, ResourceQuery, SortKey
 
 FAMILIES = frozenset({"include", "fields", "sort", "page", "filter"})
@@ -29,6 +30,10 @@ def check_parameter_names(args: Any, *, allow: frozenset[str] = frozenset()) -> 
     for name in args:
         match = _FAMILY.match(name)
         base = match.group(1) if match else name
+        if base in ("include", "sort") and name != base:
+            raise InvalidQueryParameter(
+                f"'{name}' is not a valid '{base}' parameter.", parameter=name
+            )
         if base in FAMILIES or base in allow:
             continue
         if _ALL_LOWERCASE.match(base):
@@ -116,34 +121,48 @@ def parse_sort(
     lookup: SchemaLookup,
     sortable: frozenset[str] | None = None,
 ) -> tuple[SortKey, ...]:
-    """``sort=-a,b,rel.c`` -> sort keys on model attributes; unknown keys are 400 (SRT-*)."""
+    """``sort=-a,b,rel.c`` -> sort keys on model attributes; what cannot sort is 400 (SRT-*).
+
+    ``sortable`` names the fields a client may sort by; ``None`` allows ``id``, every
+    attribute and, through to-one relationships, the related attributes (``author.name``).
+    """
     if value is None:
         return ()
-    keys = []
+    keys, seen = [], set()
     for raw in value.split(","):
         raw = raw.strip()
         descending = raw.startswith("-")
         name = raw[1:] if descending else raw
         if not name:
             raise InvalidSort(f"'{value}' is not a valid sort list.")
-        *relations, member = name.split(".")
+        if name in seen:
+            raise InvalidSort(f"'{name}' appears twice in the sort list.")
+        seen.add(name)
         if sortable is not None and name not in sortable:
             raise InvalidSort(f"'{name}' is not sortable on '{compiled.type_}'.")
-        path, schema = [], compiled
-        for relation in relations:
-            spec = schema.relationships.get(relation) if schema else None
-            if spec is None or spec.many:
-                raise InvalidSort(
-                    f"'{relation}' in '{name}' is not a to-one relationship of '{schema.type_}'."
-                )
-            path.append(spec.attribute)
-            schema = lookup(spec.type_)
-        spec = schema.attributes.get(member) if schema else None
-        if spec is None or not spec.dump:
-            raise InvalidSort(f"'{name}' is not an attribute of '{compiled.type_}' to sort by.")
-        path.append(spec.attribute)
-        keys.append(SortKey(tuple(path), descending))
+        keys.append(SortKey(_sort_path(name, compiled, lookup), descending))
     return tuple(keys)
+
+
+def _sort_path(name: str, compiled: CompiledSchema, lookup: SchemaLookup) -> tuple[str, ...]:
+    *relations, member = name.split(".")
+    path: list[str] = []
+    schema: CompiledSchema | None = compiled
+    for relation in relations:
+        spec = schema.relationships.get(relation) if schema else None
+        if spec is None or spec.many:
+            raise InvalidSort(
+                f"'{relation}' in '{name}' is not a to-one relationship of "
+                f"'{schema.type_ if schema else '?'}'."
+            )
+        path.append(spec.attribute)
+        schema = lookup(spec.type_)
+    if schema is not None and member == "id":
+        return (*path, schema.id_attribute)
+    spec = schema.attributes.get(member) if schema else None
+    if spec is None or not spec.dump:
+        raise InvalidSort(f"'{name}' is not an attribute of '{compiled.type_}' to sort by.")
+    return (*path, spec.attribute)
 
 
 def _page_int(args: Any, name: str, minimum: int) -> int | None:
@@ -159,29 +178,75 @@ def _page_int(args: Any, name: str, minimum: int) -> int | None:
     return number
 
 
-def parse_page(args: Any, config: QueryConfig) -> Page:
-    """``page[number]``/``page[size]`` or ``page[offset]``/``page[limit]`` (PAG-*)."""
-    names = ("number", "size") if config.pagination == "number" else ("offset", "limit")
+_PAGE_MEMBERS = {
+    "number": ("number", "size"),
+    "offset": ("offset", "limit"),
+    "cursor": ("after", "before", "size"),
+}
+CURSOR_PROFILE = "https://jsonapi.org/profiles/ethanresnick/cursor-pagination"
+
+
+def _page_count(args: Any, config: QueryConfig) -> bool:
+    raw = _single(args, "page[count]", InvalidPage)
+    default = config.count if config.count is not None else config.pagination != "cursor"
+    if raw is None:
+        return default
+    if raw not in ("true", "false"):
+        raise InvalidPage("'page[count]' must be true or false.", parameter="page[count]")
+    if raw == "true" and config.count is False:
+        raise InvalidPage(
+            "This collection is not counted; 'page[count]=true' is not available.",
+            parameter="page[count]",
+        )
+    return raw == "true"
+
+
+def parse_page(args: Any, config: QueryConfig, sorting: tuple[str, ...] = ()) -> Page:
+    """``page[number]``/``page[size]``, ``page[offset]``/``page[limit]`` or ``page[after]``/
+    ``page[before]``/``page[size]`` (cursors of ``sorting``), and ``page[count]`` (PAG-*)."""
+    members = _PAGE_MEMBERS[config.pagination]
     for name in args:
         if name == "page" or name.startswith("page["):
             inner = name[5:-1] if name.endswith("]") else None
-            if inner not in names:
-                raise InvalidPage(
-                    f"'{name}' is not supported here; use page[{names[0]}] and page[{names[1]}].",
-                    parameter=name,
-                )
-    size_name = f"page[{names[1]}]"
+            if inner not in members and inner != "count":
+                listed = ", ".join(f"page[{m}]" for m in (*members, "count"))
+                raise InvalidPage(f"'{name}' is not supported here; use {listed}.", parameter=name)
+    size_name = "page[limit]" if config.pagination == "offset" else "page[size]"
     size = _page_int(args, size_name, 1)
     if size is None:
         size = config.page_size
     elif size > config.max_page_size:
+        links = meta = None
+        if config.pagination == "cursor":
+            links = {"type": f"{CURSOR_PROFILE}/max-size-exceeded"}
+            meta = {"page": {"maxSize": config.max_page_size}}
         raise InvalidPage(
-            f"'{size_name}' may be at most {config.max_page_size}.", parameter=size_name
+            f"'{size_name}' may be at most {config.max_page_size}, not {size}.",
+            parameter=size_name,
+            links=links,
+            meta=meta,
         )
+    count = _page_count(args, config)
     if config.pagination == "number":
         number = _page_int(args, "page[number]", 1) or 1
-        return Page("number", size, (number - 1) * size)
-    return Page("offset", size, _page_int(args, "page[offset]", 0) or 0)
+        return Page("number", size, (number - 1) * size, count)
+    if config.pagination == "offset":
+        return Page("offset", size, _page_int(args, "page[offset]", 0) or 0, count)
+    after = _single(args, "page[after]", InvalidPage)
+    before = _single(args, "page[before]", InvalidPage)
+    if after is not None and before is not None:
+        raise InvalidPage(
+            "'page[after]' and 'page[before]' cannot be combined (range pagination).",
+            parameter="page[before]",
+            links={"type": f"{CURSOR_PROFILE}/range-pagination-not-supported"},
+        )
+    return Page(
+        "cursor",
+        size,
+        count=count,
+        after=None if after is None else decode_cursor(after, sorting, "page[after]"),
+        before=None if before is None else decode_cursor(before, sorting, "page[before]"),
+    )
 
 
 def load_tree(
@@ -217,10 +282,14 @@ def parse_query(
     config: QueryConfig,
     *,
     collection: bool,
-    filters: Callable[[Any], dict[str, Any]] | None = None,
+    filters: Callable[..., dict[str, Any]] | None = None,
     sortable: frozenset[str] | None = None,
 ) -> ResourceQuery:
-    """Everything a GET (or a write's response) asks for, validated once."""
+    """Everything a GET (or a write's response) asks for, validated once.
+
+    ``filters`` parses the ``filter`` family (a ``FilterSchema``'s ``parse``); without it,
+    the schema's attributes are the filters (:class:`~flask_jsonapi.filters_schema.SchemaFilters`).
+    """
     check_parameter_names(args)
     include = parse_include(
         _single(args, "include", InvalidInclude), compiled, lookup, config.max_include_depth
@@ -236,11 +305,36 @@ def parse_query(
                     f"'{name}' applies to collections only.", parameter=name
                 )
         return query
+    sort = parse_sort(
+        _single(args, "sort", InvalidSort),
+        compiled,
+        lookup,
+        sortable if sortable is not None else config.sortable_fields,
+    )
+    page = parse_page(args, config, tuple(key.legacy for key in sort))
     return ResourceQuery(
         include=query.include,
         load=query.load,
         fields=fields,
-        sort=parse_sort(_single(args, "sort", InvalidSort), compiled, lookup, sortable),
-        page=parse_page(args, config),
-        filters=filters(args) if filters else {},
+        sort=sort,
+        page=page,
+        filters=_parse_filters(args, compiled, lookup, config, filters),
     )
+
+
+def _parse_filters(
+    args: Any,
+    compiled: CompiledSchema,
+    lookup: SchemaLookup,
+    config: QueryConfig,
+    filters: Callable[..., dict[str, Any]] | None,
+) -> dict[str, Any]:
+    from ..filters_schema import FilterSchemaBase, SchemaFilters
+
+    if filters is None:
+        filters = SchemaFilters(compiled, lookup).parse
+    if isinstance(getattr(filters, "__self__", None), FilterSchemaBase):
+        from ..services import call_hook
+
+        return call_hook(filters, args, expressions=config.filter_expressions)
+    return filters(args)

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from .. import exceptions
+from ..query.model import FilterExpression
 
 
 def _escape_like(value: str) -> str:
@@ -85,3 +86,26 @@ def condition(model: Any, path: list[str], operator: str, value: Any, key: str) 
     if operator == "range" and (not isinstance(value, (list, tuple)) or len(value) != 2):
         raise exceptions.InvalidFilters(f"'{key}': range needs two values")
     return OPERATORS[operator](column, value)
+
+
+def key_condition(model: Any, key: str, value: Any) -> Any:
+    """The condition of one entry of the flat filter form (``author__name__icontains``)."""
+    *path, operator = key.split("__")
+    if operator not in OPERATORS:
+        path, operator = [*path, operator], "eq"
+    if not path or not all(path):
+        raise exceptions.InvalidFilters(f"'{key}' names no attribute")
+    return condition(model, path, operator, value, key)
+
+
+def expression_condition(model: Any, expression: FilterExpression) -> Any:
+    """The condition of a filter expression: and/or/not over flat-form conditions."""
+    parts = [
+        expression_condition(model, item)
+        if isinstance(item, FilterExpression)
+        else key_condition(model, *item)
+        for item in expression.items
+    ]
+    if expression.op == "not":
+        return sa.not_(parts[0])
+    return sa.or_(*parts) if expression.op == "or" else sa.and_(*parts)

@@ -10,15 +10,16 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import orm
 
 from .. import exceptions
-from ..query.model import IncludeNode
-from .filtering import OPERATORS, condition
+from ..query.cursor import convert_value
+from ..query.model import EXPRESSION_KEY, IncludeNode, PageItems
+from .filtering import expression_condition, key_condition
 from .repositories import ResourceRepository
 
 logger = logging.getLogger(__name__)
@@ -97,10 +98,38 @@ class SqlAlchemyModelRepository(ResourceRepository):
         objects in ``parent``'s relationship ``attribute`` (a related endpoint)."""
         stmt = self.apply_related(self.get_query(), related_to)
         stmt = self.apply_filters(stmt, dict(filters or {}))
+        if pagination and "cursor" in pagination:
+            return self.get_cursor_page(stmt, sorting or (), pagination, include)
         stmt = self.apply_sorts(stmt, sorting or ())
         stmt = self.apply_pagination(stmt, pagination or {})
         stmt = self.apply_include(stmt, include or {})
         return list(self.get_session().scalars(stmt).unique())
+
+    def get_cursor_page(
+        self,
+        stmt: sa.Select,
+        sorting: Sequence[str],
+        pagination: dict[str, Any],
+        include: dict[str, IncludeNode] | None,
+    ) -> PageItems:
+        """A keyset page: ``WHERE`` the sort keys come after (or before) the cursor's
+        values, never ``OFFSET``; the objects come with their sort-key values."""
+        stmt, keys = self._sort_columns(stmt, sorting)
+        backwards = pagination["cursor"] == "before"
+        values = pagination.get("values")
+        if values is not None:
+            parameter = f"page[{pagination['cursor']}]"
+            values = [
+                convert_value(value, _python_type(key.column), parameter)
+                for key, value in zip(keys, values, strict=True)
+            ]
+            stmt = stmt.where(_keyset_after(keys, values, backwards))
+        stmt = stmt.order_by(*(_ordering(key, backwards) for key in keys))
+        stmt = stmt.add_columns(*(key.column for key in keys)).limit(pagination["limit"])
+        rows = self.get_session().execute(self.apply_include(stmt, include)).all()
+        if backwards:
+            rows.reverse()
+        return PageItems([row[0] for row in rows], [tuple(row[1:]) for row in rows])
 
     def get_count(
         self, filters: dict[str, Any] | None = None, *, related_to: tuple[Any, str] | None = None
@@ -117,7 +146,7 @@ class SqlAlchemyModelRepository(ResourceRepository):
         obj = self.get_session().scalars(stmt).unique().one_or_none()
         if obj is None:
             raise exceptions.ObjectNotFound(
-                {"parameter": "id"}, f"{self.instance_name.capitalize()} {id} not found."
+                None, f"{self.instance_name.capitalize()} {id} not found."
             )
         return obj
 
@@ -152,7 +181,7 @@ class SqlAlchemyModelRepository(ResourceRepository):
             # An id the key column cannot hold names nothing; sending it to the database
             # would fail there (out of range) and end the transaction.
             raise exceptions.ObjectNotFound(
-                {"parameter": "id"}, f"{self.instance_name.capitalize()} {id} not found."
+                None, f"{self.instance_name.capitalize()} {id} not found."
             )
         return key
 
@@ -166,6 +195,14 @@ class SqlAlchemyModelRepository(ResourceRepository):
     # -- writing ---------------------------------------------------------------------
 
     def create(self, data: dict[str, Any], strategy: str = "commit", **kwargs: Any) -> Any:
+        mapper = sa.inspect(self.model)
+        key = data.get(mapper.get_property_by_column(self._pk).key)
+        if key is not None and not self._fits_key_column(key):
+            # A client-generated id out of the key column's range would fail in the database.
+            raise exceptions.ValidationFailed(
+                f"'{key}' is not a valid id for {self.instance_name}.",
+                source={"pointer": "/data/id"},
+            )
         obj = self.build(self._relationship_values(data))
         self.get_session().add(obj)
         self._run_session_strategy(strategy)
@@ -199,6 +236,14 @@ class SqlAlchemyModelRepository(ResourceRepository):
             if key in mapper.column_attrs and _is_mapped_object(value):
                 data[key] = sa.inspect(value).identity[0] if sa.inspect(value).identity else None
             elif key in mapper.relationships and not mapper.relationships[key].uselist:
+                if value is None and _required(mapper.relationships[key]):
+                    # Refused up front: with a delete-orphan cascade on the other side the
+                    # ORM would silently delete the object instead of failing the constraint.
+                    raise exceptions.Conflict(
+                        None,
+                        f"{self.instance_name.capitalize()} needs its '{key}': "
+                        "it cannot be emptied.",
+                    )
                 if value is not None and not _is_mapped_object(value):
                     related = mapper.relationships[key].mapper.class_
                     data[key] = self.get_session().get(related, value)
@@ -213,19 +258,28 @@ class SqlAlchemyModelRepository(ResourceRepository):
         return stmt.where(orm.with_parent(parent, getattr(type(parent), attribute)))
 
     def apply_filters(self, stmt: sa.Select, filters: dict[str, Any]) -> sa.Select:
+        """``WHERE`` each filter; relationship paths are ``EXISTS`` subqueries (no joins,
+        so no duplicate rows); ``filter_methods_map`` entries call their function."""
         for key, method in self.filter_methods_map.items():
             if key in filters:
                 stmt = stmt.where(method(filters.pop(key)))
+        expression = filters.pop(EXPRESSION_KEY, None)
+        if expression is not None:
+            stmt = stmt.where(expression_condition(self.model, expression))
         for key, value in filters.items():
-            *path, operator = key.split("__")
-            if operator not in OPERATORS:
-                path, operator = [*path, operator], "eq"
-            if not path:
-                raise exceptions.InvalidFilters(f"'{key}' names no attribute")
-            stmt = stmt.where(condition(self.model, path, operator, value, key))
+            stmt = stmt.where(key_condition(self.model, key, value))
         return stmt
 
     def apply_sorts(self, stmt: sa.Select, sorting: Sequence[str]) -> sa.Select:
+        """``ORDER BY`` the keys (through outer joins for ``author__name``), then the
+        primary key; ``NULL`` sorts first ascending and last descending on every database."""
+        stmt, keys = self._sort_columns(stmt, sorting)
+        return stmt.order_by(*(_ordering(key) for key in keys))
+
+    def _sort_columns(
+        self, stmt: sa.Select, sorting: Sequence[str]
+    ) -> tuple[sa.Select, list[_SortColumn]]:
+        """The sort columns (primary key last) and the statement joined to reach them."""
         order = []
         joined: dict[tuple[str, ...], Any] = {}
         for key in sorting:
@@ -241,9 +295,10 @@ class SqlAlchemyModelRepository(ResourceRepository):
                     joined[prefix] = alias
                 entity = joined[prefix]
             column = _column(entity, name, key, exceptions.InvalidSort)
-            order.append(column.desc() if descending else column.asc())
-        order.append(self._pk.asc())
-        return stmt.order_by(*order)
+            nullable = bool(relations) or any(c.nullable for c in column.property.columns)
+            order.append(_SortColumn(column, descending, nullable))
+        order.append(_SortColumn(getattr(self.model, self._pk.key), False, False))
+        return stmt, order
 
     def apply_pagination(self, stmt: sa.Select, pagination: dict[str, int]) -> sa.Select:
         if "size" in pagination and "number" in pagination:
@@ -273,6 +328,49 @@ def _load_options(entity: Any, node: IncludeNode, parent: Any) -> list[Any]:
     return options or [loader]
 
 
+class _SortColumn(NamedTuple):
+    column: Any
+    descending: bool
+    nullable: bool
+
+
+def _ordering(key: _SortColumn, backwards: bool = False) -> Any:
+    """ORDER BY one key; ``NULL`` is the smallest value (first ascending, last descending),
+    on SQLite and PostgreSQL alike. Columns that cannot be ``NULL`` keep a plain order
+    (index-friendly)."""
+    descending = key.descending != backwards
+    clause = key.column.desc() if descending else key.column.asc()
+    if not key.nullable:
+        return clause
+    return clause.nulls_last() if descending else clause.nulls_first()
+
+
+def _keyset_after(keys: list[_SortColumn], values: list[Any], backwards: bool) -> Any:
+    """Rows strictly after ``values`` in the order of ``keys`` (before, ``backwards``):
+    ``k1 > v1 OR (k1 = v1 AND k2 > v2) OR ...``, with ``NULL`` as the smallest value."""
+    alternatives, equal = [], []
+    for key, value in zip(keys, values, strict=True):
+        alternatives.append(sa.and_(*equal, _beyond(key, key.descending != backwards, value)))
+        equal.append(key.column.is_(None) if value is None else key.column == value)
+    return sa.or_(*alternatives)
+
+
+def _beyond(key: _SortColumn, descending: bool, value: Any) -> Any:
+    column = key.column
+    if not descending:
+        return column.is_not(None) if value is None else column > value
+    if value is None:
+        return sa.false()
+    return sa.or_(column < value, column.is_(None)) if key.nullable else column < value
+
+
+def _python_type(column: Any) -> type:
+    try:
+        return column.type.python_type
+    except NotImplementedError:
+        return object
+
+
 def _integer_bits(column_type: Any, dialect: str) -> int:
     """The width of an integer column: SQLite stores every integer in 64 bits."""
     if dialect == "sqlite" or isinstance(column_type, sa.BigInteger):
@@ -280,6 +378,13 @@ def _integer_bits(column_type: Any, dialect: str) -> int:
     if isinstance(column_type, sa.SmallInteger):
         return 16
     return 32 if isinstance(column_type, sa.Integer) else 64
+
+
+def _required(relationship: Any) -> bool:
+    """Whether a many-to-one's foreign key columns are all NOT NULL."""
+    return relationship.direction is orm.MANYTOONE and all(
+        not column.nullable for column in relationship.local_columns
+    )
 
 
 def _is_mapped_object(value: Any) -> bool:

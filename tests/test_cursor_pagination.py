@@ -1,0 +1,169 @@
+"""Cursor (keyset) pagination after the Cursor Pagination profile (PROF-3, PROF-4)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+
+from tests.support.query_data import blog, error_of, ids, query_app
+
+PROFILE = "https://jsonapi.org/profiles/ethanresnick/cursor-pagination"
+
+
+@pytest.fixture
+def cursor_client(blog_app):
+    """The blog API with cursor pagination on articles."""
+    return query_app(blog_app, pagination="cursor").test_client()
+
+
+def _walk(client, url: str, direction: str = "next") -> list[list[str]]:
+    pages = []
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200, response.document
+        pages.append(ids(response.document))
+        url = response.document["links"][direction]
+    return pages
+
+
+def test_cursor_pages_cover_every_item_once_prof_4(cursor_client, db_session) -> None:
+    """PROF-4, PAG-4: following next visits each article once, in primary-key order."""
+    rows = blog(db_session, 7, comments_per_article=0)
+    pages = _walk(cursor_client, "/articles?page[size]=3")
+    assert [len(p) for p in pages] == [3, 3, 1]
+    assert sum(pages, []) == [str(i) for i in rows.articles]
+
+
+@pytest.mark.parametrize("sort", ["-views,title", "author.name,-created", "-author.name"])
+def test_cursor_pages_follow_the_sort_pag_4(cursor_client, client, db_session, sort) -> None:
+    """PAG-4: cursor pages follow the sort, NULL authors and ties included."""
+    blog(db_session, 9, authors=["bo", "", "al"], views=[3, 1, 3, 2, 1, 3, 2, 2, 1])
+    expected = ids(client.get(f"/articles?sort={sort}").document)
+    pages = _walk(cursor_client, f"/articles?sort={sort}&page[size]=2")
+    assert sum(pages, []) == expected
+    assert all(len(page) == 2 for page in pages[:-1])
+
+
+def test_before_goes_back_to_the_previous_page_prof_4(cursor_client, db_session) -> None:
+    """PROF-4: prev links walk the same pages backwards, first page's prev is null."""
+    blog(db_session, 7, comments_per_article=0, views=[5, 1, 4, 1, 3, 2, 2])
+    forward = _walk(cursor_client, "/articles?sort=-views&page[size]=3")
+    last = cursor_client.get("/articles?sort=-views&page[size]=3").document["links"]["next"]
+    last = cursor_client.get(last).document["links"]["next"]
+    backward = _walk(cursor_client, last, "prev")
+    assert backward == forward[::-1]
+
+
+def test_cursor_links_and_profile_media_type_prof_1(cursor_client, db_session) -> None:
+    """PROF-1, PROF-4, CN-5: prev/next always present, the profile named in Content-Type."""
+    blog(db_session, 3, comments_per_article=0)
+    response = cursor_client.get("/articles?sort=title&page[size]=2")
+    assert response.headers["Content-Type"] == f'application/vnd.api+json; profile="{PROFILE}"'
+    links = response.document["links"]
+    assert links["prev"] is None and links["last"] is None
+    assert dict(parse_qsl(urlsplit(links["first"]).query)) == {
+        "sort": "title",
+        "page[size]": "2",
+    }
+    following = dict(parse_qsl(urlsplit(links["next"]).query))
+    assert set(following) == {"sort", "page[size]", "page[after]"}
+    last = cursor_client.get(links["next"]).document
+    assert last["links"]["next"] is None and last["links"]["prev"] is not None
+    assert "meta" not in last
+
+
+def test_cursor_is_opaque_base64(cursor_client, db_session) -> None:
+    """The cursor is URL-safe base64 of the item's sort-key values."""
+    blog(db_session, 3, comments_per_article=0)
+    links = cursor_client.get("/articles?page[size]=1").document["links"]
+    cursor = dict(parse_qsl(urlsplit(links["next"]).query))["page[after]"]
+    content = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    assert content == {"s": "", "v": [1]}
+
+
+def test_count_on_request_prof_4(cursor_client, db_session) -> None:
+    """Cursor pages are not counted unless page[count]=true asks for meta.count."""
+    blog(db_session, 3, comments_per_article=0)
+    assert "meta" not in cursor_client.get("/articles").document
+    assert cursor_client.get("/articles?page[count]=true").document["meta"] == {"count": 3}
+
+
+def test_cursor_page_is_one_keyset_query(cursor_client, db_session, sql_counter) -> None:
+    """Constant cost: a deep page is one SELECT with a WHERE on the keys, never OFFSET."""
+    blog(db_session, 6, comments_per_article=0)
+    next_link = cursor_client.get("/articles?sort=-views&page[size]=2").document["links"]["next"]
+    with sql_counter() as counter:
+        document = cursor_client.get(next_link).document
+    assert ids(document) == ["4", "3"]
+    assert counter.count == 1, counter
+    sql, parameters = counter.statements[0].upper(), counter.parameters[0]
+    assert "WHERE" in sql and "LIMIT" in sql
+    # SQLite's dialect always writes OFFSET after LIMIT; it must then be 0.
+    assert "OFFSET" not in sql or list(parameters)[-1] == 0, counter
+
+
+def test_invalid_cursor_is_400_prof_4(cursor_client) -> None:
+    """PROF-4: a value that is not a cursor."""
+    response = cursor_client.get("/articles?page[after]=not-a-cursor")
+    assert error_of(response)["source"] == {"parameter": "page[after]"}
+
+
+def test_cursor_of_another_sort_is_400_prof_4(cursor_client, db_session) -> None:
+    """PROF-4: a cursor made for sort=title is refused with sort=-views."""
+    blog(db_session, 3, comments_per_article=0)
+    link = cursor_client.get("/articles?sort=title&page[size]=1").document["links"]["next"]
+    cursor = dict(parse_qsl(urlsplit(link).query))["page[after]"]
+    response = cursor_client.get(f"/articles?sort=-views&page[before]={cursor}")
+    assert error_of(response)["source"] == {"parameter": "page[before]"}
+
+
+def test_cursor_with_wrong_value_type_is_400_prof_4(cursor_client) -> None:
+    """PROF-4: a well-formed cursor whose value does not fit the column."""
+    raw = base64.urlsafe_b64encode(b'{"s":"-created","v":["yesterday",1]}').decode()
+    response = cursor_client.get(f"/articles?sort=-created&page[after]={raw}")
+    assert error_of(response)["source"] == {"parameter": "page[after]"}
+
+
+def test_range_pagination_is_refused_prof_4(cursor_client, db_session) -> None:
+    """PROF-4: page[after] with page[before] -> range-pagination-not-supported."""
+    blog(db_session, 3, comments_per_article=0)
+    link = cursor_client.get("/articles?page[size]=1").document["links"]["next"]
+    cursor = dict(parse_qsl(urlsplit(link).query))["page[after]"]
+    error = error_of(cursor_client.get(f"/articles?page[after]={cursor}&page[before]={cursor}"))
+    assert error["links"] == {"type": f"{PROFILE}/range-pagination-not-supported"}
+
+
+def test_size_above_maximum_names_the_maximum_prof_3(cursor_client) -> None:
+    """PROF-3: max-size-exceeded error with meta.page.maxSize."""
+    error = error_of(cursor_client.get("/articles?page[size]=1001"))
+    assert error["source"] == {"parameter": "page[size]"}
+    assert error["meta"] == {"page": {"maxSize": 1000}}
+    assert error["links"] == {"type": f"{PROFILE}/max-size-exceeded"}
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [
+        ("page[size]=0", "page[size]"),
+        ("page[size]=-3", "page[size]"),
+        ("page[size]=two", "page[size]"),
+        ("page[number]=2", "page[number]"),
+        ("page[after]=", "page[after]"),
+        ("page[before]=%%%", "page[before]"),
+    ],
+)
+def test_invalid_cursor_page_parameter_is_400_prof_3(cursor_client, query, parameter) -> None:
+    """PROF-3: each invalid page parameter of a cursor resource is 400 naming it."""
+    response = cursor_client.get(f"/articles?{query}")
+    assert error_of(response)["source"] == {"parameter": parameter}
+
+
+def test_cursor_pagination_on_related_collection_srt_7(blog_app, db_session) -> None:
+    """PAG-1: a cursor-paginated type is cursor-paginated at its related endpoints too."""
+    rows = blog(db_session, 5, authors=["ada"], comments_per_article=0)
+    client = query_app(blog_app, pagination="cursor").test_client()
+    pages = _walk(client, f"/authors/{rows.authors[0]}/articles?page[size]=2")
+    assert sum(pages, []) == [str(i) for i in rows.articles]
