@@ -13,9 +13,18 @@ from .resource_repository_views import (
     ResourceRepositoryListView,
     ResourceRepositoryViewSet,
 )
-from .resources import ResourceDetail, ResourceList
+from .resources import (
+    AllowedActionsResourceDetailMixin,
+    AllowedActionsResourceListMixin,
+    AllowedActionsResourceViewSetMixin,
+    ResourceDetail,
+    ResourceList,
+)
 
 __all__ = [
+    "AllowedActionsResourceDetailMixin",
+    "AllowedActionsResourceListMixin",
+    "AllowedActionsResourceViewSetMixin",
     "Api",
     "FilterField",
     "FilterSchema",

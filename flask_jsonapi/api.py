@@ -54,6 +54,7 @@ class Api:
         apis = app.extensions.setdefault("flask_jsonapi", [])
         if not apis:
             app.register_error_handler(HTTPException, _http_error)
+            app.register_error_handler(JsonApiException, _jsonapi_error)
             app.teardown_appcontext(_remove_sessions)
         apis.append(self)
 
@@ -205,6 +206,15 @@ def _http_error(error: HTTPException) -> Any:
     response.headers["Vary"] = "Accept"
     if status == 405 and getattr(error, "valid_methods", None):
         response.headers["Allow"] = ", ".join(sorted(set(error.valid_methods)))
+    return response
+
+
+def _jsonapi_error(error: JsonApiException) -> flask.Response:
+    """A JSON:API error raised outside a view's own handling (e.g. by a view decorator)."""
+    response = flask.Response(orjson.dumps(error_document(error)), status=error.status)
+    response.headers["Content-Type"] = content_type()
+    response.headers["Vary"] = "Accept"
+    response.headers.update(error.headers)
     return response
 
 

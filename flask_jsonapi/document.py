@@ -63,12 +63,19 @@ def _visible(members: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in members.items() if not k.startswith("@")}
 
 
+def _member_pointer(value: dict[str, Any], pointer: str, member: str) -> str:
+    """The member's pointer if it is present, else its object's (ERR-8: it must exist)."""
+    return f"{pointer}/{member}" if member in value else pointer
+
+
 def parse_identifier(value: Any, pointer: str) -> Identifier:
     """A resource identifier object (``type`` plus ``id`` or ``lid``)."""
     value = _object(value, pointer, "A resource identifier")
     type_ = value.get("type")
     if not isinstance(type_, str) or not type_:
-        raise InvalidDocument("A resource identifier needs a 'type' string.", f"{pointer}/type")
+        raise InvalidDocument(
+            "A resource identifier needs a 'type' string.", _member_pointer(value, pointer, "type")
+        )
     id_, lid = value.get("id"), value.get("lid")
     if id_ is None and lid is None:
         raise InvalidDocument("A resource identifier needs an 'id' (or 'lid').", pointer)
@@ -100,7 +107,9 @@ def parse_resource(value: Any, pointer: str = "/data") -> ResourceInput:
     value = _object(value, pointer, "Primary data")
     type_ = value.get("type")
     if not isinstance(type_, str) or not type_:
-        raise InvalidDocument("The resource object needs a 'type' string.", f"{pointer}/type")
+        raise InvalidDocument(
+            "The resource object needs a 'type' string.", _member_pointer(value, pointer, "type")
+        )
     id_, lid = value.get("id"), value.get("lid")
     for name, member in (("id", id_), ("lid", lid)):
         if member is not None and not isinstance(member, str):

@@ -26,6 +26,7 @@ class JsonApiException(Exception):
         code: str | None = None,
         meta: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
+        links: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(detail, *args)
         self.source = source
@@ -37,6 +38,7 @@ class JsonApiException(Exception):
         self.code = code
         self.meta = meta
         self.headers = dict(headers or {})
+        self.links = links
 
     def to_dict(self) -> dict[str, Any]:
         """The error object of this exception."""
@@ -49,6 +51,8 @@ class JsonApiException(Exception):
             error["source"] = dict(self.source)
         if self.meta:
             error["meta"] = dict(self.meta)
+        if self.links:
+            error["links"] = dict(self.links)
         return error
 
     def error_objects(self) -> list[dict[str, Any]]:

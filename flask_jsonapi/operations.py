@@ -67,16 +67,19 @@ class OperationsView(ResourceBase):
     def post(self) -> flask.Response:
         content_type = flask.request.headers.get("Content-Type", "")
         if ATOMIC_EXTENSION not in content_type:
-            raise exceptions.UnsupportedMediaType(
-                {"header": "Content-Type"},
-                f'Atomic operations must be sent with ext="{ATOMIC_EXTENSION}".',
+            # ATOM-26: without the extension the body is a plain JSON:API document, which
+            # this endpoint has no use for: it is not run as operations.
+            raise exceptions.InvalidDocument(
+                "This endpoint takes Atomic Operations only, sent with "
+                f'Content-Type: application/vnd.api+json; ext="{ATOMIC_EXTENSION}".',
+                "",
             )
         self.negotiated = type(self.negotiated)(ext=(ATOMIC_EXTENSION,))
         document = self.request_document()
         if not isinstance(document, dict) or not isinstance(document.get(OPERATIONS), list):
             raise exceptions.InvalidDocument(
                 f"The request document needs an '{OPERATIONS}' array.",
-                "" if not isinstance(document, dict) else f"/{OPERATIONS}",
+                f"/{OPERATIONS}" if isinstance(document, dict) and OPERATIONS in document else "",
             )
         operations = document[OPERATIONS]
         if not operations:
@@ -117,7 +120,8 @@ class OperationsView(ResourceBase):
         op = operation.get("op")
         if op not in ("add", "update", "remove"):
             raise exceptions.InvalidDocument(
-                "'op' must be 'add', 'update' or 'remove'.", f"{pointer}/op"
+                "'op' must be 'add', 'update' or 'remove'.",
+                f"{pointer}/op" if "op" in operation else pointer,
             )
         if "ref" in operation and "href" in operation:
             raise exceptions.InvalidDocument("Give 'ref' or 'href', not both.", pointer)
@@ -130,6 +134,11 @@ class OperationsView(ResourceBase):
             if target is not None and target.type != resource.type:
                 raise exceptions.InvalidType(
                     {"pointer": f"{pointer}/data/type"}, "'data' does not match the target type."
+                )
+            if resource.lid is not None and (resource.type, resource.lid) in lids:
+                raise exceptions.InvalidDocument(
+                    f"lid '{resource.lid}' is already used by an earlier operation.",
+                    f"{pointer}/data/lid",
                 )
             service = self._service(resource.type, pointer, lids)
             obj = service.create(resource)
@@ -202,6 +211,16 @@ class OperationsView(ResourceBase):
             ref = operation["ref"]
             if not isinstance(ref, dict) or not isinstance(ref.get("type"), str):
                 raise exceptions.InvalidDocument("'ref' needs a 'type'.", f"{pointer}/ref")
+            # ATOM-7: exactly one of id/lid, every member a string.
+            if ("id" in ref) == ("lid" in ref):
+                raise exceptions.InvalidDocument(
+                    "'ref' needs exactly one of 'id' and 'lid'.", f"{pointer}/ref"
+                )
+            for name in ("id", "lid", "relationship"):
+                if name in ref and not isinstance(ref[name], str):
+                    raise exceptions.InvalidDocument(
+                        f"'{name}' must be a string.", f"{pointer}/ref/{name}"
+                    )
             return Target(ref["type"], ref.get("id"), ref.get("lid"), ref.get("relationship"))
         if "href" in operation:
             return self._target_from_href(operation["href"], f"{pointer}/href")

@@ -16,10 +16,12 @@ from . import exceptions
 from .document import CompoundDocument, parse_relationship_document
 from .links import LinkBuilder, pagination_links, request_url
 from .query import QueryConfig, ResourceQuery, parse_query
+from .query.cursor import page_window
 from .query.model import IncludeNode
+from .resources import Actions
 from .schema.compiled import RelationshipSpec
 from .schema.serializer import linkage_of, read
-from .services import call_hook
+from .services import Page, call_hook
 
 
 class _RelationshipMixin:
@@ -31,11 +33,20 @@ class _RelationshipMixin:
         member = self.kwargs[self.relationship_kwarg]
         spec = self.compiled.relationships.get(member)
         if spec is None:
+            # No `source`: the culprit is a URL path segment, not a query parameter (ERR-9).
             raise exceptions.ObjectNotFound(
-                {"parameter": self.relationship_kwarg},
+                None,
                 f"'{self.compiled.type_}' has no relationship '{member}'.",
             )
         return spec
+
+    def require_action(self, action: str) -> None:
+        """Honour ``allowed_actions`` of a view set's detail view (reading or updating)."""
+        allowed = getattr(self, "allowed_actions", None)
+        if allowed is not None and action not in allowed:
+            raise exceptions.MethodNotAllowed(
+                f"{action.capitalize()} is not allowed for this resource"
+            )
 
     def read_parent(self, spec: RelationshipSpec) -> tuple[Any, Any]:
         service = self.service()
@@ -56,6 +67,7 @@ class RelationshipViewMixin(_RelationshipMixin):
                 raise exceptions.InvalidQueryParameter(
                     f"'{name}' does not apply to a relationship endpoint.", parameter=name
                 )
+        self.require_action(Actions.read)
         spec = self.relationship_spec()
         with self.transaction():
             _, parent = self.read_parent(spec)
@@ -88,6 +100,7 @@ class RelationshipViewMixin(_RelationshipMixin):
         return spec
 
     def _change(self, spec: RelationshipSpec, mode: str) -> flask.Response:
+        self.require_action(Actions.update)
         if not spec.load:
             raise exceptions.ForbiddenError(f"Relationship '{spec.member}' is read-only.")
         linkage = parse_relationship_document(self.request_document())
@@ -139,6 +152,7 @@ class RelatedViewMixin(_RelationshipMixin):
     methods: ClassVar[list[str]] = ["GET"]
 
     def get(self, *args: Any, **kwargs: Any) -> flask.Response:
+        self.require_action(Actions.read)
         spec = self.relationship_spec()
         related = self.registry.get(spec.type_)
         if related is None:
@@ -158,10 +172,13 @@ class RelatedViewMixin(_RelationshipMixin):
         with self.transaction():
             _, parent = self.read_parent(spec)
             if spec.many:
-                items, total = self._related_page(spec, related, parent, query)
+                result = self._related_page(spec, related, parent, query)
+                items, total = result.items, result.total
                 data, included = builder.build(items, compiled, query.include)
                 document: dict[str, Any] = {"data": data}
-                document["links"] = pagination_links(query.page, total, len(items))
+                document["links"] = pagination_links(
+                    query.page, total, len(items), more=result.more, cursors=result.cursors
+                )
                 if total is not None:
                     document["meta"] = {"count": total}
             else:
@@ -176,7 +193,7 @@ class RelatedViewMixin(_RelationshipMixin):
 
     def _related_page(
         self, spec: RelationshipSpec, related: Any, parent: Any, query: ResourceQuery
-    ) -> tuple[list[Any], int | None]:
+    ) -> Page:
         repository = related.repository
         get_list = getattr(repository, "get_list", None)
         if get_list is not None and "related_to" in _accepts(get_list):
@@ -188,10 +205,14 @@ class RelatedViewMixin(_RelationshipMixin):
                 include=query.load,
                 related_to=related_to,
             )
-            return list(items), repository.get_count(dict(query.filters), related_to=related_to)
+            items, more, cursors = page_window(query, items)
+            total = None
+            if query.count:
+                total = repository.get_count(dict(query.filters), related_to=related_to)
+            return Page(items, total, more, cursors)
         items = list(read(parent, spec.attribute) or ())
         page = query.page
-        return items[page.offset : page.offset + page.size], len(items)
+        return Page(items[page.offset : page.offset + page.size], len(items))
 
 
 def _accepts(function: Any) -> tuple[str, ...]:

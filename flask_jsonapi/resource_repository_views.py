@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from .descriptors import NotImplementedProperty
@@ -57,13 +57,16 @@ class ResourceRepositoryViewSet:
     """A resource declared by its ``schema`` and ``repository``; ``Api.repository`` routes it.
 
     Options beyond the original's: ``client_generated_ids`` (accept ``id`` on POST),
-    ``page_size``, ``max_page_size``, ``pagination`` (``"number"`` or ``"offset"``) and
-    ``max_include_depth``.
+    ``page_size``, ``max_page_size``, ``pagination`` (``"number"``, ``"offset"`` or
+    ``"cursor"``), ``count`` (count the total: ``True``, ``False`` or ``None`` for "not on
+    cursor pages"), ``max_include_depth``, ``sortable_fields`` (the sort fields allowed;
+    ``None``: every attribute) and ``filter_expressions`` (accept ``filter=[...]``).
+    Without a ``filter_schema``, the schema's attributes are the filters.
     """
 
     repository: Any = ResourceRepository()
     schema: Any = NotImplementedProperty("schema")
-    filter_schema: Any = FilterSchema()
+    filter_schema: FilterSchema | None = None
     detail_view_cls: type = ResourceRepositoryDetailView
     list_view_cls: type = ResourceRepositoryListView
     view_decorators: Sequence[Callable] = ()
@@ -73,6 +76,9 @@ class ResourceRepositoryViewSet:
     max_page_size: int | None = None
     pagination: str | None = None
     max_include_depth: int | None = None
+    count: bool | None = None
+    sortable_fields: Iterable[str] | None = None
+    filter_expressions: bool = False
 
     def __init__(
         self,
@@ -103,6 +109,11 @@ class ResourceRepositoryViewSet:
             "max_page_size": self.max_page_size,
             "pagination": self.pagination,
             "max_include_depth": self.max_include_depth,
+            "count": self.count,
+            "sortable_fields": (
+                None if self.sortable_fields is None else frozenset(self.sortable_fields)
+            ),
+            "filter_expressions": self.filter_expressions,
         }
 
     def get_views_kwargs(self) -> dict[str, Any]:

@@ -25,6 +25,7 @@ class BaseResponse:
         content = self.get_content()
         body = b"" if content is None else orjson.dumps(content)
         response = flask.Response(body, status=self.status, content_type=MEDIA_TYPE)
+        response.headers["Vary"] = "Accept"
         response.headers.update(self.headers)
         return response
 

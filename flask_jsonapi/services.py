@@ -16,6 +16,7 @@ from typing import Any
 
 from . import exceptions
 from .document import Identifier, ResourceInput
+from .query.cursor import page_window
 from .query.model import ResourceQuery
 from .registry import Registry
 from .schema.compiled import CompiledSchema, RelationshipSpec
@@ -45,6 +46,8 @@ class Page:
 
     items: list[Any]
     total: int | None
+    more: bool | None = None  # items follow (precede, for page[before]); None: not probed
+    cursors: tuple[str, str] | None = None  # of the first and last item, on cursor pages
 
 
 class ResourceService:
@@ -73,15 +76,13 @@ class ResourceService:
             return self.compiled.parse_id(raw)
         except ValueError:
             raise exceptions.ObjectNotFound(
-                {"parameter": "id"}, f"{self.compiled.type_} {raw} not found."
+                None, f"{self.compiled.type_} {raw} not found."
             ) from None
 
     def fetch_one(self, id_: Any, query: ResourceQuery) -> Any:
         obj = call_hook(self.hooks.read, id_, include=query.load)
         if obj is None:
-            raise exceptions.ObjectNotFound(
-                {"parameter": "id"}, f"{self.compiled.type_} {id_} not found."
-            )
+            raise exceptions.ObjectNotFound(None, f"{self.compiled.type_} {id_} not found.")
         return obj
 
     def fetch_many(self, query: ResourceQuery, *, count: bool = True) -> Page:
@@ -92,8 +93,9 @@ class ResourceService:
             pagination=query.pagination,
             include=query.load,
         )
-        total = self.hooks.get_count(dict(query.filters)) if count else None
-        return Page(list(items), total)
+        items, more, cursors = page_window(query, items)
+        total = self.hooks.get_count(dict(query.filters)) if count and query.count else None
+        return Page(items, total, more, cursors)
 
     # -- writing -----------------------------------------------------------------------
 
@@ -131,7 +133,7 @@ class ResourceService:
                 f"The id '{resource.id}' does not match the URL's id '{raw_id}'.",
             )
         data = self._load_attributes(resource, partial=True)
-        data.update(self.relationship_data(resource))
+        data.update(self.relationship_data(resource, replacing=True))
         updated = call_hook(self.hooks.update, id_, data, strategy="flush")
         return updated if updated is not None else self.hooks.read(id_)
 
@@ -166,8 +168,13 @@ class ResourceService:
             )
         return spec
 
-    def relationship_data(self, resource: ResourceInput) -> dict[str, Any]:
-        """Relationship linkage of a request turned into values for the object attributes."""
+    def relationship_data(
+        self, resource: ResourceInput, *, replacing: bool = False
+    ) -> dict[str, Any]:
+        """Relationship linkage of a request turned into values for the object attributes.
+
+        ``replacing``: an update, where a to-many with ``allow_replace=False`` is 403 (UPD-5).
+        """
         data = {}
         for member, linkage in resource.relationships.items():
             pointer = resource.relationship_pointers.get(member, resource.pointer)
@@ -175,6 +182,12 @@ class ResourceService:
             if not spec.load:
                 raise exceptions.ForbiddenError(
                     f"Relationship '{member}' is read-only.", {"pointer": pointer}
+                )
+            if replacing and spec.many and not spec.allow_replace:
+                raise exceptions.ForbiddenError(
+                    f"Relationship '{member}' cannot be replaced as a whole; "
+                    "add or remove members at its relationship URL instead.",
+                    {"pointer": pointer},
                 )
             data[spec.attribute] = self.resolve_linkage(spec, linkage, f"{pointer}/data")
         return data

@@ -70,9 +70,7 @@ class MemoryRepository(ResourceRepository):
         for key in (id, _as_int(id)):
             if key in self.objects:
                 return self.objects[key]
-        raise exceptions.ObjectNotFound(
-            {"parameter": "id"}, f"{self.instance_name} {id} not found."
-        )
+        raise exceptions.ObjectNotFound(None, f"{self.instance_name} {id} not found.")
 
     def get_list(self, filters=None, sorting=None, pagination=None, **kwargs: Any) -> list[Any]:
         items = self._filtered(filters or {})

@@ -114,17 +114,23 @@ class CompiledSchema:
         try:
             loaded = self._make_loader(partial).load(known, partial=partial)
         except marshmallow.ValidationError as error:
-            errors.extend(self._validation_errors(error.messages))
+            errors.extend(self._validation_errors(error.messages, attributes))
         if errors:
             raise ErrorList(errors)
         return loaded
 
-    def _validation_errors(self, messages: Any) -> list[ValidationFailed]:
+    def _validation_errors(self, messages: Any, given: dict[str, Any]) -> list[ValidationFailed]:
         errors = []
         for key, value in messages.items() if isinstance(messages, dict) else [("", messages)]:
-            pointer = "/data/attributes" if key in ("_schema", "") else f"/data/attributes/{key}"
+            pointer = f"/data/attributes/{key}"
+            prefix = ""
+            if key in ("_schema", "") or key not in given:
+                # A pointer must name a value present in the request (ERR-8): a missing
+                # member is reported on its parent, and the detail names it.
+                pointer = "/data/attributes" if given else "/data"
+                prefix = f"'{key}': " if key not in ("_schema", "") else ""
             for message in _flatten(value):
-                errors.append(ValidationFailed(message, source={"pointer": pointer}))
+                errors.append(ValidationFailed(prefix + message, source={"pointer": pointer}))
         return errors
 
     def _make_loader(self, partial: bool) -> marshmallow.Schema:

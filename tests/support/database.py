@@ -34,6 +34,9 @@ def reset_database(engine: Engine, metadata: MetaData) -> None:
     ``metadata``, and tables in explicit schemas) and ``metadata.create_all``. Everything
     runs in one transaction.
 
+    When the database already holds exactly the tables of ``metadata``, they are emptied
+    with ``DELETE`` and their sequences restarted instead.
+
     On other databases: ``metadata.drop_all`` then ``metadata.create_all``.
 
     No other connection may hold locks on these tables: remove sessions first.
@@ -41,7 +44,20 @@ def reset_database(engine: Engine, metadata: MetaData) -> None:
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             preparer = connection.dialect.identifier_preparer
-            for name in inspect(connection).get_table_names():
+            existing = set(inspect(connection).get_table_names())
+            wanted = {table.name for table in metadata.sorted_tables if table.schema is None}
+            if existing == wanted and wanted:
+                # Same tables as last time: emptying them is much faster than DDL (and than
+                # TRUNCATE, which rewrites files); sequences restart so ids begin at 1.
+                for table in reversed(metadata.sorted_tables):
+                    connection.execute(table.delete())
+                connection.exec_driver_sql(
+                    "SELECT setval(c.oid, 1, false) FROM pg_class c "
+                    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE c.relkind = 'S' AND n.nspname = current_schema()"
+                )
+                return
+            for name in existing:
                 connection.exec_driver_sql(f"DROP TABLE IF EXISTS {preparer.quote(name)} CASCADE")
         metadata.drop_all(bind=connection)
         metadata.create_all(bind=connection)

@@ -1,0 +1,75 @@
+"""Test-local variants of the blog API: other schemas and URL styles over the same tables.
+
+``variant_app(blog_app, ...)`` builds a second Flask app on the blog app's session (so the
+database fixtures, and PostgreSQL when configured, apply unchanged) with the blog's four
+types registered under ``/<type>`` or ``/<type>/`` and with schemas the test chooses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flask
+
+from examples.blog import api as blog
+from flask_jsonapi import Api
+from flask_jsonapi.schema import fields
+from tests.support.client import JsonApiClient
+
+__all__ = ["LinkedArticleSchema", "NoReplaceArticleSchema", "variant_app"]
+
+
+class LinkedArticleSchema(blog.ArticleSchema):
+    """Articles whose ``author`` and ``tags`` always carry ``data`` linkage."""
+
+    author = fields.Relationship(type_="authors", include_resource_linkage=True)
+    tags = fields.Relationship(type_="tags", many=True, include_resource_linkage=True)
+
+    class Meta:
+        type_ = "articles"
+
+
+class NoReplaceArticleSchema(blog.ArticleSchema):
+    """Articles whose ``tags`` may gain or lose members but not be replaced as a whole."""
+
+    tags = fields.Relationship(type_="tags", many=True, allow_replace=False)
+
+    class Meta:
+        type_ = "articles"
+
+
+def variant_app(
+    blog_app: flask.Flask,
+    *,
+    article_schema: type = blog.ArticleSchema,
+    trailing_slash: bool = False,
+    operations: bool = False,
+    filter_schemas: dict[str, Any] | None = None,
+) -> flask.Flask:
+    """A blog API on ``blog_app``'s session with another article schema and URL style.
+
+    ``filter_schemas`` maps a type to the ``FilterSchema`` instance of its view set.
+    """
+    session = blog_app.extensions["blog"]["session"]
+    app = flask.Flask(__name__)
+    app.testing = True
+    app.test_client_class = JsonApiClient
+    api = Api(app)
+    slash = "/" if trailing_slash else ""
+    resources: list[tuple[Any, Any, str]] = [
+        (blog.AuthorViewSet, blog.AuthorRepository, "authors"),
+        (blog.ArticleViewSet, blog.ArticleRepository, "articles"),
+        (blog.CommentViewSet, blog.CommentRepository, "comments"),
+        (blog.TagViewSet, blog.TagRepository, "tags"),
+    ]
+    for viewset_cls, repository_cls, name in resources:
+        schema = article_schema if name == "articles" else viewset_cls.schema
+        viewset = viewset_cls(
+            repository=repository_cls(session=session),
+            schema=schema,
+            filter_schema=(filter_schemas or {}).get(name),
+        )
+        api.repository(viewset, name, f"/{name}{slash}")
+    if operations:
+        api.operations("/operations")
+    return app

@@ -1,0 +1,167 @@
+"""Generated links (RES-9, REL-1..4, REL-7, FET-1, FET-6) and when linkage is rendered."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import flask
+import pytest
+
+from examples.blog.models import Article
+from tests.support.blog_rows import row
+from tests.support.blog_variants import LinkedArticleSchema, variant_app
+from tests.support.client import JsonApiClient
+from tests.support.relationship_rows import Blog, arrange_blog
+
+
+@pytest.fixture
+def blog(db_session: Any) -> Blog:
+    return arrange_blog(db_session)
+
+
+def _path(url: str) -> str:
+    return urlsplit(url).path
+
+
+def _resources(document: dict[str, Any]) -> list[dict[str, Any]]:
+    data = document["data"]
+    return [*(data if isinstance(data, list) else [data]), *document.get("included", [])]
+
+
+@pytest.mark.parametrize("collection", ["/authors", "/articles", "/comments", "/tags"])
+def test_res_9_every_resource_has_a_served_self_link(
+    client: JsonApiClient, blog: Blog, collection: str
+) -> None:
+    """RES-9/FET-1: each resource's ``links.self`` answers that resource."""
+    listing = client.get(collection)
+    assert listing.status_code == 200
+    assert listing.document["data"]
+    for resource in listing.document["data"]:
+        link = resource["links"]["self"]
+        assert _path(link) == f"{collection}/{resource['id']}"
+        fetched = client.get(link)
+        assert fetched.status_code == 200
+        assert fetched.document["data"] == resource
+
+
+@pytest.mark.parametrize("collection", ["/authors", "/articles", "/comments", "/tags"])
+def test_rel_7_every_relationship_link_is_served(
+    client: JsonApiClient, blog: Blog, collection: str
+) -> None:
+    """REL-1/REL-2/REL-7/FET-6: relationship ``self`` and ``related`` links answer 200."""
+    for resource in client.get(collection).document["data"]:
+        base = f"{collection}/{resource['id']}"
+        assert resource["relationships"]
+        for member, relationship in resource["relationships"].items():
+            links = relationship["links"]
+            assert _path(links["self"]) == f"{base}/relationships/{member}"
+            assert _path(links["related"]) == f"{base}/{member}"
+            linkage = client.get(links["self"])
+            related = client.get(links["related"])
+            assert (linkage.status_code, related.status_code) == (200, 200)
+            related_data = related.document["data"]
+            if isinstance(related_data, list):
+                expected = [{"type": r["type"], "id": r["id"]} for r in related_data]
+            else:
+                expected = related_data and {"type": related_data["type"], "id": related_data["id"]}
+            assert linkage.document["data"] == expected
+
+
+def test_rel_4_related_link_of_empty_relationship_is_served(
+    client: JsonApiClient, blog: Blog
+) -> None:
+    """REL-4: the related links of empty relationships are valid URLs that answer 200."""
+    resource = client.get(f"/articles/{blog.empty_article}").document["data"]
+    for member, empty in (("author", None), ("comments", []), ("tags", [])):
+        response = client.get(resource["relationships"][member]["links"]["related"])
+        assert response.status_code == 200
+        assert response.document["data"] == empty
+
+
+def test_rel_3_linkage_only_for_included_relationships(client: JsonApiClient, blog: Blog) -> None:
+    """REL-3/CMP-2: ``data`` appears for included relationships only (blog schema)."""
+    plain = client.get(f"/articles/{blog.article}").document["data"]
+    assert all("data" not in r for r in plain["relationships"].values())
+    response = client.get(f"/articles/{blog.article}", query_string={"include": "author,tags"})
+    relationships = response.document["data"]["relationships"]
+    assert relationships["author"]["data"] == {"type": "authors", "id": str(blog.authors[0])}
+    assert relationships["tags"]["data"] == [
+        {"type": "tags", "id": str(tag)} for tag in blog.tags[:2]
+    ]
+    assert "data" not in relationships["comments"]
+    assert relationships["comments"]["links"]["related"]
+
+
+def test_rel_3_linkage_of_empty_included_relationships(client: JsonApiClient, blog: Blog) -> None:
+    """REL-3: included empty relationships are ``null`` and ``[]``."""
+    response = client.get(
+        f"/articles/{blog.empty_article}", query_string={"include": "author,tags"}
+    )
+    relationships = response.document["data"]["relationships"]
+    assert relationships["author"]["data"] is None
+    assert relationships["tags"]["data"] == []
+    assert response.document["included"] == []
+
+
+@pytest.fixture
+def linked_client(blog_app: flask.Flask) -> JsonApiClient:
+    """A client of an API whose article ``author`` and ``tags`` always carry linkage."""
+    return variant_app(blog_app, article_schema=LinkedArticleSchema).test_client()
+
+
+def test_rel_3_include_resource_linkage_renders_data(
+    linked_client: JsonApiClient, blog: Blog
+) -> None:
+    """REL-3: ``include_resource_linkage=True`` renders linkage without ``include``."""
+    response = linked_client.get("/articles")
+    assert response.status_code == 200
+    by_id = {r["id"]: r["relationships"] for r in response.document["data"]}
+    full, empty = by_id[str(blog.article)], by_id[str(blog.empty_article)]
+    assert full["author"]["data"] == {"type": "authors", "id": str(blog.authors[0])}
+    assert full["tags"]["data"] == [{"type": "tags", "id": str(t)} for t in blog.tags[:2]]
+    assert (empty["author"]["data"], empty["tags"]["data"]) == (None, [])
+    assert "data" not in full["comments"] and "included" not in response.document
+
+
+def test_rel_3_linkage_survives_sparse_fieldsets(linked_client: JsonApiClient, blog: Blog) -> None:
+    """FLD-2: a fieldset naming only ``author`` keeps its linkage and drops the rest."""
+    response = linked_client.get(
+        f"/articles/{blog.article}", query_string={"fields[articles]": "author"}
+    )
+    data = response.document["data"]
+    assert data["attributes"] == {}
+    assert set(data["relationships"]) == {"author"}
+    assert data["relationships"]["author"]["data"]["id"] == str(blog.authors[0])
+
+
+@pytest.fixture
+def slash_client(blog_app: flask.Flask) -> JsonApiClient:
+    """A client of an API registered as ``/articles/``, ``/authors/``, ... ."""
+    return variant_app(blog_app, trailing_slash=True).test_client()
+
+
+def test_links_honour_trailing_slash_style(slash_client: JsonApiClient, blog: Blog) -> None:
+    """FET-1/FET-6: an API registered at ``/articles/`` gets ``.../relationships/tags/``."""
+    response = slash_client.get(f"/articles/{blog.article}/")
+    assert response.status_code == 200
+    data = response.document["data"]
+    assert _path(data["links"]["self"]) == f"/articles/{blog.article}/"
+    links = data["relationships"]["tags"]["links"]
+    assert _path(links["self"]) == f"/articles/{blog.article}/relationships/tags/"
+    assert _path(links["related"]) == f"/articles/{blog.article}/tags/"
+    linkage, related = slash_client.get(links["self"]), slash_client.get(links["related"])
+    assert (linkage.status_code, related.status_code) == (200, 200)
+    assert [r["id"] for r in related.document["data"]] == [str(t) for t in blog.tags[:2]]
+
+
+def test_trailing_slash_relationship_write(
+    slash_client: JsonApiClient, db_session: Any, blog: Blog
+) -> None:
+    """UREL-1: the slash-style relationship route accepts writes."""
+    response = slash_client.patch(
+        f"/articles/{blog.article}/relationships/author/",
+        json={"data": {"type": "authors", "id": str(blog.authors[1])}},
+    )
+    assert response.status_code in (200, 204)
+    assert row(db_session, Article, blog.article)["author_id"] == blog.authors[1]
