@@ -71,18 +71,24 @@ def _member_pointer(value: dict[str, Any], pointer: str, member: str) -> str:
 def parse_identifier(value: Any, pointer: str) -> Identifier:
     """A resource identifier object (``type`` plus ``id`` or ``lid``)."""
     value = _object(value, pointer, "A resource identifier")
+    type_, id_, lid = _type_and_ids(value, pointer, "A resource identifier")
+    if id_ is None and lid is None:
+        raise InvalidDocument("A resource identifier needs an 'id' (or 'lid').", pointer)
+    return Identifier(type_, id_, lid, pointer)
+
+
+def _type_and_ids(value: dict[str, Any], pointer: str, what: str) -> tuple[str, Any, Any]:
+    """``type`` (a non-empty string), ``id`` and ``lid`` (strings when present)."""
     type_ = value.get("type")
     if not isinstance(type_, str) or not type_:
         raise InvalidDocument(
-            "A resource identifier needs a 'type' string.", _member_pointer(value, pointer, "type")
+            f"{what} needs a 'type' string.", _member_pointer(value, pointer, "type")
         )
     id_, lid = value.get("id"), value.get("lid")
-    if id_ is None and lid is None:
-        raise InvalidDocument("A resource identifier needs an 'id' (or 'lid').", pointer)
     for name, member in (("id", id_), ("lid", lid)):
         if member is not None and not isinstance(member, str):
             raise InvalidDocument(f"'{name}' must be a string.", f"{pointer}/{name}")
-    return Identifier(type_, id_, lid, pointer)
+    return type_, id_, lid
 
 
 def parse_linkage(value: Any, pointer: str) -> Identifier | list[Identifier] | None:
@@ -105,15 +111,7 @@ def parse_relationship_document(document: Any, pointer: str = "") -> Any:
 def parse_resource(value: Any, pointer: str = "/data") -> ResourceInput:
     """A resource object from a request (POST, PATCH, or an atomic operation's ``data``)."""
     value = _object(value, pointer, "Primary data")
-    type_ = value.get("type")
-    if not isinstance(type_, str) or not type_:
-        raise InvalidDocument(
-            "The resource object needs a 'type' string.", _member_pointer(value, pointer, "type")
-        )
-    id_, lid = value.get("id"), value.get("lid")
-    for name, member in (("id", id_), ("lid", lid)):
-        if member is not None and not isinstance(member, str):
-            raise InvalidDocument(f"'{name}' must be a string.", f"{pointer}/{name}")
+    type_, id_, lid = _type_and_ids(value, pointer, "The resource object")
     attributes = _visible(
         _object(value.get("attributes", {}), f"{pointer}/attributes", "attributes")
     )

@@ -13,12 +13,12 @@ from typing import Any, ClassVar
 import flask
 
 from . import exceptions
+from .allowed_actions import Actions
 from .document import CompoundDocument, parse_relationship_document
 from .links import LinkBuilder, pagination_links, request_url
 from .query import QueryConfig, ResourceQuery, parse_query
 from .query.cursor import page_window
 from .query.model import IncludeNode
-from .resources import Actions
 from .schema.compiled import RelationshipSpec
 from .schema.serializer import linkage_of, read
 from .services import Page, call_hook
