@@ -15,40 +15,55 @@ _REL = "__jsonapi_rel__"
 
 
 class LinkBuilder:
-    """Builds links for one request; each endpoint's URL is resolved once, then formatted."""
+    """Builds links for one request from URL templates resolved once per host and endpoint."""
 
     def __init__(self, registry: Registry) -> None:
         self._registry = registry
-        self._templates: dict[tuple[str, str], Any] = {}
+        request = flask.request
+        key = (request.host_url, request.script_root)
+        self._templates = registry.link_templates.setdefault(key, {})
 
-    def _template(self, type_: str, kind: str) -> list[str] | None:
+    def _template(self, type_: str, kind: str) -> tuple[str, ...] | None:
         key = (type_, kind)
-        if key not in self._templates:
-            entry = self._registry.get(type_)
-            endpoint = getattr(entry, f"{kind}_endpoint", None) if entry else None
-            template = None
-            if endpoint:
-                values = {"id": _ID}
-                if kind != "detail":
-                    values["relationship"] = _REL
-                template = flask.url_for(endpoint, _external=True, **values)
-            self._templates[key] = template
-        return self._templates[key]
+        try:
+            return self._templates[key]
+        except KeyError:
+            pass
+        entry = self._registry.get(type_)
+        endpoint = getattr(entry, f"{kind}_endpoint", None) if entry else None
+        template = None
+        if endpoint:
+            if kind == "detail":
+                url = flask.url_for(endpoint, _external=True, id=_ID)
+                template = tuple(url.split(_ID))
+            else:
+                url = flask.url_for(endpoint, _external=True, id=_ID, relationship=_REL)
+                before, after = url.split(_ID)
+                template = (before, *after.split(_REL))
+        self._templates[key] = template
+        return template
 
     def resource(self, type_: str, id_: str) -> str | None:
         template = self._template(type_, "detail")
-        return template.replace(_ID, quote(id_, safe="")) if template else None
+        return template[0] + _quote(id_) + template[1] if template else None
 
     def relationship(self, type_: str, id_: str, member: str) -> dict[str, str] | None:
         self_template = self._template(type_, "relationship")
         if not self_template:
             return None
         related_template = self._template(type_, "related")
-        quoted = quote(id_, safe="")
+        quoted = _quote(id_)
         return {
-            "self": self_template.replace(_ID, quoted).replace(_REL, member),
-            "related": related_template.replace(_ID, quoted).replace(_REL, member),
+            "self": self_template[0] + quoted + self_template[1] + member + self_template[2],
+            "related": (
+                related_template[0] + quoted + related_template[1] + member + related_template[2]
+            ),
         }
+
+
+def _quote(id_: str) -> str:
+    # Most ids are digits or letters, which need no quoting; quote() is slow.
+    return id_ if id_.isascii() and id_.isalnum() else quote(id_, safe="")
 
 
 def pagination_links(

@@ -7,6 +7,7 @@ JSON:API entry is unusable is 406, and the response names the extensions it appl
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from .exceptions import NotAcceptable, UnsupportedMediaType
@@ -88,6 +89,7 @@ def parse_media_type(value: str) -> MediaType:
     return MediaType(mime.strip().lower(), params)
 
 
+@functools.lru_cache(maxsize=256)
 def check_content_type(header: str | None, supported_ext: frozenset[str]) -> tuple[str, ...]:
     """Validate a request body's Content-Type; return the extensions it uses (CN-7, CN-8)."""
     if not header:
@@ -116,6 +118,7 @@ def check_content_type(header: str | None, supported_ext: frozenset[str]) -> tup
     return media.ext
 
 
+@functools.lru_cache(maxsize=256)
 def negotiate_accept(header: str | None, supported_ext: frozenset[str]) -> tuple[str, ...]:
     """Choose the extensions for the response from ``Accept`` (CN-10..CN-14, CN-18).
 

@@ -32,10 +32,13 @@ class Registry:
 
     def __init__(self) -> None:
         self._entries: dict[str, ResourceEntry] = {}
+        # (host URL, script root) -> (type, kind) -> URL template, filled by LinkBuilder.
+        self.link_templates: dict[tuple[str, str], dict] = {}
 
     def add(self, schema: Any, **endpoints: Any) -> ResourceEntry:
         """Register (or complete) the entry of ``schema``'s type."""
         compiled = compile_schema(schema)
+        self.link_templates.clear()
         entry = self._entries.get(compiled.type_)
         if entry is None:
             entry = self._entries[compiled.type_] = ResourceEntry(compiled.type_, compiled)

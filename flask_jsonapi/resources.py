@@ -39,6 +39,7 @@ from .negotiation import Negotiated, check_content_type, content_type, negotiate
 from .query import QueryConfig, ResourceQuery, parse_query
 from .query.parser import CURSOR_PROFILE
 from .registry import Registry
+from .schema.compiled import compile_schema
 from .services import Page, ResourceService
 
 logger = logging.getLogger("flask_jsonapi")
@@ -89,19 +90,21 @@ class ResourceBase(flask.views.View):
     def registry(self) -> Registry:
         if self.api is not None:
             return self.api.registry
-        registry = Registry()
-        registry.add(self.schema)
+        registry = self.__dict__.get("_own_registry")
+        if registry is None:
+            registry = self.__dict__["_own_registry"] = Registry()
+            registry.add(self.schema)
         return registry
 
     @property
     def compiled(self) -> Any:
-        return self.registry.schema(self._type) or self.registry.add(self.schema).compiled
-
-    @property
-    def _type(self) -> str:
-        from .schema.compiled import compile_schema
-
-        return compile_schema(self.schema).type_
+        """The compiled schema of this view's resource type (looked up once per view)."""
+        compiled = self.__dict__.get("_compiled")
+        if compiled is None:
+            own = compile_schema(self.schema)
+            compiled = self.registry.schema(own.type_) or self.registry.add(self.schema).compiled
+            self.__dict__["_compiled"] = compiled
+        return compiled
 
     def service(self) -> ResourceService:
         return ResourceService(

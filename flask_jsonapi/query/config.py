@@ -43,6 +43,19 @@ class QueryConfig:
 
     @classmethod
     def from_app_config(cls, config: Any, **overrides: Any) -> QueryConfig:
+        """The settings for one resource: the app's ``JSONAPI_*`` keys, then ``overrides``."""
+        app_values = tuple(config.get(name, default) for name, default in DEFAULTS.items())
+        try:
+            key = (app_values, tuple(sorted(overrides.items())))
+            return _CACHE[key]
+        except TypeError:  # an unhashable override (a list of fields): no caching
+            return cls._build(config, overrides)
+        except KeyError:
+            _CACHE[key] = config = cls._build(config, overrides)
+            return config
+
+    @classmethod
+    def _build(cls, config: Any, overrides: dict[str, Any]) -> QueryConfig:
         base = cls(
             page_size=config.get("JSONAPI_PAGE_SIZE", DEFAULTS["JSONAPI_PAGE_SIZE"]),
             max_page_size=config.get("JSONAPI_MAX_PAGE_SIZE", DEFAULTS["JSONAPI_MAX_PAGE_SIZE"]),
@@ -57,3 +70,7 @@ class QueryConfig:
         ):
             values["page_size"] = values["max_page_size"]
         return replace(base, **values)
+
+
+# Settings are computed per request from values that rarely change: remember them.
+_CACHE: dict[Any, QueryConfig] = {}
