@@ -142,3 +142,30 @@ def test_expressions_are_off_unless_the_view_set_allows_them_flt_3(client, db_se
     """FLT-3: without filter_expressions, filter=[...] is 400."""
     response = _get(client, [{"name": "title", "op": "eq", "val": "Beta"}])
     assert error_of(response)["source"] == {"parameter": "filter"}
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        (
+            {"not": {"name": "author__name", "op": "eq", "val": "Ada"}},
+            {"Article 001", "Article 002", "Article 004", "Article 005"},
+        ),
+        (
+            {"not": {"name": "comments__body", "op": "startswith", "val": "Comment"}},
+            set(),
+        ),
+    ],
+    ids=["to-one, articles without author kept", "to-many"],
+)
+def test_not_through_a_relationship_means_no_related_row_matches(
+    blog_app, db_session, expression, expected
+) -> None:
+    """FLT-1: NOT (relationship condition) keeps the rows with no related row at all.
+
+    Articles 2 and 5 have no author ("" in the author list); the filter through the
+    relationship must keep them, as NOT EXISTS does (a NULL foreign key is no match).
+    """
+    blog(db_session, 6, authors=["Ada", "Bob", ""])
+    client = query_app(blog_app, filter_expressions=True).test_client()
+    assert _titles(_get(client, expression)) == expected

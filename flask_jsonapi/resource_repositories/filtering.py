@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql.operators import eq as operator_eq
 
 from .. import exceptions
 from ..query.model import FilterExpression
@@ -73,8 +74,7 @@ def condition(model: Any, path: list[str], operator: str, value: Any, key: str) 
             raise exceptions.InvalidFilters(f"'{key}': '{name}' is not a relationship")
         relationship = mapper.relationships[name]
         inner = condition(relationship.mapper.class_, rest, operator, value, key)
-        attribute = getattr(model, name)
-        return attribute.any(inner) if relationship.uselist else attribute.has(inner)
+        return _through(model, relationship, inner)
     if name in mapper.relationships:
         # A relationship compared directly: compare the related primary key.
         relationship = mapper.relationships[name]
@@ -86,6 +86,25 @@ def condition(model: Any, path: list[str], operator: str, value: Any, key: str) 
     if operator == "range" and (not isinstance(value, (list, tuple)) or len(value) != 2):
         raise exceptions.InvalidFilters(f"'{key}': range needs two values")
     return OPERATORS[operator](column, value)
+
+
+def _through(model: Any, relationship: Any, inner: Any) -> Any:
+    """``inner`` holds for a related row: an uncorrelated ``IN`` where the join is one plain
+    column equality (the database evaluates it once, not once per row), else ``EXISTS``."""
+    join = relationship.primaryjoin
+    simple = (
+        relationship.secondary is None
+        and isinstance(join, sa.BinaryExpression)
+        and join.operator is operator_eq
+        and len(relationship.local_remote_pairs) == 1
+    )
+    if not simple:
+        attribute = getattr(model, relationship.key)
+        return attribute.any(inner) if relationship.uselist else attribute.has(inner)
+    local, remote = relationship.local_remote_pairs[0]
+    # The NULL checks keep NOT (...) meaning "no related row matches", as NOT EXISTS does.
+    related = sa.select(remote).where(inner, remote.is_not(None))
+    return sa.and_(local.is_not(None), local.in_(related))
 
 
 def key_condition(model: Any, key: str, value: Any) -> Any:
