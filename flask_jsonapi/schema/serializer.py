@@ -46,10 +46,22 @@ class LinkSource(Protocol):
 
 def read(obj: Any, attribute: str) -> Any:
     """The value of ``attribute`` on an object or a mapping (``None`` when absent)."""
-    if isinstance(obj, Mapping):
+    if _is_mapping(type(obj)):
         value = get_value(obj, attribute)
         return None if value is missing else value
     return attrgetter(attribute)(obj) if "." in attribute else getattr(obj, attribute, None)
+
+
+_MAPPING_TYPES: dict[type, bool] = {}
+
+
+def _is_mapping(kind: type) -> bool:
+    # isinstance() against the Mapping ABC is slow and runs for every value read.
+    try:
+        return _MAPPING_TYPES[kind]
+    except KeyError:
+        _MAPPING_TYPES[kind] = result = issubclass(kind, Mapping)
+        return result
 
 
 class ResourceSerializer:
@@ -79,7 +91,7 @@ class ResourceSerializer:
         """The resource object; ``linkage`` names relationships that must carry ``data``."""
         id_ = self.compiled.format_id(read(obj, self._id_attribute))
         resource: dict[str, Any] = {"type": self.type_, "id": id_}
-        is_mapping = isinstance(obj, Mapping)
+        is_mapping = _is_mapping(type(obj))
         attributes = {}
         for member, attribute, name, field, native, convert in self._attributes:
             if native is not None and not is_mapping:
