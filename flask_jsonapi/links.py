@@ -19,8 +19,15 @@ class LinkBuilder:
 
     def __init__(self, registry: Registry) -> None:
         self._registry = registry
-        request = flask.request
-        key = (request.host_url, request.script_root)
+        environ = flask.request.environ
+        # The raw environ values that decide the URL's root; request.host_url decodes them.
+        key = (
+            environ.get("wsgi.url_scheme"),
+            environ.get("HTTP_X_FORWARDED_HOST") or environ.get("HTTP_HOST"),
+            environ.get("SERVER_NAME"),
+            environ.get("SERVER_PORT"),
+            environ.get("SCRIPT_NAME"),
+        )
         self._templates = registry.link_templates.setdefault(key, {})
 
     def _template(self, type_: str, kind: str) -> tuple[str, ...] | None:

@@ -32,8 +32,8 @@ class Registry:
 
     def __init__(self) -> None:
         self._entries: dict[str, ResourceEntry] = {}
-        # (host URL, script root) -> (type, kind) -> URL template, filled by LinkBuilder.
-        self.link_templates: dict[tuple[str, str], dict] = {}
+        # URL root (from the WSGI environ) -> (type, kind) -> URL template, by LinkBuilder.
+        self.link_templates: dict[tuple, dict] = {}
 
     def add(self, schema: Any, **endpoints: Any) -> ResourceEntry:
         """Register (or complete) the entry of ``schema``'s type."""

@@ -142,8 +142,19 @@ class SqlAlchemyModelRepository(ResourceRepository):
     def get_detail(
         self, id: Any, *, include: dict[str, IncludeNode] | None = None, **kwargs: Any
     ) -> Any:
-        stmt = self.apply_include(self.get_query().where(self._pk == self._coerce_id(id)), include)
-        obj = self.get_session().scalars(stmt).unique().one_or_none()
+        key = self._coerce_id(id)
+        session = self.get_session()
+        if type(self).get_query is SqlAlchemyModelRepository.get_query:
+            # No scoping: the identity-map lookup with a cached statement is the fast way.
+            options = self._load_options(include)
+            obj = (
+                session.get(self.model, key, options=options)
+                if options
+                else session.get(self.model, key)
+            )
+        else:
+            stmt = self.apply_include(self.get_query().where(self._pk == key), include)
+            obj = session.scalars(stmt).unique().one_or_none()
         if obj is None:
             raise exceptions.ObjectNotFound(
                 None, f"{self.instance_name.capitalize()} {id} not found."
@@ -309,10 +320,15 @@ class SqlAlchemyModelRepository(ResourceRepository):
         return stmt
 
     def apply_include(self, stmt: sa.Select, include: dict[str, IncludeNode] | None) -> sa.Select:
+        options = self._load_options(include)
+        return stmt.options(*options) if options else stmt
+
+    def _load_options(self, include: dict[str, IncludeNode] | None) -> list[Any]:
+        """One ``selectinload`` chain per relationship path of the include tree."""
         options = []
         for node in (include or {}).values():
             options.extend(_load_options(self.model, node, None))
-        return stmt.options(*options) if options else stmt
+        return options
 
 
 def _load_options(entity: Any, node: IncludeNode, parent: Any) -> list[Any]:
