@@ -8,20 +8,20 @@ resource or collection with the whole query language.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, ClassVar
 
 import flask
 
 from . import exceptions
 from .allowed_actions import Actions
-from .document import CompoundDocument, parse_relationship_document
+from .document import parse_relationship_document
 from .links import LinkBuilder, pagination_links, request_url
 from .query import QueryConfig, ResourceQuery, parse_query
-from .query.cursor import page_window
 from .query.model import IncludeNode
 from .schema.compiled import RelationshipSpec
 from .schema.serializer import linkage_of, read
-from .services import Page, call_hook
+from .services import Page, ResourceService, call_hook
 
 
 class _RelationshipMixin:
@@ -168,27 +168,14 @@ class RelatedViewMixin(_RelationshipMixin):
             collection=spec.many,
             filters=related.filter_schema.parse if related.filter_schema is not None else None,
         )
-        builder = CompoundDocument(self.registry.schema, LinkBuilder(self.registry), query.fields)
         with self.transaction():
             _, parent = self.read_parent(spec)
             if spec.many:
-                result = self._related_page(spec, related, parent, query)
-                items, total = result.items, result.total
-                data, included = builder.build(items, compiled, query.include)
-                document: dict[str, Any] = {"data": data}
-                document["links"] = pagination_links(
-                    query.page, total, len(items), more=result.more, cursors=result.cursors
-                )
-                if total is not None:
-                    document["meta"] = {"count": total}
+                page = self._related_page(spec, related, parent, query)
+                document = self.collection_document(page, query, compiled)
             else:
                 value = read(parent, spec.attribute)
-                data, included = builder.build(
-                    [] if value is None else [value], compiled, query.include
-                )
-                document = {"data": data[0] if data else None, "links": {"self": request_url()}}
-            if query.include:
-                document["included"] = included
+                document = self.resource_document(value, query, compiled=compiled)
         return self.document_response(document)
 
     def _related_page(
@@ -196,28 +183,32 @@ class RelatedViewMixin(_RelationshipMixin):
     ) -> Page:
         repository = related.repository
         get_list = getattr(repository, "get_list", None)
-        if get_list is not None and "related_to" in _accepts(get_list):
-            related_to = (parent, spec.attribute)
-            items = get_list(
-                dict(query.filters),
-                query.sorting,
-                query.pagination,
-                include=query.load,
-                related_to=related_to,
-            )
-            items, more, cursors = page_window(query, items)
-            total = None
-            if query.count:
-                total = repository.get_count(dict(query.filters), related_to=related_to)
-            return Page(items, total, more, cursors)
+        if get_list is not None and "related_to" in _parameters(get_list):
+            hooks = _RelatedHooks(repository, (parent, spec.attribute))
+            return ResourceService(hooks, related.compiled, self.registry).fetch_many(query)
+        # A repository that cannot narrow its list to one parent: page the loaded objects.
         items = list(read(parent, spec.attribute) or ())
         page = query.page
         return Page(items[page.offset : page.offset + page.size], len(items))
 
 
-def _accepts(function: Any) -> tuple[str, ...]:
-    import inspect
+class _RelatedHooks:
+    """A related type's repository narrowed to the objects of one parent's relationship."""
 
+    def __init__(self, repository: Any, related_to: tuple[Any, str]) -> None:
+        self.repository = repository
+        self.related_to = related_to
+
+    def read_many(self, filters: dict, sorting: tuple, pagination: dict, **kwargs: Any) -> Any:
+        return self.repository.get_list(
+            filters, sorting, pagination, related_to=self.related_to, **kwargs
+        )
+
+    def get_count(self, filters: dict) -> int | None:
+        return self.repository.get_count(filters, related_to=self.related_to)
+
+
+def _parameters(function: Any) -> tuple[str, ...]:
     try:
         return tuple(inspect.signature(function).parameters)
     except (TypeError, ValueError):

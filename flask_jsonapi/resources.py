@@ -201,13 +201,25 @@ class ResourceBase(flask.views.View):
             raise exceptions.PayloadTooLarge(None, f"The request body exceeds {limit} bytes.")
         return load_json(body)
 
-    def compound(self, objects: list[Any], query: ResourceQuery) -> tuple[list, list]:
+    def compound(
+        self, objects: list[Any], query: ResourceQuery, compiled: Any = None
+    ) -> tuple[list, list]:
+        """Resource objects of ``objects`` (of this view's type unless ``compiled`` says
+        otherwise) and the included resources."""
         builder = CompoundDocument(self.registry.schema, LinkBuilder(self.registry), query.fields)
-        return builder.build(objects, self.compiled, query.include)
+        return builder.build(objects, compiled or self.compiled, query.include)
 
-    def resource_document(self, obj: Any, query: ResourceQuery, self_link: bool = True) -> dict:
-        data, included = self.compound([obj], query)
-        document: dict[str, Any] = {"data": data[0]}
+    def resource_document(
+        self, obj: Any, query: ResourceQuery, self_link: bool = True, compiled: Any = None
+    ) -> dict:
+        """A single-resource document (``obj`` may be ``None``: ``"data": null``)."""
+        if obj is None:
+            document: dict[str, Any] = {"data": None, "links": {"self": request_url()}}
+            if query.include:
+                document["included"] = []
+            return document
+        data, included = self.compound([obj], query, compiled)
+        document = {"data": data[0]}
         if query.include:
             document["included"] = included
         link = data[0].get("links", {}).get("self") if not self_link else request_url()
@@ -215,8 +227,8 @@ class ResourceBase(flask.views.View):
             document["links"] = {"self": link}
         return document
 
-    def collection_document(self, page: Page, query: ResourceQuery) -> dict:
-        data, included = self.compound(page.items, query)
+    def collection_document(self, page: Page, query: ResourceQuery, compiled: Any = None) -> dict:
+        data, included = self.compound(page.items, query, compiled)
         document: dict[str, Any] = {"data": data}
         if query.include:
             document["included"] = included
