@@ -7,7 +7,9 @@ import json
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+import sqlalchemy as sa
 
+from examples.blog.models import Article, Author
 from tests.support.query_data import blog, error_of, ids, query_app
 
 PROFILE = "https://jsonapi.org/profiles/ethanresnick/cursor-pagination"
@@ -167,3 +169,23 @@ def test_cursor_pagination_on_related_collection_srt_7(blog_app, db_session) -> 
     client = query_app(blog_app, pagination="cursor").test_client()
     pages = _walk(client, f"/authors/{rows.authors[0]}/articles?page[size]=2")
     assert sum(pages, []) == [str(i) for i in rows.articles]
+
+
+def test_related_collection_of_a_cursor_type_pages_by_cursor_prof_4(
+    cursor_client, db_session
+) -> None:
+    """PROF-1, PROF-4, FET-6: /authors/1/articles pages by cursor, as /articles does, and
+    names the profile; the pages hold exactly that author's articles."""
+    rows = blog(db_session, 7, authors=["Ada", "Bob"], comments_per_article=0)
+    author_id = db_session.scalar(sa.select(Author.id).where(Author.name == "Ada"))
+    url = f"/authors/{author_id}/articles?page[size]=2"
+    first = cursor_client.get(url)
+    assert first.headers["Content-Type"] == f'application/vnd.api+json; profile="{PROFILE}"'
+    pages = _walk(cursor_client, url)
+    expected = [
+        str(i)
+        for i in rows.articles
+        if db_session.scalar(sa.select(Article.author_id).where(Article.id == i)) == author_id
+    ]
+    assert sum(pages, []) == expected
+    assert [len(page) for page in pages] == [2, 2]
