@@ -24,8 +24,7 @@ from flask_jsonapi.resource_repository_views import ResourceRepositoryViewSet
 from flask_jsonapi.schema import Schema, fields
 from tests.support.blog_rows import add_rows, count_rows, make_article, make_author, make_tag, row
 from tests.support.client import JsonApiClient
-
-MEDIA_TYPE = "application/vnd.api+json"
+from tests.support.error_checks import assert_error
 
 
 class ClientIdTagViewSet(TagViewSet):
@@ -86,15 +85,6 @@ def comments_client(local_app: AppFactory) -> JsonApiClient:
 
 def tag_document(id_: Any, name: str = "python") -> dict[str, Any]:
     return {"data": {"type": "tags", "id": id_, "attributes": {"name": name}}}
-
-
-def assert_error(response: Any, status: int, pointer: str | None = None) -> None:
-    assert response.status_code == status
-    assert response.mimetype == MEDIA_TYPE
-    errors = response.document["errors"]
-    assert [error["status"] for error in errors] == [str(status)]
-    if pointer is not None:
-        assert errors[0]["source"]["pointer"] == pointer
 
 
 def test_client_generated_id_is_stored(tags_client: JsonApiClient, db_session: Any) -> None:

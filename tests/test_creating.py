@@ -18,6 +18,7 @@ from tests.support.blog_rows import (
     row,
 )
 from tests.support.client import JsonApiClient
+from tests.support.error_checks import assert_error, identifier
 
 MEDIA_TYPE = "application/vnd.api+json"
 
@@ -25,20 +26,6 @@ MEDIA_TYPE = "application/vnd.api+json"
 def article_document(**members: Any) -> dict[str, Any]:
     """A POST /articles document; ``members`` are added to the resource object."""
     return {"data": {"type": "articles", "attributes": {"title": "Hello"}, **members}}
-
-
-def identifier(type_: str, id_: Any) -> dict[str, str]:
-    return {"type": type_, "id": str(id_)}
-
-
-def assert_error(response: Any, status: int, pointer: str | None = None) -> None:
-    """A JSON:API error document with one error of ``status`` (and ``source.pointer``)."""
-    assert response.status_code == status
-    assert response.mimetype == MEDIA_TYPE
-    errors = response.document["errors"]
-    assert [error["status"] for error in errors] == [str(status)]
-    if pointer is not None:
-        assert errors[0]["source"]["pointer"] == pointer
 
 
 def assert_nothing_written(db_session: Any) -> None:

@@ -19,14 +19,7 @@ from tests.support.blog_rows import (
     row,
 )
 from tests.support.client import JsonApiClient
-
-MEDIA_TYPE = "application/vnd.api+json"
-
-
-def assert_error(response: Any, status: int) -> None:
-    assert response.status_code == status
-    assert response.mimetype == MEDIA_TYPE
-    assert [error["status"] for error in response.document["errors"]] == [str(status)]
+from tests.support.error_checks import assert_error
 
 
 def test_delete_answers_204_and_removes_the_row(client: JsonApiClient, db_session: Any) -> None:

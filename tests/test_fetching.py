@@ -16,16 +16,9 @@ from tests.support.blog_rows import (
     row,
 )
 from tests.support.client import JsonApiClient
+from tests.support.error_checks import assert_error
 
 MEDIA_TYPE = "application/vnd.api+json"
-
-
-def assert_error(response: Any, status: int) -> None:
-    """A JSON:API error document with one error of ``status`` (ERR-3, ERR-5, CN-1)."""
-    assert response.status_code == status
-    assert response.mimetype == MEDIA_TYPE
-    assert "data" not in response.document
-    assert [error["status"] for error in response.document["errors"]] == [str(status)]
 
 
 def test_empty_collection_is_an_empty_array(client: JsonApiClient) -> None:

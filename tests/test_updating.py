@@ -18,6 +18,7 @@ from tests.support.blog_rows import (
     row,
 )
 from tests.support.client import JsonApiClient
+from tests.support.error_checks import assert_error, identifier
 
 MEDIA_TYPE = "application/vnd.api+json"
 
@@ -42,19 +43,6 @@ def stored(db_session: Any) -> Stored:
 
 def patch_document(article_id: Any, **members: Any) -> dict[str, Any]:
     return {"data": {"type": "articles", "id": str(article_id), **members}}
-
-
-def identifier(type_: str, id_: Any) -> dict[str, str]:
-    return {"type": type_, "id": str(id_)}
-
-
-def assert_error(response: Any, status: int, pointer: str | None = None) -> None:
-    assert response.status_code == status
-    assert response.mimetype == MEDIA_TYPE
-    errors = response.document["errors"]
-    assert [error["status"] for error in errors] == [str(status)]
-    if pointer is not None:
-        assert errors[0]["source"]["pointer"] == pointer
 
 
 def assert_unchanged(db_session: Any, stored: Stored, before: dict[str, Any]) -> None:

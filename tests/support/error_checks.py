@@ -36,3 +36,18 @@ def only_error(response: Any, status: int) -> dict[str, Any]:
     (error,) = response.document["errors"]
     assert error["status"] == str(status)
     return error
+
+
+def assert_error(response: Any, status: int, pointer: str | None = None) -> None:
+    """A JSON:API error document with one error of ``status`` (and ``source.pointer``)."""
+    assert response.status_code == status
+    assert response.mimetype == MEDIA_TYPE
+    errors = response.document["errors"]
+    assert [error["status"] for error in errors] == [str(status)]
+    if pointer is not None:
+        assert errors[0]["source"]["pointer"] == pointer
+
+
+def identifier(type_: str, id_: Any) -> dict[str, str]:
+    """A resource identifier object."""
+    return {"type": type_, "id": str(id_)}
