@@ -20,13 +20,20 @@ from .model import IncludeNode, Page, ResourceQuery, SortKey
 
 FAMILIES = frozenset({"include", "fields", "sort", "page", "filter"})
 _FAMILY = re.compile(r"^([^\[\]]*)((?:\[[^\[\]]*\])*)$")
+MAX_PAGE_INTEGER = 2**31 - 1
 _ALL_LOWERCASE = re.compile(r"^[a-z]+$")
 
 SchemaLookup = Callable[[str], "CompiledSchema | None"]
 
 
 def check_parameter_names(args: Any, *, allow: frozenset[str] = frozenset()) -> None:
-    """Reject all-a-z parameter names outside the JSON:API families (QP-2)."""
+    """Reject all-a-z parameter names outside the JSON:API families (QP-2), and NUL
+    characters anywhere (no database column can compare with them)."""
+    for name, value in args.items(multi=True):
+        if "\x00" in name or "\x00" in value:
+            raise InvalidQueryParameter(
+                "Query parameters may not contain NUL characters.", parameter=name
+            )
     for name in args:
         match = _FAMILY.match(name)
         base = match.group(1) if match else name
@@ -175,6 +182,9 @@ def _page_int(args: Any, name: str, minimum: int) -> int | None:
         raise InvalidPage(f"'{name}' must be an integer, not '{raw}'.", parameter=name) from None
     if number < minimum:
         raise InvalidPage(f"'{name}' must be at least {minimum}.", parameter=name)
+    if number > MAX_PAGE_INTEGER:
+        # Offsets past a 64-bit integer overflow in the database, not just empty pages.
+        raise InvalidPage(f"'{name}' may be at most {MAX_PAGE_INTEGER}.", parameter=name)
     return number
 
 

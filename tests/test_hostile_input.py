@@ -1,0 +1,153 @@
+"""Hostile input never makes a 500: random query strings and request bodies (property tests).
+
+Whatever a client sends, the answer is a success or a JSON:API error document with a 4xx
+status, and a failed write leaves the database as it was (ERR-1, QP-*, CRT-*, TX-1).
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from examples.blog.models import Article
+from tests.support.blog_rows import add_rows, make_article, make_author, make_tag
+from tests.support.error_checks import snapshot
+
+NAMES = st.sampled_from(
+    [
+        "include", "fields[articles]", "fields[authors]", "fields[nope]", "fields", "sort",
+        "page[size]", "page[number]", "page[offset]", "page[after]", "page", "filter",
+        "filter[title]", "filter[views][gt]", "filter[author][name]", "filter[tags][id][in]",
+        "filter[nope]", "foo", "fooBar", "include[x]",
+    ]
+)  # fmt: skip
+VALUES = st.one_of(
+    st.sampled_from(
+        ["author", "comments.author", "tags", "-title", "author.name", "title,views", "0",
+         "-1", "1000000", "abc", "", "1,2", "[]", '[{"name":"title","op":"eq","val":1}]',
+         "a.b.c.d", "%", "\x00", "..", ","]
+    ),
+    st.text(max_size=12),
+)  # fmt: skip
+QUERIES = st.lists(st.tuples(NAMES, VALUES), max_size=5)
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
+    ),
+    max_leaves=10,
+)
+RESOURCES = st.fixed_dictionaries(
+    {},
+    optional={
+        "type": st.sampled_from(["articles", "tags", 1, None]),
+        "id": st.sampled_from(["1", "999", 1, None, "x"]),
+        "attributes": st.one_of(
+            JSON_VALUES,
+            st.fixed_dictionaries(
+                {}, optional={"title": JSON_VALUES, "views": JSON_VALUES, "created": JSON_VALUES}
+            ),
+        ),
+        "relationships": st.one_of(
+            JSON_VALUES,
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "author": st.fixed_dictionaries(
+                        {}, optional={"data": JSON_VALUES | st.just({"type": "authors", "id": "1"})}
+                    ),
+                    "tags": st.fixed_dictionaries({}, optional={"data": JSON_VALUES}),
+                },
+            ),
+        ),
+    },
+)
+BODIES = st.one_of(JSON_VALUES, st.fixed_dictionaries({}, optional={"data": RESOURCES}))
+
+FUZZ = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+def _arrange(db_session) -> None:
+    add_rows(
+        db_session,
+        make_author(id=1),
+        make_tag(id=1),
+        make_article(id=1, author_id=1),
+    )
+
+
+def _assert_answer(response, allowed: set[int]) -> None:
+    assert response.status_code in allowed, (response.status_code, response.document)
+    if response.status_code >= 400:
+        assert response.document["errors"], response.document
+
+
+@FUZZ
+@given(query=QUERIES)
+def test_random_query_strings_are_answered_not_crashed_qp(client, db_session, query) -> None:
+    """QP-*, ERR-1: any query string on a collection, a resource and a related collection."""
+    if not db_session.get(Article, 1):
+        _arrange(db_session)
+    qs = urlencode(query)
+    for url in ("/articles", "/articles/1", "/articles/1/comments"):
+        _assert_answer(client.get(f"{url}?{qs}"), {200, 400})
+
+
+@FUZZ
+@given(body=BODIES)
+def test_random_bodies_never_crash_and_never_half_write(client, db_session, body) -> None:
+    """ERR-1, TX-1: any JSON body to POST and PATCH; a refused write changes nothing."""
+    if not db_session.get(Article, 1):
+        _arrange(db_session)
+    before = snapshot(db_session)
+    raw = json.dumps(body)
+    post = client.post("/articles", data=raw, content_type="application/vnd.api+json")
+    _assert_answer(post, {201, 400, 403, 404, 409, 422})
+    if post.status_code != 201:
+        assert snapshot(db_session) == before
+    before = snapshot(db_session)
+    patch = client.patch("/articles/1", data=raw, content_type="application/vnd.api+json")
+    _assert_answer(patch, {200, 400, 403, 404, 409, 422})
+    if patch.status_code != 200:
+        assert snapshot(db_session) == before
+
+
+def test_nul_in_a_query_value_is_400_naming_the_parameter(client, db_session) -> None:
+    """QP-*, ERR-9: PostgreSQL cannot compare text with NUL; the client gets a 400, not 500."""
+    _arrange(db_session)
+    response = client.get("/articles?filter%5Btitle%5D=%00")
+    _assert_answer(response, {400})
+    assert response.document["errors"][0]["source"] == {"parameter": "filter[title]"}
+
+
+def test_huge_page_number_is_400_naming_the_parameter(client, db_session) -> None:
+    """PAG-*: an offset past a 64-bit integer would overflow in the database."""
+    _arrange(db_session)
+    response = client.get(f"/articles?page%5Bnumber%5D={10**30}")
+    _assert_answer(response, {400})
+    assert response.document["errors"][0]["source"] == {"parameter": "page[number]"}
+
+
+def test_value_the_column_cannot_store_is_422_and_writes_nothing(
+    blog_app, client, db_session
+) -> None:
+    """CRT-*, TX-1: PostgreSQL cannot store a NUL in text: 422 and nothing written. SQLite
+    can, so there the article is created."""
+    _arrange(db_session)
+    before = snapshot(db_session)
+    body = {"data": {"type": "articles", "attributes": {"title": "a\x00b"}}}
+    response = client.post("/articles", json=body)
+    if blog_app.extensions["blog"]["engine"].dialect.name == "postgresql":
+        _assert_answer(response, {422})
+        assert response.document["errors"][0]["source"] == {"pointer": "/data"}
+        assert snapshot(db_session) == before
+    else:
+        _assert_answer(response, {201})
+        assert db_session.scalar(sa.select(Article.title).where(Article.id == 2)) == "a\x00b"
