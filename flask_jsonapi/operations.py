@@ -20,8 +20,7 @@ from .document import ResourceInput, parse_linkage, parse_resource
 from .negotiation import ATOMIC_EXTENSION
 from .registry import ResourceEntry
 from .resources import ResourceBase
-from .schema.serializer import read
-from .services import ResourceService, call_hook
+from .services import ResourceService
 
 OPERATIONS = "atomic:operations"
 RESULTS = "atomic:results"
@@ -194,14 +193,7 @@ class OperationsView(ResourceBase):
         id_ = service.parse_id(raw_id)
         linkage = parse_linkage(data, f"{pointer}/data")
         value = service.resolve_linkage(spec, linkage, f"{pointer}/data")
-        if op != "update":
-            parent = service.hooks.read(id_)
-            current = list(read(parent, spec.attribute) or ())
-            if op == "add":
-                value = current + [obj for obj in value if not any(obj is c for c in current)]
-            else:
-                value = [obj for obj in current if not any(obj is v for v in value)]
-        call_hook(service.hooks.update, id_, {spec.attribute: value}, strategy="flush")
+        service.change_members(id_, spec, value, "replace" if op == "update" else op)
         return {}
 
     # -- targets, services, results ----------------------------------------------------

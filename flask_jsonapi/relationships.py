@@ -21,7 +21,7 @@ from .query import QueryConfig, ResourceQuery, parse_query
 from .query.model import IncludeNode
 from .schema.compiled import RelationshipSpec
 from .schema.serializer import linkage_of, read
-from .services import Page, ResourceService, call_hook
+from .services import Page, ResourceService
 
 
 class _RelationshipMixin:
@@ -108,14 +108,8 @@ class RelationshipViewMixin(_RelationshipMixin):
         with self.transaction():
             id_, parent = self.read_parent(spec)
             value = service.resolve_linkage(spec, linkage, "/data")
-            if mode != "replace":
-                current = list(read(parent, spec.attribute) or ())
-                if mode == "add":
-                    value = current + [obj for obj in value if not _contains(current, obj)]
-                else:
-                    value = [obj for obj in current if not _contains(value, obj)]
-            updated = call_hook(self.update, id_, {spec.attribute: value}, strategy="flush")
-            document = self.linkage_document(spec, updated if updated is not None else parent)
+            updated = service.change_members(id_, spec, value, mode, parent)
+            document = self.linkage_document(spec, updated)
         return self.document_response(document)
 
     def linkage_document(
@@ -140,10 +134,6 @@ class RelationshipViewMixin(_RelationshipMixin):
             document["meta"] = {"count": total}
         document["data"] = data
         return document
-
-
-def _contains(objects: list[Any], obj: Any) -> bool:
-    return any(item is obj or item == obj for item in objects)
 
 
 class RelatedViewMixin(_RelationshipMixin):

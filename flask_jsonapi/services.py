@@ -20,6 +20,7 @@ from .query.cursor import page_window
 from .query.model import ResourceQuery
 from .registry import Registry
 from .schema.compiled import CompiledSchema, RelationshipSpec
+from .schema.serializer import read
 
 
 @functools.lru_cache(maxsize=1024)
@@ -225,6 +226,23 @@ class ResourceService:
             return values
         return values[0] if values else None
 
+    def change_members(
+        self, id_: Any, spec: RelationshipSpec, value: Any, mode: str, parent: Any = None
+    ) -> Any:
+        """Replace (``"replace"``), add to (``"add"``) or remove from (``"remove"``) one
+        relationship of a resource, as one update through the hooks (UREL-*, ATOM-23/24).
+        Adding a member already there, or removing one that is not, changes nothing."""
+        if mode != "replace":
+            if parent is None:
+                parent = self.hooks.read(id_)
+            current = list(read(parent, spec.attribute) or ())
+            if mode == "add":
+                value = current + [obj for obj in value if not _holds(current, obj)]
+            else:
+                value = [obj for obj in current if not _holds(value, obj)]
+        updated = call_hook(self.hooks.update, id_, {spec.attribute: value}, strategy="flush")
+        return updated if updated is not None else parent
+
     def _identifier_id(self, identifier: Identifier) -> str:
         if identifier.id is not None:
             return identifier.id
@@ -235,3 +253,7 @@ class ResourceService:
                 {"pointer": f"{identifier.pointer}/lid"},
                 f"No resource with lid '{identifier.lid}' was created before this one.",
             ) from None
+
+
+def _holds(objects: list[Any], obj: Any) -> bool:
+    return any(item is obj or item == obj for item in objects)
