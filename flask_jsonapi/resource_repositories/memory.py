@@ -11,6 +11,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from .. import exceptions
+from ..query.cursor import convert_value
 from .repositories import ResourceRepository
 
 _COMPARE = {
@@ -78,6 +79,8 @@ class MemoryRepository(ResourceRepository):
             name = key.lstrip("-+")
             items.sort(key=lambda o, n=name: _sort_key(_path(o, n)), reverse=key.startswith("-"))
         pagination = pagination or {}
+        if "cursor" in pagination:
+            return _cursor_page(items, tuple(sorting or ()), pagination)
         if "size" in pagination:
             start = pagination["size"] * (pagination.get("number", 1) - 1)
             return items[start : start + pagination["size"]]
@@ -109,6 +112,47 @@ class MemoryRepository(ResourceRepository):
             compare = _COMPARE[op]
             items = [o for o in items if _matches(_path(o, "__".join(path)), compare, value)]
         return items
+
+
+def _cursor_page(items: list[Any], sorting: tuple[str, ...], pagination: dict) -> list[Any]:
+    """The ``limit`` items right after (or before) the cursor's sort-key values, in the
+    order of ``items`` (already sorted, ties by id), as the SQL repository's keyset does."""
+    names = [key.lstrip("-+") for key in sorting]
+    descending = [key.startswith("-") for key in sorting] + [False]
+
+    def key_of(obj: Any) -> list[Any]:
+        return [*(_path(obj, name) for name in names), obj.id]
+
+    limit = pagination["limit"]
+    backwards = pagination["cursor"] == "before"
+    values = pagination.get("values")
+    if values is None:
+        return items[-limit:] if backwards else items[:limit]
+    parameter = f"page[{pagination['cursor']}]"
+    values = [
+        _like_column(value, items, position, key_of, parameter)
+        for position, value in enumerate(values)
+    ]
+    if backwards:
+        return [o for o in items if _compare(key_of(o), values, descending) < 0][-limit:]
+    return [o for o in items if _compare(key_of(o), values, descending) > 0][:limit]
+
+
+def _like_column(value: Any, items: list[Any], position: int, key_of: Any, parameter: str) -> Any:
+    """A cursor value in the type the objects hold there (cursors write dates as text)."""
+    for obj in items:
+        example = key_of(obj)[position]
+        if example is not None:
+            return convert_value(value, type(example), parameter)
+    return value
+
+
+def _compare(left: list[Any], right: list[Any], descending: list[bool]) -> int:
+    for a, b, desc in zip(left, right, descending, strict=True):
+        a, b = _sort_key(a), _sort_key(b)
+        if a != b:
+            return (1 if a > b else -1) * (-1 if desc else 1)
+    return 0
 
 
 def _matches(actual: Any, compare: Any, value: Any) -> bool:
