@@ -19,6 +19,7 @@ from .document import parse_relationship_document
 from .links import LinkBuilder, pagination_links, request_url
 from .query import QueryConfig, ResourceQuery, parse_query
 from .query.model import IncludeNode
+from .query.parser import parse_page
 from .schema.compiled import RelationshipSpec
 from .schema.serializer import linkage_of, read
 from .services import Page, ResourceService
@@ -121,16 +122,14 @@ class RelationshipViewMixin(_RelationshipMixin):
             spec.member,
         )
         data = linkage_of(spec, read(parent, spec.attribute))
-        document: dict[str, Any] = {"links": dict(links or {"self": request_url()})}
+        self_link = (links or {}).get("self") or request_url()
+        document: dict[str, Any] = {"links": {**(links or {}), "self": self_link}}
         if spec.many and paginate:
-            config = self.query_config()
-            from .query.parser import parse_page
-
-            page = parse_page(flask.request.args, config)
+            page = parse_page(flask.request.args, self.query_config())
             total = len(data)
             data = data[page.offset : page.offset + page.size]
             document["links"].update(pagination_links(page, total, len(data)))
-            document["links"]["self"] = (links or {}).get("self", request_url())
+            document["links"]["self"] = self_link
             document["meta"] = {"count": total}
         document["data"] = data
         return document

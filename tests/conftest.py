@@ -81,3 +81,16 @@ def sql_counter(
         return count_statements(engine)
 
     return factory
+
+
+@pytest.fixture
+def article_id(db_session) -> int:
+    """The id of one stored article (title "Stored", body "text", 3 views)."""
+    from examples.blog.models import Article
+
+    article = Article(title="Stored", body="text", views=3)
+    db_session.add(article)
+    db_session.commit()
+    article_id = article.id
+    db_session.remove()
+    return article_id

@@ -19,18 +19,6 @@ from tests.support.error_checks import only_error, snapshot
 SECRET = "s3cret-internal-detail"
 
 
-@pytest.fixture
-def article_id(db_session: Any) -> int:
-    from examples.blog.models import Article
-
-    article = Article(title="Stored", body="text", views=3)
-    db_session.add(article)
-    db_session.commit()
-    article_id = article.id
-    db_session.remove()
-    return article_id
-
-
 # -- 404: ids and URLs ----------------------------------------------------------------------
 
 

@@ -15,17 +15,6 @@ ATOMIC = "https://jsonapi.org/ext/atomic"
 NEW_ARTICLE = {"data": {"type": "articles", "attributes": {"title": "Hello"}}}
 
 
-@pytest.fixture
-def article_id(db_session: Any) -> int:
-    """One stored article."""
-    article = Article(title="Stored", body="text", views=3)
-    db_session.add(article)
-    db_session.commit()
-    article_id = article.id
-    db_session.remove()
-    return article_id
-
-
 def _article_count(db_session: Any) -> int:
     count = db_session.scalar(select(func.count()).select_from(Article))
     db_session.remove()
