@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from .exceptions import InvalidDocument, JsonApiException
+from .exceptions import InvalidDocument, JsonApiException, pointer_token
 from .query.model import IncludeNode
 from .schema.compiled import CompiledSchema
 from .schema.serializer import LinkSource, read
@@ -121,7 +121,7 @@ def parse_resource(value: Any, pointer: str = "/data") -> ResourceInput:
     relationships: dict[str, Any] = {}
     pointers: dict[str, str] = {}
     for name, relationship in _visible(raw_relationships).items():
-        rel_pointer = f"{pointer}/relationships/{name}"
+        rel_pointer = f"{pointer}/relationships/{pointer_token(name)}"
         relationship = _object(relationship, rel_pointer, "A relationship")
         if "data" not in relationship:
             raise InvalidDocument("A relationship needs a 'data' member.", rel_pointer)

@@ -67,6 +67,11 @@ class JsonApiException(Exception):
         return self
 
 
+def pointer_token(name: str) -> str:
+    """A member name as one JSON Pointer token (RFC 6901: ``~`` is ``~0``, ``/`` is ``~1``)."""
+    return name.replace("~", "~0").replace("/", "~1")
+
+
 def _strip_data(pointer: str) -> str:
     return pointer[len("/data") :] if pointer.startswith("/data") else pointer
 
@@ -196,7 +201,7 @@ class AttributeValidationError(JsonApiException):
         **kwargs: Any,
     ) -> None:
         if source is None and attribute is not None:
-            source = {"pointer": f"/data/attributes/{attribute}"}
+            source = {"pointer": f"/data/attributes/{pointer_token(attribute)}"}
         super().__init__(source, detail, **kwargs)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import marshmallow
 from marshmallow import fields as ma_fields
 
-from ..exceptions import ErrorList, ValidationFailed
+from ..exceptions import ErrorList, ValidationFailed, pointer_token
 
 MEMBER_NAME = re.compile(
     r"^[a-zA-Z0-9\u0080-\uffff](?:[a-zA-Z0-9_\- \u0080-\uffff]*[a-zA-Z0-9\u0080-\uffff])?$"
@@ -122,7 +122,7 @@ class CompiledSchema:
     def _validation_errors(self, messages: Any, given: dict[str, Any]) -> list[ValidationFailed]:
         errors = []
         for key, value in messages.items() if isinstance(messages, dict) else [("", messages)]:
-            pointer = f"/data/attributes/{key}"
+            pointer = f"/data/attributes/{pointer_token(key)}"
             prefix = ""
             if key in ("_schema", "") or key not in given:
                 # A pointer must name a value present in the request (ERR-8): a missing
