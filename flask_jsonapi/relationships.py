@@ -53,7 +53,7 @@ class _RelationshipMixin:
         service = self.service()
         id_ = service.parse_id(self.resource_id)
         node = IncludeNode(spec.member, spec.attribute, spec.type_, spec.many, {}, included=False)
-        return id_, service.fetch_one(id_, ResourceQuery(load={spec.member: node}))
+        return id_, service.fetch_one(id_, ResourceQuery(load={spec.member: node}), rows=False)
 
 
 class RelationshipViewMixin(_RelationshipMixin):

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+import flask
+
 from .descriptors import NotImplementedProperty
 from .filters_schema import FilterSchema
+from .query.model import ResourceQuery
 from .resource_repositories.repositories import ResourceRepository
 from .resources import ResourceDetail, ResourceList
 from .services import call_hook
@@ -25,12 +28,50 @@ class ResourceRepositoryViewMixin:
     def transaction(self) -> Any:
         return self.repository.begin_transaction()
 
+    def _stock_reads(self) -> bool:
+        raise NotImplementedError
+
+    def _stock_writes(self) -> bool:
+        raise NotImplementedError
+
+    def row_reader(self, query: ResourceQuery) -> Any:
+        """The repository's reads as rows for ``query`` (the fast path), or ``None`` when
+        the reading hooks are overridden, ``JSONAPI_ROW_READS`` is off, or the repository
+        needs ORM objects for this query."""
+        factory = getattr(self.repository, "row_reader", None)
+        if factory is None or not self._stock_reads():
+            return None
+        if not flask.current_app.config.get("JSONAPI_ROW_READS", True):
+            return None
+        return factory(self.compiled, query.load, query.fields, self.registry)
+
+    def row_writer(self, query: ResourceQuery) -> Any:
+        """The repository's creates and updates as Core statements answering rows for
+        ``query`` (the fast path), or ``None`` when the writing hooks are overridden,
+        ``JSONAPI_ROW_WRITES`` is off, or the repository needs the ORM."""
+        factory = getattr(self.repository, "row_writer", None)
+        if factory is None or not self._stock_writes():
+            return None
+        if not flask.current_app.config.get("JSONAPI_ROW_WRITES", True):
+            return None
+        return factory(self.compiled, query.load, query.fields, self.registry)
+
 
 class ResourceRepositoryDetailView(ResourceRepositoryViewMixin, ResourceDetail):
     """``read``/``update``/``destroy`` through the repository."""
 
     def read(self, id: Any, **kwargs: Any) -> Any:
         return call_hook(self.repository.get_detail, id, **kwargs)
+
+    def _stock_reads(self) -> bool:
+        return type(self).read is ResourceRepositoryDetailView.read
+
+    def _stock_writes(self) -> bool:
+        cls = type(self)
+        return (
+            cls.update is ResourceRepositoryDetailView.update
+            and cls.read is ResourceRepositoryDetailView.read
+        )
 
     def update(self, id: Any, data: dict[str, Any], **kwargs: Any) -> Any:
         data["id"] = id
@@ -48,6 +89,20 @@ class ResourceRepositoryListView(ResourceRepositoryViewMixin, ResourceList):
 
     def get_count(self, filters: dict) -> int | None:
         return self.repository.get_count(filters)
+
+    def _stock_reads(self) -> bool:
+        cls = type(self)
+        return (
+            cls.read_many is ResourceRepositoryListView.read_many
+            and cls.get_count is ResourceRepositoryListView.get_count
+        )
+
+    def _stock_writes(self) -> bool:
+        cls = type(self)
+        return (
+            cls.create is ResourceRepositoryListView.create
+            and cls.prepare_response is ResourceList.prepare_response
+        )
 
     def create(self, data: dict[str, Any], **kwargs: Any) -> Any:
         return call_hook(self.repository.create, data, **kwargs)

@@ -278,7 +278,7 @@ class ResourceDetail(ResourceBase):
         service = self.service()
         id_ = service.parse_id(self.resource_id)
         with self.transaction():
-            obj = service.update(id_, resource, self.resource_id)
+            obj = service.update(id_, resource, self.resource_id, query)
             document = self.resource_document(obj, query, self_link=False)
         return self.document_response(document)
 
@@ -327,7 +327,7 @@ class ResourceList(ResourceBase):
         query = self.parse_query(collection=False)
         resource = parse_resource_document(self.request_document())
         with self.transaction():
-            obj = self.prepare_response(self.service().create(resource))
+            obj = self.prepare_response(self.service().create(resource, query))
             document = self.resource_document(obj, query, self_link=False)
         headers = {}
         location = document["data"].get("links", {}).get("self")

@@ -80,28 +80,53 @@ class ResourceService:
                 None, f"{self.compiled.type_} {raw} not found."
             ) from None
 
-    def fetch_one(self, id_: Any, query: ResourceQuery) -> Any:
+    def row_reader(self, query: ResourceQuery) -> Any:
+        """The hooks' reads as rows for ``query``, if they offer them (the fast path)."""
+        factory = getattr(self.hooks, "row_reader", None)
+        return factory(query) if factory is not None else None
+
+    def fetch_one(self, id_: Any, query: ResourceQuery, *, rows: bool = True) -> Any:
+        """The resource ``id_`` for a document; ``rows=False`` when the caller needs the
+        hooks' own object (to write through it, or to narrow a related list to it)."""
+        reader = self.row_reader(query) if rows else None
+        if reader is not None:
+            return reader.one(id_)
         obj = call_hook(self.hooks.read, id_, include=query.load)
         if obj is None:
             raise exceptions.ObjectNotFound(None, f"{self.compiled.type_} {id_} not found.")
         return obj
 
     def fetch_many(self, query: ResourceQuery, *, count: bool = True) -> Page:
-        items = call_hook(
-            self.hooks.read_many,
-            filters=dict(query.filters),
-            sorting=query.sorting,
-            pagination=query.pagination,
-            include=query.load,
+        reader = (
+            self.row_reader(query) if query.page is None or query.page.style != "cursor" else None
         )
+        if reader is not None:
+            items = reader.many(dict(query.filters), query.sorting, query.pagination)
+        else:
+            items = call_hook(
+                self.hooks.read_many,
+                filters=dict(query.filters),
+                sorting=query.sorting,
+                pagination=query.pagination,
+                include=query.load,
+            )
         items, more, cursors = page_window(query, items)
-        total = self.hooks.get_count(dict(query.filters)) if count and query.count else None
+        total = None
+        if count and query.count:
+            total = (reader or self.hooks).get_count(dict(query.filters))
         return Page(items, total, more, cursors)
 
     # -- writing -----------------------------------------------------------------------
 
-    def create(self, resource: ResourceInput) -> Any:
-        """Create from a resource object (CRT-*): type, id rules, attributes, relationships."""
+    def row_writer(self, query: ResourceQuery) -> Any:
+        """The hooks' writes as Core statements answering rows for ``query``, if they offer
+        them (the fast path)."""
+        factory = getattr(self.hooks, "row_writer", None)
+        return factory(query) if factory is not None else None
+
+    def create(self, resource: ResourceInput, query: ResourceQuery | None = None) -> Any:
+        """Create from a resource object (CRT-*): type, id rules, attributes, relationships.
+        With the ``query`` of the response, the row writes may answer a record."""
         self._check_type(resource)
         data: dict[str, Any] = {}
         if resource.id is not None:
@@ -118,11 +143,22 @@ class ResourceService:
                     source={"pointer": f"{resource.pointer}/id"},
                 ) from None
         data.update(self._load_attributes(resource, partial=False))
+        writer = self.row_writer(query) if query is not None and resource.id is None else None
+        if writer is not None:
+            plain = writer.values(data, self.relationship_data(resource, keys=True))
+            if plain is not None:
+                record = writer.create(*plain)
+                if record is None:
+                    self._missing_related(resource)
+                return record
         data.update(self.relationship_data(resource))
         return call_hook(self.hooks.create, data, strategy="flush")
 
-    def update(self, id_: Any, resource: ResourceInput, raw_id: str) -> Any:
-        """Update the given members only (UPD-*); 409 when type or id disagree with the URL."""
+    def update(
+        self, id_: Any, resource: ResourceInput, raw_id: str, query: ResourceQuery | None = None
+    ) -> Any:
+        """Update the given members only (UPD-*); 409 when type or id disagree with the URL.
+        With the ``query`` of the response, the row writes may answer a record."""
         if resource.id is None:
             raise exceptions.InvalidDocument(
                 "The resource object of an update needs its 'id'.", resource.pointer
@@ -134,12 +170,28 @@ class ResourceService:
                 f"The id '{resource.id}' does not match the URL's id '{raw_id}'.",
             )
         data = self._load_attributes(resource, partial=True)
+        writer = self.row_writer(query) if query is not None else None
+        if writer is not None:
+            related = self.relationship_data(resource, replacing=True, keys=True)
+            plain = writer.values(data, related)
+            if plain is not None:
+                record = writer.update(id_, *plain)
+                if record is None:
+                    self.relationship_data(resource, replacing=True)  # 404 for a related id
+                    self.hooks.read(id_)  # 404 for this one
+                    raise exceptions.Conflict(None, "The resource changed while it was updated.")
+                return record
         data.update(self.relationship_data(resource, replacing=True))
         updated = call_hook(self.hooks.update, id_, data, strategy="flush")
         return updated if updated is not None else self.hooks.read(id_)
 
     def delete(self, id_: Any) -> None:
         call_hook(self.hooks.destroy, id_, strategy="flush")
+
+    def _missing_related(self, resource: ResourceInput) -> None:
+        """Raise the 404 of a related resource that a row write found missing."""
+        self.relationship_data(resource)
+        raise exceptions.Conflict(None, "A related resource changed while this one was written.")
 
     def _check_type(self, resource: ResourceInput) -> None:
         if resource.type != self.compiled.type_:
@@ -170,11 +222,12 @@ class ResourceService:
         return spec
 
     def relationship_data(
-        self, resource: ResourceInput, *, replacing: bool = False
+        self, resource: ResourceInput, *, replacing: bool = False, keys: bool = False
     ) -> dict[str, Any]:
         """Relationship linkage of a request turned into values for the object attributes.
 
         ``replacing``: an update, where a to-many with ``allow_replace=False`` is 403 (UPD-5).
+        ``keys``: ``(primary key, repository)`` pairs instead of the objects, unloaded.
         """
         data = {}
         for member, linkage in resource.relationships.items():
@@ -190,13 +243,19 @@ class ResourceService:
                     "add or remove members at its relationship URL instead.",
                     {"pointer": pointer},
                 )
-            data[spec.attribute] = self.resolve_linkage(spec, linkage, f"{pointer}/data")
+            data[spec.attribute] = self.resolve_linkage(spec, linkage, f"{pointer}/data", keys=keys)
         return data
 
     def resolve_linkage(
-        self, spec: RelationshipSpec, linkage: Identifier | list[Identifier] | None, pointer: str
+        self,
+        spec: RelationshipSpec,
+        linkage: Identifier | list[Identifier] | None,
+        pointer: str,
+        *,
+        keys: bool = False,
     ) -> Any:
-        """The related object(s) for linkage: 404 when missing, 409 for a wrong type."""
+        """The related object(s) for linkage: 404 when missing, 409 for a wrong type.
+        ``keys``: ``(primary key, repository)`` pairs instead, not looked up."""
         if spec.many != isinstance(linkage, list) or (spec.many and linkage is None):
             expected = "an array of resource identifiers" if spec.many else "one identifier or null"
             raise exceptions.InvalidDocument(
@@ -212,11 +271,14 @@ class ResourceService:
         ids = [self._identifier_id(identifier) for identifier in identifiers]
         entry = self.registry.get(spec.type_) if spec.type_ else None
         if entry is None or entry.repository is None:
-            values: list[Any] = ids
+            values: list[Any] = [(id_, None) for id_ in ids] if keys else ids
         else:
             try:
-                keys = [entry.compiled.parse_id(id_) for id_ in ids]
-                values = entry.repository.get_many_by_ids(keys)
+                parsed = [entry.compiled.parse_id(id_) for id_ in ids]
+                if keys:
+                    values = [(key, entry.repository) for key in parsed]
+                else:
+                    values = entry.repository.get_many_by_ids(parsed)
             except (ValueError, exceptions.ObjectNotFound) as error:
                 raise exceptions.RelatedObjectNotFound(
                     {"pointer": pointer},
@@ -224,7 +286,9 @@ class ResourceService:
                 ) from None
         if spec.many:
             return values
-        return values[0] if values else None
+        if values:
+            return values[0]
+        return (None, entry.repository if entry else None) if keys else None
 
     def change_members(
         self, id_: Any, spec: RelationshipSpec, value: Any, mode: str, parent: Any = None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -21,10 +21,36 @@ from ..query.cursor import convert_value
 from ..query.model import EXPRESSION_KEY, IncludeNode, PageItems
 from .filtering import expression_condition, key_condition
 from .repositories import ResourceRepository
+from .row_reads import RowReader, plan_reads
+from .row_writes import RowWriter, writable
 
 logger = logging.getLogger(__name__)
 
 _UNFIT = object()
+# Reading methods whose stock versions the row reads (row_reads.py) stand in for.
+_READING = (
+    "get_query",
+    "get_list",
+    "get_detail",
+    "get_count",
+    "apply_related",
+    "apply_filters",
+    "apply_sorts",
+    "_sort_columns",
+    "apply_pagination",
+    "apply_include",
+)
+# Writing methods whose stock versions the row writes (row_writes.py) stand in for.
+_WRITING = (
+    "create",
+    "update",
+    "build",
+    "update_attribute",
+    "_relationship_values",
+    "_run_session_strategy",
+    "database_errors",
+)
+_MAX_PLANS = 256
 
 
 class SqlAlchemyModelRepository(ResourceRepository):
@@ -64,13 +90,20 @@ class SqlAlchemyModelRepository(ResourceRepository):
 
     def _run_session_strategy(self, strategy: str) -> None:
         session = self.get_session()
-        try:
+        with self.database_errors():
             if strategy == "commit":
                 session.commit()
             elif strategy == "flush":
                 session.flush()
+
+    @contextlib.contextmanager
+    def database_errors(self) -> Iterator[None]:
+        """The database's constraint and value errors as JSON:API errors (409, 422), with
+        the session rolled back."""
+        try:
+            yield
         except sa_exc.IntegrityError as error:
-            session.rollback()
+            self.get_session().rollback()
             logger.info("integrity error on %s: %s", self.instance_name, error.orig)
             raise exceptions.Conflict(
                 None,
@@ -80,7 +113,7 @@ class SqlAlchemyModelRepository(ResourceRepository):
         except sa_exc.DataError as error:
             # A value the schema accepted but the column cannot store (a NUL character or
             # a string too long on PostgreSQL, a number out of the column's range).
-            session.rollback()
+            self.get_session().rollback()
             logger.info("data error on %s: %s", self.instance_name, error.orig)
             raise exceptions.ValidationFailed(
                 f"A value cannot be stored as {self.instance_name}: it does not fit its column.",
@@ -169,6 +202,73 @@ class SqlAlchemyModelRepository(ResourceRepository):
                 None, f"{self.instance_name.capitalize()} {id} not found."
             )
         return obj
+
+    def row_reader(
+        self,
+        compiled: Any,
+        load: Mapping[str, IncludeNode],
+        fields: Mapping[str, frozenset[str]],
+        registry: Any,
+    ) -> RowReader | None:
+        """Reads of ``compiled`` resources as rows instead of ORM objects (the fast path),
+        or ``None`` when a reading method is overridden, a session event may rewrite
+        statements, or the schema and include tree need ORM objects (``row_reads.py``)."""
+        cls = type(self)
+        if any(
+            getattr(cls, name) is not getattr(SqlAlchemyModelRepository, name) for name in _READING
+        ):
+            return None
+        if self.get_session().dispatch.do_orm_execute:
+            return None
+        key = (compiled.type_, _tree_key(load), tuple(sorted(fields.items())))
+        plans = self.__dict__.setdefault("_read_plans", {})
+        try:
+            plan = plans[key]
+        except KeyError:
+            plan = plan_reads(
+                self.model,
+                compiled,
+                load,
+                fields,
+                registry.schema,
+                lambda type_: (
+                    getattr(registry.get(type_), "relationship_endpoint", None) is not None
+                ),
+            )
+            if len(plans) >= _MAX_PLANS:
+                plans.clear()
+            plans[key] = plan
+        return RowReader(self, plan) if plan is not None else None
+
+    def row_writer(
+        self,
+        compiled: Any,
+        load: Mapping[str, IncludeNode],
+        fields: Mapping[str, frozenset[str]],
+        registry: Any,
+    ) -> RowWriter | None:
+        """Creates and updates as one Core statement each (the fast path), answered as rows
+        for ``load`` and ``fields``; ``None`` when a method is overridden or the model or
+        session has something the ORM would run (``row_writes.py``)."""
+        cls = type(self)
+        if any(
+            getattr(cls, name) is not getattr(SqlAlchemyModelRepository, name) for name in _WRITING
+        ):
+            return None
+        reader = self.row_reader(compiled, load, fields, registry)
+        if reader is None or not writable(reader.plan.columns.mapper, self.get_session()):
+            return None
+        return RowWriter(self, reader.plan)
+
+    def finds_by_key(self, model: Any) -> bool:
+        """Whether ``get_many_by_ids`` finds every row of ``model`` by its primary key
+        (nothing scopes or overrides it), so a related row can be checked in SQL."""
+        cls = type(self)
+        return (
+            self.model is model
+            and cls.get_many_by_ids is SqlAlchemyModelRepository.get_many_by_ids
+            and cls.get_query is SqlAlchemyModelRepository.get_query
+        )
 
     def get_many_by_ids(self, ids: Sequence[Any]) -> list[Any]:
         keys = [self._coerce_id(id_) for id_ in ids]
@@ -338,6 +438,13 @@ class SqlAlchemyModelRepository(ResourceRepository):
         for node in (include or {}).values():
             options.extend(_load_options(self.model, node, None))
         return options
+
+
+def _tree_key(tree: Mapping[str, IncludeNode]) -> tuple:
+    return tuple(
+        (name, node.attribute, node.type_, node.many, _tree_key(node.children))
+        for name, node in tree.items()
+    )
 
 
 def _load_options(entity: Any, node: IncludeNode, parent: Any) -> list[Any]:

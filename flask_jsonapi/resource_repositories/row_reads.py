@@ -1,0 +1,359 @@
+"""Reads as Core rows: the fast path of :class:`SqlAlchemyModelRepository` for GET.
+
+Building ORM objects (instance state, identity map, load events) costs several times the
+SQL itself on the requests a JSON:API server answers most. So a stock repository view
+reads plain rows instead: the page (or the one resource) as one SELECT of the columns that
+its fieldset and linkage need, and each relationship of the include tree as one
+``SELECT ... WHERE key IN (...)``, into :class:`Record` objects that the serializer reads
+like model objects. One record per (model, primary key) and request, as the ORM's
+identity map would give.
+
+A plan is made only where nothing can tell the difference (:func:`plan_reads` returns
+``None`` otherwise and the ORM path runs): every attribute the fieldset shows is a mapped
+column serialised by a plain field, every relationship to load is a plain foreign-key
+join (one column pair, or one association table), no mapper uses inheritance or load
+events, and no session event rewrites ORM statements.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from marshmallow import fields as ma_fields
+from sqlalchemy import orm
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BinaryExpression
+
+from .. import exceptions
+from ..query.model import IncludeNode
+from ..schema.compiled import CompiledSchema
+
+# Fields that compute their value from the whole object rather than one attribute.
+_OBJECT_FIELDS = (ma_fields.Method, ma_fields.Function, ma_fields.Nested, ma_fields.Pluck)
+# Bound parameters per IN list: SQLite before 3.32 allows 999 per statement.
+_IN_CHUNK = 30_000 if sqlite3.sqlite_version_info >= (3, 32) else 900
+
+
+class Record:
+    """One row read for a resource: its columns as attributes and, once loaded, its
+    relationships (a record, a list of records or ``None``)."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__ = values
+
+    def __repr__(self) -> str:
+        return f"Record({self.__dict__!r})"
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """What to select for one resource type at one place of the tree."""
+
+    mapper: Any
+    keys: tuple[str, ...]  # attribute names, in the order of `columns`
+    columns: tuple[Any, ...]
+    pk: int  # index of the primary key in `keys`
+
+
+@dataclass(frozen=True)
+class _Load:
+    """One relationship of the tree: a statement of ``(match, *columns)`` rows with an
+    expanding ``ids`` parameter, and how its rows attach to the parent records."""
+
+    attribute: str
+    many: bool  # the attribute holds a list
+    parent_key: str  # the parent record's attribute whose values fill ``ids``
+    statement: Any
+    columns: _Columns
+    children: tuple[_Load, ...]
+
+
+@dataclass(frozen=True)
+class ReadPlan:
+    """Everything a read of one resource type, fieldset and include tree selects."""
+
+    columns: _Columns
+    loads: tuple[_Load, ...]
+    detail: Any  # SELECT of the columns WHERE the primary key = :pk
+
+
+class _Unplannable(Exception):
+    """Something in the request could observe that no ORM object was built."""
+
+
+SchemaLookup = Callable[[str], "CompiledSchema | None"]
+RelationshipLinks = Callable[[str], bool]
+
+
+def plan_reads(
+    model: Any,
+    compiled: CompiledSchema,
+    load: Mapping[str, IncludeNode],
+    fields: Mapping[str, frozenset[str]],
+    lookup: SchemaLookup,
+    has_relationship_links: RelationshipLinks,
+) -> ReadPlan | None:
+    """The plan to read ``compiled`` resources of ``model`` with the ``load`` tree as
+    rows, or ``None`` when only ORM objects would give the same document."""
+    try:
+        mapper = _plain_mapper(model)
+        columns, loads = _plan_level(
+            mapper, compiled, load, fields, lookup, has_relationship_links, ()
+        )
+    except _Unplannable:
+        return None
+    pk_column = columns.columns[columns.pk]
+    detail = sa.select(*columns.columns).where(pk_column == sa.bindparam("pk"))
+    return ReadPlan(columns, loads, detail)
+
+
+def _plan_level(
+    mapper: Any,
+    compiled: CompiledSchema,
+    load: Mapping[str, IncludeNode],
+    fields: Mapping[str, frozenset[str]],
+    lookup: SchemaLookup,
+    has_relationship_links: RelationshipLinks,
+    extra_keys: tuple[str, ...],
+) -> tuple[_Columns, tuple[_Load, ...]]:
+    """The columns of one type (plus ``extra_keys``, which its parent matches on) and the
+    loads of its relationships in ``load``."""
+    fieldset = fields.get(compiled.type_)
+    keys = [_column_key(mapper, compiled.id_attribute)]
+    for spec in compiled.attributes.values():
+        if spec.dump and (fieldset is None or spec.member in fieldset):
+            if isinstance(spec.field, _OBJECT_FIELDS):
+                raise _Unplannable
+            keys.append(_column_key(mapper, spec.attribute))
+    for spec in compiled.relationships.values():
+        shown = fieldset is None or spec.member in fieldset
+        if shown and spec.member not in load and not has_relationship_links(compiled.type_):
+            # Without relationship links the serializer writes linkage, which needs it loaded.
+            raise _Unplannable
+    loads = []
+    for node in load.values():
+        related = lookup(node.type_)
+        if related is None:
+            raise _Unplannable
+        relation = mapper.relationships.get(node.attribute)
+        if relation is None:
+            raise _Unplannable
+        plan, parent_key = _plan_load(
+            relation, node, related, fields, lookup, has_relationship_links
+        )
+        keys.append(parent_key)
+        loads.append(plan)
+    keys.extend(extra_keys)
+    unique = tuple(dict.fromkeys(keys))
+    columns = tuple(_column(mapper, key) for key in unique)
+    return _Columns(mapper, unique, columns, 0), tuple(loads)
+
+
+def _plan_load(
+    relation: Any,
+    node: IncludeNode,
+    related: CompiledSchema,
+    fields: Mapping[str, frozenset[str]],
+    lookup: SchemaLookup,
+    has_relationship_links: RelationshipLinks,
+) -> tuple[_Load, str]:
+    """One relationship as a statement, and the parent attribute it matches on."""
+    if relation.lazy in ("dynamic", "write_only", "noload", "raise", "raise_on_sql"):
+        raise _Unplannable
+    if node.many != bool(relation.uselist):
+        raise _Unplannable
+    target = _plain_mapper(relation.mapper.class_)
+    pairs = relation.local_remote_pairs
+    secondary = relation.secondary
+    if secondary is None:
+        if len(pairs) != 1 or not plain_join(relation.primaryjoin):
+            raise _Unplannable
+        local, remote = pairs[0]
+        match_key = _mapped_key(target, remote)
+        columns, children = _plan_level(
+            target, related, node.children, fields, lookup, has_relationship_links, (match_key,)
+        )
+        match = _column(target, match_key)
+        source = target.local_table
+    else:
+        if not isinstance(secondary, sa.Table) or len(pairs) != 2:
+            raise _Unplannable
+        if not (plain_join(relation.primaryjoin) and plain_join(relation.secondaryjoin)):
+            raise _Unplannable
+        (local, match), (target_column, secondary_column) = pairs
+        if match.table is not secondary or secondary_column.table is not secondary:
+            raise _Unplannable
+        target_key = _mapped_key(target, target_column)
+        columns, children = _plan_level(
+            target, related, node.children, fields, lookup, has_relationship_links, (target_key,)
+        )
+        source = target.local_table.join(secondary, target_column == secondary_column)
+    parent_key = _mapped_key(relation.parent, local)
+    order = list(relation.order_by or ()) + [columns.columns[columns.pk]]
+    statement = (
+        sa.select(match, *columns.columns)
+        .select_from(source)
+        .where(match.in_(sa.bindparam("ids", expanding=True)))
+        .order_by(*order)
+    )
+    load = _Load(node.attribute, bool(relation.uselist), parent_key, statement, columns, children)
+    return load, parent_key
+
+
+def _plain_mapper(model: Any) -> Any:
+    """The mapper of ``model`` if rows can stand in for its objects."""
+    mapper = sa.inspect(model, raiseerr=False)
+    mapper = getattr(mapper, "mapper", mapper)
+    if not isinstance(mapper, orm.Mapper):
+        raise _Unplannable
+    if mapper.inherits is not None or mapper.polymorphic_on is not None:
+        raise _Unplannable
+    if not isinstance(mapper.local_table, sa.Table) or len(mapper.primary_key) != 1:
+        raise _Unplannable
+    manager = mapper.class_manager
+    if manager.dispatch.load or manager.dispatch.refresh:
+        raise _Unplannable  # load events and @reconstructor run on ORM objects only
+    return mapper
+
+
+def plain_join(condition: Any) -> bool:
+    """Whether a join condition is one column equal to another."""
+    return isinstance(condition, BinaryExpression) and condition.operator is operators.eq
+
+
+def _column_key(mapper: Any, attribute: str) -> str:
+    """``attribute`` if it is a mapped column of one table column."""
+    prop = mapper.column_attrs.get(attribute) if "." not in attribute else None
+    if prop is None or len(prop.columns) != 1 or not isinstance(prop.columns[0], sa.Column):
+        raise _Unplannable
+    return attribute
+
+
+def _mapped_key(mapper: Any, column: Any) -> str:
+    try:
+        prop = mapper.get_property_by_column(column)
+    except orm.exc.UnmappedColumnError:
+        raise _Unplannable from None
+    return _column_key(mapper, prop.key)
+
+
+def _column(mapper: Any, key: str) -> Any:
+    return mapper.column_attrs[key].columns[0]
+
+
+# -- reading -------------------------------------------------------------------------
+
+
+class RowReader:
+    """A stock repository's reads with one plan: what the service calls instead of the
+    view's ``read``/``read_many``/``get_count`` hooks."""
+
+    def __init__(self, repository: Any, plan: ReadPlan) -> None:
+        self.repository = repository
+        self.plan = plan
+
+    def one(self, id: Any) -> Record:
+        """The resource ``id`` with its include tree; 404 when there is none."""
+        repository = self.repository
+        key = repository._coerce_id(id)
+        record = reads(self.plan, repository.get_session().connection()).one(key)
+        if record is None:
+            raise exceptions.ObjectNotFound(
+                None, f"{repository.instance_name.capitalize()} {id} not found."
+            )
+        return record
+
+    def many(
+        self, filters: dict[str, Any], sorting: Sequence[str], pagination: dict[str, Any]
+    ) -> list[Record]:
+        """A page of resources, filtered and sorted as ``get_list`` would."""
+        repository = self.repository
+        statement = repository.apply_filters(repository.get_query(), dict(filters))
+        statement = repository.apply_sorts(statement, sorting)
+        statement = repository.apply_pagination(statement, pagination)
+        statement = statement.with_only_columns(*self.plan.columns.columns)
+        return reads(self.plan, repository.get_session().connection()).many(statement)
+
+    def get_count(self, filters: dict[str, Any]) -> int:
+        """How many resources the filters match: ``SELECT count(*) FROM table WHERE ...``."""
+        repository = self.repository
+        statement = sa.select(sa.func.count()).select_from(repository.model)
+        statement = repository.apply_filters(statement, dict(filters))
+        return repository.get_session().connection().execute(statement).scalar_one()
+
+
+def reads(plan: ReadPlan, connection: sa.Connection) -> _Reads:
+    """The reads of one request with ``plan`` on ``connection``."""
+    return _Reads(plan, connection)
+
+
+class _Reads:
+    """The reads of one request: records are unique per (model, primary key)."""
+
+    def __init__(self, plan: ReadPlan, connection: sa.Connection) -> None:
+        self.plan = plan
+        self.connection = connection
+        self._identity: dict[tuple[Any, Any], Record] = {}
+
+    def one(self, key: Any) -> Record | None:
+        """The resource with primary key ``key`` and its include tree, or ``None``."""
+        return self.answer(self.connection.execute(self.plan.detail, {"pk": key}).all())
+
+    def answer(self, rows: list[Any]) -> Record | None:
+        """The record of the first of ``rows`` (the plan's columns), its tree loaded."""
+        if not rows:
+            return None
+        records = self._records(self.plan.columns, rows[:1])
+        self._load(self.plan.loads, records)
+        return records[0]
+
+    def many(self, statement: Any) -> list[Record]:
+        """The resources ``statement`` (a SELECT of the plan's columns) finds, with their
+        include tree."""
+        records = self._records(self.plan.columns, self.connection.execute(statement).all())
+        self._load(self.plan.loads, records)
+        return records
+
+    def _records(self, columns: _Columns, rows: Any, offset: int = 0) -> list[Record]:
+        keys, pk, mapper, identity = (
+            columns.keys,
+            columns.pk + offset,
+            columns.mapper,
+            self._identity,
+        )
+        records = []
+        for row in rows:
+            values = dict(zip(keys, row[offset:] if offset else row, strict=True))
+            record = identity.get((mapper, row[pk]))
+            if record is None:
+                record = identity[(mapper, row[pk])] = Record(values)
+            else:
+                record.__dict__.update(values)
+            records.append(record)
+        return records
+
+    def _load(self, loads: tuple[_Load, ...], parents: list[Record]) -> None:
+        for load in loads:
+            key = load.parent_key
+            ids = list({value for parent in parents if (value := getattr(parent, key)) is not None})
+            rows: list[Any] = []
+            for start in range(0, len(ids), _IN_CHUNK):
+                chunk = ids[start : start + _IN_CHUNK]
+                rows.extend(self.connection.execute(load.statement, {"ids": chunk}).all())
+            records = self._records(load.columns, rows, offset=1)
+            groups: dict[Any, list[Record]] = {}
+            for row, record in zip(rows, records, strict=True):
+                groups.setdefault(row[0], []).append(record)
+            attribute = load.attribute
+            for parent in parents:
+                group = groups.get(getattr(parent, key), ())
+                if load.many:
+                    setattr(parent, attribute, list(group))
+                else:
+                    setattr(parent, attribute, group[0] if group else None)
+            if load.children:
+                self._load(load.children, list({id(r): r for r in records}.values()))

@@ -1,0 +1,150 @@
+"""Writes as Core statements: the fast path of :class:`SqlAlchemyModelRepository` for
+POST and PATCH.
+
+Through the ORM a create costs a SELECT for each related object (to answer 404 when it is
+missing), a flush and an object; here it is one ``INSERT ... RETURNING``, and an update
+one ``UPDATE ... RETURNING``. A related row that must exist is checked inside that one
+statement (``INSERT ... SELECT ... FROM authors WHERE authors.id = :id``; ``UPDATE ...
+WHERE EXISTS (...)``); when no row comes back, the caller finds out why through the ORM
+path, on the error path only. The answer is a :class:`~.row_reads.Record` with the
+columns the response document needs, its include tree loaded by the read plan.
+
+A writer is made only where the ORM would do nothing more (:func:`writable` says when):
+no validators, mapper or flush events, custom constructor, version counter or
+``onupdate`` column, and every value given is a column of the model's table or a
+many-to-one relationship over one foreign key column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from .. import exceptions
+from .row_reads import ReadPlan, Record, plain_join, reads
+
+try:
+    from sqlalchemy.orm.decl_base import _declarative_constructor
+except ImportError:  # pragma: no cover - another SQLAlchemy: every model counts as custom
+    _declarative_constructor = None
+
+_MAPPER_EVENTS = ("before_insert", "after_insert", "before_update", "after_update")
+_SESSION_EVENTS = ("before_flush", "after_flush", "after_flush_postexec")
+
+
+def writable(mapper: Any, session: orm.Session) -> bool:
+    """Whether rows of ``mapper`` can be written without the ORM seeing a difference."""
+    if mapper.validators or mapper.version_id_col is not None:
+        return False
+    if any(getattr(mapper.dispatch, name) for name in _MAPPER_EVENTS):
+        return False
+    if any(getattr(session.dispatch, name) for name in _SESSION_EVENTS):
+        return False
+    if mapper.class_manager.original_init is not _declarative_constructor:
+        return False  # a constructor of the model's own may set more than the values
+    if any(c.onupdate is not None or c.server_onupdate is not None for c in mapper.local_table.c):
+        return False
+    dialect = session.get_bind(mapper=mapper).dialect
+    return bool(dialect.insert_returning and dialect.update_returning)
+
+
+class RowWriter:
+    """Creates and updates rows of one model and answers them as records."""
+
+    def __init__(self, repository: Any, plan: ReadPlan) -> None:
+        self.repository = repository
+        self.plan = plan
+        self.mapper = plan.columns.mapper
+        self.table = self.mapper.local_table
+
+    def values(
+        self, data: Mapping[str, Any], related: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, tuple[Any, Any]]] | None:
+        """Column values for ``data`` (attribute -> value) and ``related`` (to-one
+        relationship attribute -> (primary key or ``None``, the related type's
+        repository)), and for each related key the foreign key and the related primary key
+        column; ``None`` when one of them is not that plain."""
+        values: dict[str, Any] = {}
+        required: dict[str, tuple[Any, Any]] = {}
+        columns = self.mapper.column_attrs
+        for attribute, value in data.items():
+            prop = columns.get(attribute)
+            if prop is None or len(prop.columns) != 1 or prop.columns[0].table is not self.table:
+                return None
+            values[prop.columns[0].key] = value
+        for attribute, pair in related.items():
+            relation = self.mapper.relationships.get(attribute)
+            if relation is None or relation.direction is not orm.MANYTOONE:
+                return None
+            key, repository = pair
+            finds_by_key = getattr(repository, "finds_by_key", None)
+            if finds_by_key is None or not finds_by_key(relation.mapper.class_):
+                return None
+            if key is not None:
+                try:
+                    key = repository._coerce_id(key)
+                except exceptions.ObjectNotFound:
+                    return None  # a key its column cannot hold: the ORM path answers 404
+            if len(relation.local_remote_pairs) != 1 or not plain_join(relation.primaryjoin):
+                return None
+            foreign, remote = relation.local_remote_pairs[0]
+            if foreign.table is not self.table or not isinstance(remote.table, sa.Table):
+                return None
+            if key is None and not foreign.nullable:
+                return None  # the ORM path refuses to empty it, with its own error
+            values[foreign.key] = key
+            if key is not None:
+                required[foreign.key] = (foreign, remote)
+        return values, required
+
+    def create(self, values: dict[str, Any], required: dict[str, tuple[Any, Any]]) -> Any:
+        """INSERT the row; ``None`` when a required related row does not exist."""
+        returning = self.plan.columns.columns
+        if not required:
+            statement = sa.insert(self.table).values(values).returning(*returning)
+        else:
+            # INSERT ... SELECT from the related tables: no row when one of them is missing.
+            names, selected, conditions, sources = [], [], [], []
+            for name, value in values.items():
+                if name in required:
+                    foreign, remote = required[name]
+                    alias = remote.table.alias()
+                    selected.append(alias.c[remote.key])
+                    conditions.append(alias.c[remote.key] == sa.bindparam(None, value, remote.type))
+                    sources.append(alias)
+                else:
+                    selected.append(sa.bindparam(None, value, self.table.c[name].type))
+                names.append(name)
+            joined = sources[0]
+            for alias in sources[1:]:
+                joined = joined.join(alias, sa.true())  # one row each: their product is one row
+            source = sa.select(*selected).select_from(joined).where(*conditions)
+            statement = sa.insert(self.table).from_select(names, source).returning(*returning)
+        return self._answer(statement)
+
+    def update(self, key: Any, values: dict[str, Any], required: dict[str, tuple[Any, Any]]) -> Any:
+        """UPDATE the row ``key``; ``None`` when it or a required related row is missing."""
+        try:
+            key = self.repository._coerce_id(key)
+        except exceptions.ObjectNotFound:
+            return None
+        if not values:
+            return reads(self.plan, self.repository.get_session().connection()).one(key)
+        primary_key = self.mapper.primary_key[0]
+        statement = sa.update(self.table).where(primary_key == key).values(values)
+        for name, (_, remote) in required.items():
+            # An alias: a foreign key to its own table must not correlate with the row.
+            alias = remote.table.alias()
+            condition = alias.c[remote.key] == sa.bindparam(None, values[name], remote.type)
+            statement = statement.where(sa.exists().where(condition))
+        return self._answer(statement.returning(*self.plan.columns.columns))
+
+    def _answer(self, statement: Any) -> Record | None:
+        repository = self.repository
+        with repository.database_errors():
+            connection = repository.get_session().connection()
+            rows = connection.execute(statement).all()
+        return reads(self.plan, connection).answer(rows)
