@@ -158,8 +158,8 @@ class Api:
                 detail_endpoint=self._endpoint(f"{base_view_name}_detail"),
                 relationship_endpoint=self._endpoint(f"{base_view_name}_relationship"),
                 related_endpoint=self._endpoint(f"{base_view_name}_related"),
+                repository=viewset.repository,
             )
-            entry.repository = entry.repository or viewset.repository
             entry.filter_schema = viewset.filter_schema
             entry.viewset = viewset
             entry.query_options = viewset.query_options()
@@ -220,10 +220,6 @@ def _jsonapi_error(error: JsonApiException) -> flask.Response:
 
 def _remove_sessions(exc: BaseException | None) -> None:
     """End each scoped session after a request, so no connection or transaction lingers."""
-    seen = set()
     for api in _apis():
-        for entry in api.registry:
-            session = getattr(entry.repository, "session", None)
-            if session is not None and hasattr(session, "remove") and id(session) not in seen:
-                seen.add(id(session))
-                session.remove()
+        for session in api.registry.scoped_sessions():
+            session.remove()

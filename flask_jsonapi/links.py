@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -20,14 +21,7 @@ class LinkBuilder:
     def __init__(self, registry: Registry) -> None:
         self._registry = registry
         environ = flask.request.environ
-        # The raw environ values that decide the URL's root; request.host_url decodes them.
-        key = (
-            environ.get("wsgi.url_scheme"),
-            environ.get("HTTP_X_FORWARDED_HOST") or environ.get("HTTP_HOST"),
-            environ.get("SERVER_NAME"),
-            environ.get("SERVER_PORT"),
-            environ.get("SCRIPT_NAME"),
-        )
+        key = (*_host_key(environ), environ.get("SCRIPT_NAME"))
         self._templates = registry.link_templates.setdefault(key, {})
 
     def _template(self, type_: str, kind: str) -> tuple[str, ...] | None:
@@ -85,7 +79,7 @@ def pagination_links(
     there is none, the other query parameters kept. ``more``: whether items follow (precede,
     for ``page[before]``), when it was probed; ``cursors``: of the first and last item."""
     request = flask.request
-    base = request.base_url
+    base = base_url(request)
     args = [
         (k, v)
         for k, v in request.args.items(multi=True)
@@ -144,4 +138,36 @@ def request_url() -> str:
     """The URL of this request, percent-encoded (``request.url`` keeps brackets raw)."""
     request = flask.request
     query = urlencode(list(request.args.items(multi=True)))
-    return f"{request.base_url}?{query}" if query else request.base_url
+    base = base_url(request)
+    return f"{base}?{query}" if query else base
+
+
+def _host_key(environ: dict[str, Any]) -> tuple[Any, ...]:
+    # The raw environ values that decide scheme and host; request.host_url decodes them.
+    return (
+        environ.get("wsgi.url_scheme"),
+        environ.get("HTTP_X_FORWARDED_HOST") or environ.get("HTTP_HOST"),
+        environ.get("SERVER_NAME"),
+        environ.get("SERVER_PORT"),
+    )
+
+
+_SAFE_PATH = re.compile(r"^[A-Za-z0-9/_.~-]*$")
+_HOST_URLS: dict[tuple[Any, ...], str] = {}
+
+
+def base_url(request: Any) -> str:
+    """``request.base_url`` without werkzeug's quoting and IRI decoding where the path has
+    nothing to quote (the common case), with ``scheme://host`` computed once per host."""
+    environ = request.environ
+    script, path = environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", "")
+    if not (_SAFE_PATH.match(script) and _SAFE_PATH.match(path)):
+        return request.base_url
+    key = _host_key(environ)
+    host = _HOST_URLS.get(key)
+    if host is None:
+        host = request.host_url.rstrip("/")  # validates the host (trusted_hosts) once
+        if len(_HOST_URLS) > 64:
+            _HOST_URLS.clear()
+        _HOST_URLS[key] = host
+    return f"{host}{script.rstrip('/')}/{path.lstrip('/')}"

@@ -34,11 +34,13 @@ class Registry:
         self._entries: dict[str, ResourceEntry] = {}
         # URL root (from the WSGI environ) -> (type, kind) -> URL template, by LinkBuilder.
         self.link_templates: dict[tuple, dict] = {}
+        self._scoped_sessions: list[Any] | None = None
 
     def add(self, schema: Any, **endpoints: Any) -> ResourceEntry:
         """Register (or complete) the entry of ``schema``'s type."""
         compiled = compile_schema(schema)
         self.link_templates.clear()
+        self._scoped_sessions = None
         entry = self._entries.get(compiled.type_)
         if entry is None:
             entry = self._entries[compiled.type_] = ResourceEntry(compiled.type_, compiled)
@@ -61,6 +63,18 @@ class Registry:
         """The compiled schema of a type, ``None`` when the type is unknown."""
         entry = self._entries.get(type_)
         return entry.compiled if entry else None
+
+    def scoped_sessions(self) -> list[Any]:
+        """The distinct scoped sessions of the registered repositories (ended after each
+        request)."""
+        if self._scoped_sessions is None:
+            sessions: dict[int, Any] = {}
+            for entry in self._entries.values():
+                session = getattr(entry.repository, "session", None)
+                if session is not None and hasattr(session, "remove"):
+                    sessions[id(session)] = session
+            self._scoped_sessions = list(sessions.values())
+        return self._scoped_sessions
 
     def __iter__(self):
         return iter(self._entries.values())

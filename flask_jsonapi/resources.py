@@ -163,14 +163,16 @@ class ResourceBase(flask.views.View):
     ) -> flask.Response:
         """Encode a document (``None``: an empty 204) with the negotiated media type."""
         body = b""
+        negotiated = self.negotiated
         if document is not None:
-            document["jsonapi"] = jsonapi_object(self.negotiated.ext, self.negotiated.profile)
+            document["jsonapi"] = jsonapi_object(negotiated.ext, negotiated.profile)
             body = orjson.dumps(document)
-        response = flask.Response(body, status=status, headers=headers)
-        response.headers["Content-Type"] = content_type(
-            self.negotiated.ext, self.negotiated.profile
+        response = flask.Response(
+            body, status=status, content_type=content_type(negotiated.ext, negotiated.profile)
         )
         response.headers["Vary"] = "Accept"
+        if headers:
+            response.headers.update(headers)
         return response
 
     def error_response(self, error: exceptions.JsonApiException) -> flask.Response:

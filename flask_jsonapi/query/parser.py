@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -300,6 +301,8 @@ def parse_query(
     ``filters`` parses the ``filter`` family (a ``FilterSchema``'s ``parse``); without it,
     the schema's attributes are the filters (:class:`~flask_jsonapi.filters_schema.SchemaFilters`).
     """
+    if not args and not collection:
+        return _plain_query(compiled, lookup)
     check_parameter_names(args)
     include = parse_include(
         _single(args, "include", InvalidInclude), compiled, lookup, config.max_include_depth
@@ -330,6 +333,13 @@ def parse_query(
         page=page,
         filters=_parse_filters(args, compiled, lookup, config, filters),
     )
+
+
+@functools.lru_cache(maxsize=512)
+def _plain_query(compiled: CompiledSchema, lookup: SchemaLookup) -> ResourceQuery:
+    """The query of a request without parameters on one resource (most writes and
+    single-resource reads): the linkage that is always rendered, nothing else."""
+    return ResourceQuery(load=load_tree({}, compiled, {}, lookup))
 
 
 def _parse_filters(

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -79,6 +79,7 @@ class ReadPlan:
     columns: _Columns
     loads: tuple[_Load, ...]
     detail: Any  # SELECT of the columns WHERE the primary key = :pk
+    statements: dict[tuple, Any] = field(default_factory=dict, compare=False)  # row writes
 
 
 class _Unplannable(Exception):

@@ -102,28 +102,33 @@ class RowWriter:
 
     def create(self, values: dict[str, Any], required: dict[str, tuple[Any, Any]]) -> Any:
         """INSERT the row; ``None`` when a required related row does not exist."""
+        key = ("insert", tuple(values), tuple(required))
+        statement = self.plan.statements.get(key)
+        if statement is None:
+            statement = self.plan.statements[key] = self._insert(tuple(values), required)
+        return self._answer(statement, {f"v_{name}": value for name, value in values.items()})
+
+    def _insert(self, names: tuple[str, ...], required: dict[str, tuple[Any, Any]]) -> Any:
         returning = self.plan.columns.columns
         if not required:
-            statement = sa.insert(self.table).values(values).returning(*returning)
-        else:
-            # INSERT ... SELECT from the related tables: no row when one of them is missing.
-            names, selected, conditions, sources = [], [], [], []
-            for name, value in values.items():
-                if name in required:
-                    foreign, remote = required[name]
-                    alias = remote.table.alias()
-                    selected.append(alias.c[remote.key])
-                    conditions.append(alias.c[remote.key] == sa.bindparam(None, value, remote.type))
-                    sources.append(alias)
-                else:
-                    selected.append(sa.bindparam(None, value, self.table.c[name].type))
-                names.append(name)
-            joined = sources[0]
-            for alias in sources[1:]:
-                joined = joined.join(alias, sa.true())  # one row each: their product is one row
-            source = sa.select(*selected).select_from(joined).where(*conditions)
-            statement = sa.insert(self.table).from_select(names, source).returning(*returning)
-        return self._answer(statement)
+            values = {name: sa.bindparam(f"v_{name}") for name in names}
+            return sa.insert(self.table).values(values).returning(*returning)
+        # INSERT ... SELECT from the related tables: no row when one of them is missing.
+        selected, conditions, sources = [], [], []
+        for name in names:
+            if name in required:
+                _, remote = required[name]
+                alias = remote.table.alias()
+                selected.append(alias.c[remote.key])
+                conditions.append(alias.c[remote.key] == sa.bindparam(f"v_{name}"))
+                sources.append(alias)
+            else:
+                selected.append(sa.bindparam(f"v_{name}", type_=self.table.c[name].type))
+        joined = sources[0]
+        for alias in sources[1:]:
+            joined = joined.join(alias, sa.true())  # one row each: their product is one row
+        source = sa.select(*selected).select_from(joined).where(*conditions)
+        return sa.insert(self.table).from_select(list(names), source).returning(*returning)
 
     def update(self, key: Any, values: dict[str, Any], required: dict[str, tuple[Any, Any]]) -> Any:
         """UPDATE the row ``key``; ``None`` when it or a required related row is missing."""
@@ -133,18 +138,29 @@ class RowWriter:
             return None
         if not values:
             return reads(self.plan, self.repository.get_session().connection()).one(key)
+        cache_key = ("update", tuple(values), tuple(required))
+        statement = self.plan.statements.get(cache_key)
+        if statement is None:
+            statement = self.plan.statements[cache_key] = self._update(tuple(values), required)
+        parameters = {f"v_{name}": value for name, value in values.items()}
+        parameters["v__key"] = key
+        return self._answer(statement, parameters)
+
+    def _update(self, names: tuple[str, ...], required: dict[str, tuple[Any, Any]]) -> Any:
         primary_key = self.mapper.primary_key[0]
-        statement = sa.update(self.table).where(primary_key == key).values(values)
+        values = {name: sa.bindparam(f"v_{name}") for name in names}
+        statement = sa.update(self.table).where(primary_key == sa.bindparam("v__key"))
+        statement = statement.values(values)
         for name, (_, remote) in required.items():
             # An alias: a foreign key to its own table must not correlate with the row.
             alias = remote.table.alias()
-            condition = alias.c[remote.key] == sa.bindparam(None, values[name], remote.type)
+            condition = alias.c[remote.key] == sa.bindparam(f"v_{name}")
             statement = statement.where(sa.exists().where(condition))
-        return self._answer(statement.returning(*self.plan.columns.columns))
+        return statement.returning(*self.plan.columns.columns)
 
-    def _answer(self, statement: Any) -> Record | None:
+    def _answer(self, statement: Any, parameters: dict[str, Any]) -> Record | None:
         repository = self.repository
         with repository.database_errors():
             connection = repository.get_session().connection()
-            rows = connection.execute(statement).all()
+            rows = connection.execute(statement, parameters).all()
         return reads(self.plan, connection).answer(rows)

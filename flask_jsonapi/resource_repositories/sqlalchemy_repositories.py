@@ -8,6 +8,7 @@ relationship in the include tree, whatever the page size; ``get_count`` one COUN
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
@@ -285,7 +286,7 @@ class SqlAlchemyModelRepository(ResourceRepository):
 
     @property
     def _pk(self) -> Any:
-        return sa.inspect(self.model).primary_key[0]
+        return _key_column(self.model)
 
     def _coerce_id(self, id: Any) -> Any:
         column = self._pk
@@ -308,7 +309,7 @@ class SqlAlchemyModelRepository(ResourceRepository):
     def _fits_key_column(self, key: Any) -> bool:
         if not isinstance(key, int) or isinstance(key, bool):
             return True
-        dialect = self.get_session().get_bind(mapper=sa.inspect(self.model)).dialect.name
+        dialect = self.get_session().get_bind(mapper=_mapper(self.model)).dialect.name
         bits = _integer_bits(self._pk.type, dialect)
         return -(2 ** (bits - 1)) <= key < 2 ** (bits - 1)
 
@@ -438,6 +439,25 @@ class SqlAlchemyModelRepository(ResourceRepository):
         for node in (include or {}).values():
             options.extend(_load_options(self.model, node, None))
         return options
+
+
+_STOCK: dict[tuple[type, tuple[str, ...]], bool] = {}
+
+
+def _stock(cls: type, names: tuple[str, ...]) -> bool:
+    """Whether ``cls`` keeps SqlAlchemyModelRepository's own versions of ``names``."""
+    try:
+        return _STOCK[(cls, names)]
+    except KeyError:
+        _STOCK[(cls, names)] = stock = all(
+            getattr(cls, name) is getattr(SqlAlchemyModelRepository, name) for name in names
+        )
+        return stock
+
+
+@functools.lru_cache(maxsize=256)
+def _key_column(model: Any) -> Any:
+    return sa.inspect(model).primary_key[0]
 
 
 def _tree_key(tree: Mapping[str, IncludeNode]) -> tuple:
