@@ -97,9 +97,7 @@ class ResourceService:
         return obj
 
     def fetch_many(self, query: ResourceQuery, *, count: bool = True) -> Page:
-        reader = (
-            self.row_reader(query) if query.page is None or query.page.style != "cursor" else None
-        )
+        reader = self.row_reader(query)
         if reader is not None:
             items = reader.many(dict(query.filters), query.sorting, query.pagination)
         else:

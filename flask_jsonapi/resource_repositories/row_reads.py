@@ -29,7 +29,7 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BinaryExpression
 
 from .. import exceptions
-from ..query.model import IncludeNode
+from ..query.model import IncludeNode, PageItems
 from ..schema.compiled import CompiledSchema
 
 # Fields that compute their value from the whole object rather than one attribute.
@@ -274,10 +274,19 @@ class RowReader:
         """A page of resources, filtered and sorted as ``get_list`` would."""
         repository = self.repository
         statement = repository.apply_filters(repository.get_query(), dict(filters))
+        reading = reads(self.plan, repository.get_session().connection())
+        if "cursor" in pagination:
+            statement, keys = repository.keyset_page(statement, sorting, pagination)
+            columns = (*self.plan.columns.columns, *(key.column for key in keys))
+            rows = reading.connection.execute(statement.with_only_columns(*columns)).all()
+            if pagination["cursor"] == "before":
+                rows.reverse()
+            width = len(self.plan.columns.columns)
+            return PageItems(reading.many(rows, width), [tuple(row[width:]) for row in rows])
         statement = repository.apply_sorts(statement, sorting)
         statement = repository.apply_pagination(statement, pagination)
         statement = statement.with_only_columns(*self.plan.columns.columns)
-        return reads(self.plan, repository.get_session().connection()).many(statement)
+        return reading.many(reading.connection.execute(statement).all())
 
     def get_count(self, filters: dict[str, Any]) -> int:
         """How many resources the filters match: ``SELECT count(*) FROM table WHERE ...``."""
@@ -312,10 +321,12 @@ class _Reads:
         self._load(self.plan.loads, records)
         return records[0]
 
-    def many(self, statement: Any) -> list[Record]:
-        """The resources ``statement`` (a SELECT of the plan's columns) finds, with their
-        include tree."""
-        records = self._records(self.plan.columns, self.connection.execute(statement).all())
+    def many(self, rows: list[Any], width: int | None = None) -> list[Record]:
+        """The records of ``rows`` (the plan's columns, then ``width`` on: anything else),
+        with their include tree."""
+        if width is not None:
+            rows = [row[:width] for row in rows]
+        records = self._records(self.plan.columns, rows)
         self._load(self.plan.loads, records)
         return records
 

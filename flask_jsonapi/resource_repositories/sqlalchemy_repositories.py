@@ -38,6 +38,8 @@ _READING = (
     "apply_filters",
     "apply_sorts",
     "_sort_columns",
+    "get_cursor_page",
+    "keyset_page",
     "apply_pagination",
     "apply_include",
 )
@@ -157,6 +159,18 @@ class SqlAlchemyModelRepository(ResourceRepository):
     ) -> PageItems:
         """A keyset page: ``WHERE`` the sort keys come after (or before) the cursor's
         values, never ``OFFSET``; the objects come with their sort-key values."""
+        stmt, keys = self.keyset_page(stmt, sorting, pagination)
+        stmt = stmt.add_columns(*(key.column for key in keys))
+        rows = self.get_session().execute(self.apply_include(stmt, include)).all()
+        if pagination["cursor"] == "before":
+            rows.reverse()
+        return PageItems([row[0] for row in rows], [tuple(row[1:]) for row in rows])
+
+    def keyset_page(
+        self, stmt: sa.Select, sorting: Sequence[str], pagination: dict[str, Any]
+    ) -> tuple[sa.Select, list[_SortColumn]]:
+        """``stmt`` limited to the rows after (``before``: just before) the cursor's values
+        in sort order (the last rows first, ``before``), and the sort columns."""
         stmt, keys = self._sort_columns(stmt, sorting)
         backwards = pagination["cursor"] == "before"
         values = pagination.get("values")
@@ -168,11 +182,7 @@ class SqlAlchemyModelRepository(ResourceRepository):
             ]
             stmt = stmt.where(_keyset_after(keys, values, backwards))
         stmt = stmt.order_by(*(_ordering(key, backwards) for key in keys))
-        stmt = stmt.add_columns(*(key.column for key in keys)).limit(pagination["limit"])
-        rows = self.get_session().execute(self.apply_include(stmt, include)).all()
-        if backwards:
-            rows.reverse()
-        return PageItems([row[0] for row in rows], [tuple(row[1:]) for row in rows])
+        return stmt.limit(pagination["limit"]), keys
 
     def get_count(
         self, filters: dict[str, Any] | None = None, *, related_to: tuple[Any, str] | None = None
