@@ -34,6 +34,7 @@ from ..schema.compiled import CompiledSchema
 
 # Fields that compute their value from the whole object rather than one attribute.
 _OBJECT_FIELDS = (ma_fields.Method, ma_fields.Function, ma_fields.Nested, ma_fields.Pluck)
+_FIELD_MODULES = ("marshmallow.", "marshmallow_jsonapi.", "flask_jsonapi.")
 # Bound parameters per IN list: SQLite before 3.32 allows 999 per statement.
 _IN_CHUNK = 30_000 if sqlite3.sqlite_version_info >= (3, 32) else 900
 
@@ -127,7 +128,7 @@ def _plan_level(
     keys = [_column_key(mapper, compiled.id_attribute)]
     for spec in compiled.attributes.values():
         if spec.dump and (fieldset is None or spec.member in fieldset):
-            if isinstance(spec.field, _OBJECT_FIELDS):
+            if not _plain_field(spec.field):
                 raise _Unplannable
             keys.append(_column_key(mapper, spec.attribute))
     for spec in compiled.relationships.values():
@@ -216,9 +217,32 @@ def _plain_mapper(model: Any) -> Any:
     if not isinstance(mapper.local_table, sa.Table) or len(mapper.primary_key) != 1:
         raise _Unplannable
     manager = mapper.class_manager
-    if manager.dispatch.load or manager.dispatch.refresh:
+    if listened(manager.dispatch.load) or listened(manager.dispatch.refresh):
         raise _Unplannable  # load events and @reconstructor run on ORM objects only
     return mapper
+
+
+def listened(listeners: Any) -> bool:
+    """Whether an event has a listener of the application's. SQLAlchemy has its own on
+    ``init`` (every mapper) and ``set`` (cascades and backrefs of relationships); the
+    application's may be wrapped by SQLAlchemy, so only those named here are left out."""
+    return any(not _internal(listener) for listener in listeners)
+
+
+_INTERNAL_LISTENERS = ("_event_on_init", "_track_cascade_events.", "_backref_listeners.")
+
+
+def _internal(listener: Any) -> bool:
+    return getattr(listener, "__module__", "").startswith("sqlalchemy.") and getattr(
+        listener, "__qualname__", ""
+    ).startswith(_INTERNAL_LISTENERS)
+
+
+def _plain_field(field: ma_fields.Field) -> bool:
+    """A field of marshmallow's own (or a JSON:API library's) that reads one attribute: a
+    subclass of the user's may read anything of the object."""
+    module = type(field).__module__
+    return not isinstance(field, _OBJECT_FIELDS) and module.startswith(_FIELD_MODULES)
 
 
 def plain_join(condition: Any) -> bool:
@@ -261,7 +285,7 @@ class RowReader:
         """The resource ``id`` with its include tree; 404 when there is none."""
         repository = self.repository
         key = repository._coerce_id(id)
-        record = reads(self.plan, repository.get_session().connection()).one(key)
+        record = reads(self.plan, repository.connection()).one(key)
         if record is None:
             raise exceptions.ObjectNotFound(
                 None, f"{repository.instance_name.capitalize()} {id} not found."
@@ -274,7 +298,7 @@ class RowReader:
         """A page of resources, filtered and sorted as ``get_list`` would."""
         repository = self.repository
         statement = repository.apply_filters(repository.get_query(), dict(filters))
-        reading = reads(self.plan, repository.get_session().connection())
+        reading = reads(self.plan, repository.connection())
         if "cursor" in pagination:
             statement, keys = repository.keyset_page(statement, sorting, pagination)
             columns = (*self.plan.columns.columns, *(key.column for key in keys))
@@ -293,7 +317,7 @@ class RowReader:
         repository = self.repository
         statement = sa.select(sa.func.count()).select_from(repository.model)
         statement = repository.apply_filters(statement, dict(filters))
-        return repository.get_session().connection().execute(statement).scalar_one()
+        return repository.connection().execute(statement).scalar_one()
 
 
 def reads(plan: ReadPlan, connection: sa.Connection) -> _Reads:

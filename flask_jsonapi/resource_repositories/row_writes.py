@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from .. import exceptions
-from .row_reads import ReadPlan, Record, plain_join, reads
+from .row_reads import ReadPlan, Record, listened, plain_join, reads
 
 try:
     from sqlalchemy.orm.decl_base import _declarative_constructor
@@ -39,9 +39,11 @@ def writable(mapper: Any, session: orm.Session) -> bool:
     """Whether rows of ``mapper`` can be written without the ORM seeing a difference."""
     if mapper.validators or mapper.version_id_col is not None:
         return False
-    if any(getattr(mapper.dispatch, name) for name in _MAPPER_EVENTS):
+    if listened(mapper.class_manager.dispatch.init):
+        return False  # an init listener may set more than the values
+    if any(listened(getattr(mapper.dispatch, name)) for name in _MAPPER_EVENTS):
         return False
-    if any(getattr(session.dispatch, name) for name in _SESSION_EVENTS):
+    if any(listened(getattr(session.dispatch, name)) for name in _SESSION_EVENTS):
         return False
     if mapper.class_manager.original_init is not _declarative_constructor:
         return False  # a constructor of the model's own may set more than the values
@@ -74,10 +76,14 @@ class RowWriter:
             prop = columns.get(attribute)
             if prop is None or len(prop.columns) != 1 or prop.columns[0].table is not self.table:
                 return None
+            if listened(prop.class_attribute.dispatch.set):
+                return None  # a "set" listener may change or refuse the value
             values[prop.columns[0].key] = value
         for attribute, pair in related.items():
             relation = self.mapper.relationships.get(attribute)
-            if relation is None or relation.direction is not orm.MANYTOONE:
+            if relation is None or relation.direction is not orm.MANYTOONE or relation.viewonly:
+                return None
+            if listened(relation.class_attribute.dispatch.set):
                 return None
             key, repository = pair
             finds_by_key = getattr(repository, "finds_by_key", None)
@@ -93,6 +99,8 @@ class RowWriter:
             foreign, remote = relation.local_remote_pairs[0]
             if foreign.table is not self.table or not isinstance(remote.table, sa.Table):
                 return None
+            if list(relation.mapper.primary_key) != [remote]:
+                return None  # the key given is the related primary key, not this column
             if key is None and not foreign.nullable:
                 return None  # the ORM path refuses to empty it, with its own error
             values[foreign.key] = key
@@ -106,24 +114,24 @@ class RowWriter:
         statement = self.plan.statements.get(key)
         if statement is None:
             statement = self.plan.statements[key] = self._insert(tuple(values), required)
-        return self._answer(statement, {f"v_{name}": value for name, value in values.items()})
+        return self._answer(statement, _parameters(values))
 
     def _insert(self, names: tuple[str, ...], required: dict[str, tuple[Any, Any]]) -> Any:
         returning = self.plan.columns.columns
         if not required:
-            values = {name: sa.bindparam(f"v_{name}") for name in names}
+            values = {name: sa.bindparam(f"jsonapi_p{i}") for i, name in enumerate(names)}
             return sa.insert(self.table).values(values).returning(*returning)
         # INSERT ... SELECT from the related tables: no row when one of them is missing.
         selected, conditions, sources = [], [], []
-        for name in names:
+        for i, name in enumerate(names):
             if name in required:
                 _, remote = required[name]
                 alias = remote.table.alias()
                 selected.append(alias.c[remote.key])
-                conditions.append(alias.c[remote.key] == sa.bindparam(f"v_{name}"))
+                conditions.append(alias.c[remote.key] == sa.bindparam(f"jsonapi_p{i}"))
                 sources.append(alias)
             else:
-                selected.append(sa.bindparam(f"v_{name}", type_=self.table.c[name].type))
+                selected.append(sa.bindparam(f"jsonapi_p{i}", type_=self.table.c[name].type))
         joined = sources[0]
         for alias in sources[1:]:
             joined = joined.join(alias, sa.true())  # one row each: their product is one row
@@ -137,30 +145,33 @@ class RowWriter:
         except exceptions.ObjectNotFound:
             return None
         if not values:
-            return reads(self.plan, self.repository.get_session().connection()).one(key)
+            return reads(self.plan, self.repository.connection()).one(key)
         cache_key = ("update", tuple(values), tuple(required))
         statement = self.plan.statements.get(cache_key)
         if statement is None:
             statement = self.plan.statements[cache_key] = self._update(tuple(values), required)
-        parameters = {f"v_{name}": value for name, value in values.items()}
-        parameters["v__key"] = key
-        return self._answer(statement, parameters)
+        return self._answer(statement, {**_parameters(values), "jsonapi_key": key})
 
     def _update(self, names: tuple[str, ...], required: dict[str, tuple[Any, Any]]) -> Any:
         primary_key = self.mapper.primary_key[0]
-        values = {name: sa.bindparam(f"v_{name}") for name in names}
-        statement = sa.update(self.table).where(primary_key == sa.bindparam("v__key"))
+        values = {name: sa.bindparam(f"jsonapi_p{i}") for i, name in enumerate(names)}
+        statement = sa.update(self.table).where(primary_key == sa.bindparam("jsonapi_key"))
         statement = statement.values(values)
         for name, (_, remote) in required.items():
             # An alias: a foreign key to its own table must not correlate with the row.
             alias = remote.table.alias()
-            condition = alias.c[remote.key] == sa.bindparam(f"v_{name}")
+            condition = alias.c[remote.key] == sa.bindparam(f"jsonapi_p{names.index(name)}")
             statement = statement.where(sa.exists().where(condition))
         return statement.returning(*self.plan.columns.columns)
 
     def _answer(self, statement: Any, parameters: dict[str, Any]) -> Record | None:
         repository = self.repository
         with repository.database_errors():
-            connection = repository.get_session().connection()
+            connection = repository.connection()
             rows = connection.execute(statement, parameters).all()
         return reads(self.plan, connection).answer(rows)
+
+
+def _parameters(values: dict[str, Any]) -> dict[str, Any]:
+    # Names no column is likely to have: a bind name equal to a column name is refused.
+    return {f"jsonapi_p{i}": value for i, value in enumerate(values.values())}

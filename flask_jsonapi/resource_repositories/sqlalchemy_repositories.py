@@ -22,7 +22,7 @@ from ..query.cursor import convert_value
 from ..query.model import EXPRESSION_KEY, IncludeNode, PageItems
 from .filtering import expression_condition, key_condition
 from .repositories import ResourceRepository
-from .row_reads import RowReader, plan_reads
+from .row_reads import RowReader, listened, plan_reads
 from .row_writes import RowWriter, writable
 
 logger = logging.getLogger(__name__)
@@ -229,9 +229,10 @@ class SqlAlchemyModelRepository(ResourceRepository):
             getattr(cls, name) is not getattr(SqlAlchemyModelRepository, name) for name in _READING
         ):
             return None
-        if self.get_session().dispatch.do_orm_execute:
+        if listened(self.get_session().dispatch.do_orm_execute):
             return None
-        key = (compiled.type_, _tree_key(load), tuple(sorted(fields.items())))
+        # The plan depends on the schema and on the registry that resolves related types.
+        key = (compiled, registry, _tree_key(load), tuple(sorted(fields.items())))
         plans = self.__dict__.setdefault("_read_plans", {})
         try:
             plan = plans[key]
@@ -280,6 +281,16 @@ class SqlAlchemyModelRepository(ResourceRepository):
             and cls.get_many_by_ids is SqlAlchemyModelRepository.get_many_by_ids
             and cls.get_query is SqlAlchemyModelRepository.get_query
         )
+
+    def connection(self) -> sa.Connection:
+        """The connection of the session's transaction for this model (the row reads and
+        writes); changes pending in the session are flushed first, as the ORM's autoflush
+        would before a query."""
+        session = self.get_session()
+        if session.autoflush and (session.new or session.dirty or session.deleted):
+            with self.database_errors():
+                session.flush()
+        return session.connection(bind_arguments={"mapper": _mapper(self.model)})
 
     def get_many_by_ids(self, ids: Sequence[Any]) -> list[Any]:
         keys = [self._coerce_id(id_) for id_ in ids]
