@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import marshmallow
 import sqlalchemy as sa
 from marshmallow import fields as ma_fields
 from sqlalchemy import orm
@@ -80,6 +81,7 @@ class ReadPlan:
     columns: _Columns
     loads: tuple[_Load, ...]
     detail: Any  # SELECT of the columns WHERE the primary key = :pk
+    mappers: tuple[Any, ...]  # every model read
     statements: dict[tuple, Any] = field(default_factory=dict, compare=False)  # row writes
 
 
@@ -110,7 +112,12 @@ def plan_reads(
         return None
     pk_column = columns.columns[columns.pk]
     detail = sa.select(*columns.columns).where(pk_column == sa.bindparam("pk"))
-    return ReadPlan(columns, loads, detail)
+    mappers = tuple(dict.fromkeys([mapper, *_load_mappers(loads)]))
+    return ReadPlan(columns, loads, detail, mappers)
+
+
+def _load_mappers(loads: tuple[_Load, ...]) -> list[Any]:
+    return [m for load in loads for m in (load.columns.mapper, *_load_mappers(load.children))]
 
 
 def _plan_level(
@@ -124,6 +131,8 @@ def _plan_level(
 ) -> tuple[_Columns, tuple[_Load, ...]]:
     """The columns of one type (plus ``extra_keys``, which its parent matches on) and the
     loads of its relationships in ``load``."""
+    if type(compiled.instance).get_attribute is not marshmallow.Schema.get_attribute:
+        raise _Unplannable  # the schema reads values its own way
     fieldset = fields.get(compiled.type_)
     keys = [_column_key(mapper, compiled.id_attribute)]
     for spec in compiled.attributes.values():

@@ -224,13 +224,13 @@ class SqlAlchemyModelRepository(ResourceRepository):
         """Reads of ``compiled`` resources as rows instead of ORM objects (the fast path),
         or ``None`` when a reading method is overridden, a session event may rewrite
         statements, or the schema and include tree need ORM objects (``row_reads.py``)."""
-        cls = type(self)
-        if any(
-            getattr(cls, name) is not getattr(SqlAlchemyModelRepository, name) for name in _READING
-        ):
+        if not self._stock(_READING):
             return None
-        if listened(self.get_session().dispatch.do_orm_execute):
+        session = self.get_session()
+        if listened(session.dispatch.do_orm_execute):
             return None
+        if not session.autoflush and (session.new or session.dirty or session.deleted):
+            return None  # the ORM answers from objects changed but not flushed
         # The plan depends on the schema and on the registry that resolves related types.
         key = (compiled, registry, _tree_key(load), tuple(sorted(fields.items())))
         plans = self.__dict__.setdefault("_read_plans", {})
@@ -250,7 +250,9 @@ class SqlAlchemyModelRepository(ResourceRepository):
             if len(plans) >= _MAX_PLANS:
                 plans.clear()
             plans[key] = plan
-        return RowReader(self, plan) if plan is not None else None
+        if plan is None or not _one_bind(session, plan.mappers):
+            return None
+        return RowReader(self, plan)
 
     def row_writer(
         self,
@@ -262,10 +264,7 @@ class SqlAlchemyModelRepository(ResourceRepository):
         """Creates and updates as one Core statement each (the fast path), answered as rows
         for ``load`` and ``fields``; ``None`` when a method is overridden or the model or
         session has something the ORM would run (``row_writes.py``)."""
-        cls = type(self)
-        if any(
-            getattr(cls, name) is not getattr(SqlAlchemyModelRepository, name) for name in _WRITING
-        ):
+        if not self._stock(_WRITING):
             return None
         reader = self.row_reader(compiled, load, fields, registry)
         if reader is None or not writable(reader.plan.columns.mapper, self.get_session()):
@@ -291,6 +290,11 @@ class SqlAlchemyModelRepository(ResourceRepository):
             with self.database_errors():
                 session.flush()
         return session.connection(bind_arguments={"mapper": _mapper(self.model)})
+
+    def _stock(self, names: tuple[str, ...]) -> bool:
+        """Whether neither this repository's class nor the instance itself overrides
+        ``names``."""
+        return _stock(type(self), names) and not any(name in self.__dict__ for name in names)
 
     def get_many_by_ids(self, ids: Sequence[Any]) -> list[Any]:
         keys = [self._coerce_id(id_) for id_ in ids]
@@ -462,23 +466,22 @@ class SqlAlchemyModelRepository(ResourceRepository):
         return options
 
 
-_STOCK: dict[tuple[type, tuple[str, ...]], bool] = {}
-
-
 def _stock(cls: type, names: tuple[str, ...]) -> bool:
-    """Whether ``cls`` keeps SqlAlchemyModelRepository's own versions of ``names``."""
-    try:
-        return _STOCK[(cls, names)]
-    except KeyError:
-        _STOCK[(cls, names)] = stock = all(
-            getattr(cls, name) is getattr(SqlAlchemyModelRepository, name) for name in names
-        )
-        return stock
+    """Whether ``cls`` keeps SqlAlchemyModelRepository's own versions of ``names`` (asked
+    on every request: a class may be patched at run time)."""
+    return all(getattr(cls, name) is getattr(SqlAlchemyModelRepository, name) for name in names)
 
 
 @functools.lru_cache(maxsize=256)
 def _key_column(model: Any) -> Any:
     return sa.inspect(model).primary_key[0]
+
+
+def _one_bind(session: orm.Session, mappers: Sequence[Any]) -> bool:
+    """Whether one connection reaches every table of a read (one bind for all models)."""
+    if len(mappers) < 2:
+        return True
+    return len({id(session.get_bind(mapper=mapper)) for mapper in mappers}) == 1
 
 
 def _tree_key(tree: Mapping[str, IncludeNode]) -> tuple:
