@@ -162,6 +162,9 @@ class CompoundDocument:
         self, objects: Iterable[Any], compiled: CompiledSchema, include: Mapping[str, IncludeNode]
     ) -> tuple[list[dict], list[dict]]:
         """Resource objects for ``objects`` and the included resources of the tree."""
+        if not include:
+            serialize = compiled.serializer(self._fields.get(compiled.type_)).serialize
+            return [serialize(obj, self._links) for obj in objects], []
         objects = list(objects)
         primary_keys = []
         linkage: dict[tuple[str, str], set[str]] = {}

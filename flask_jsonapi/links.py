@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote, urlencode
 
 import flask
@@ -23,6 +23,7 @@ class LinkBuilder:
         environ = flask.request.environ
         key = (*_host_key(environ), environ.get("SCRIPT_NAME"))
         self._templates = registry.link_templates.setdefault(key, {})
+        self._kits: dict[str, LinkKit] = {}
 
     def _template(self, type_: str, kind: str) -> tuple[str, ...] | None:
         key = (type_, kind)
@@ -44,6 +45,17 @@ class LinkBuilder:
         self._templates[key] = template
         return template
 
+    def kit(self, type_: str) -> LinkKit:
+        """The link templates of one type, for writing many resources' links."""
+        kit = self._kits.get(type_)
+        if kit is None:
+            kit = self._kits[type_] = LinkKit(
+                self._template(type_, "detail"),
+                self._template(type_, "relationship"),
+                self._template(type_, "related"),
+            )
+        return kit
+
     def resource(self, type_: str, id_: str) -> str | None:
         template = self._template(type_, "detail")
         return template[0] + _quote(id_) + template[1] if template else None
@@ -60,6 +72,33 @@ class LinkBuilder:
                 related_template[0] + quoted + related_template[1] + member + related_template[2]
             ),
         }
+
+
+class LinkKit(NamedTuple):
+    """The URL templates of one type: ``detail`` is (before, after) the id; the
+    relationship ones are (before the id, between id and member, after the member)."""
+
+    detail: tuple[str, ...] | None
+    relationship: tuple[str, ...] | None
+    related: tuple[str, ...] | None
+
+    def self_link(self, quoted_id: str) -> str | None:
+        detail = self.detail
+        return detail[0] + quoted_id + detail[1] if detail else None
+
+    def relationship_heads(self, quoted_id: str) -> tuple[str, str, str, str] | None:
+        """Relationship links of one resource as ``(self head, self tail, related head,
+        related tail)``: a member's link is head + member + tail (``None``: no links)."""
+        if not self.relationship:
+            return None
+        s_before, s_mid, s_after = self.relationship
+        r_before, r_mid, r_after = self.related
+        return s_before + quoted_id + s_mid, s_after, r_before + quoted_id + r_mid, r_after
+
+
+def quote_id(id_: str) -> str:
+    """An id as a URL path segment."""
+    return _quote(id_)
 
 
 def _quote(id_: str) -> str:
@@ -86,8 +125,10 @@ def pagination_links(
         if not k.startswith("page[") or k == "page[count]"
     ]
 
+    kept = urlencode(args) + "&" if args else ""
+
     def url(page_args: list[tuple[str, str]]) -> str:
-        return f"{base}?{urlencode(args + page_args)}"
+        return f"{base}?{kept}{urlencode(page_args)}"
 
     if page.style == "cursor":
         return _cursor_links(page, more, cursors, url)

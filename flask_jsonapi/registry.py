@@ -35,12 +35,15 @@ class Registry:
         # URL root (from the WSGI environ) -> (type, kind) -> URL template, by LinkBuilder.
         self.link_templates: dict[tuple, dict] = {}
         self._scoped_sessions: list[Any] | None = None
+        # What is derived from the registered types (default filters), until the next add.
+        self.derived: dict[Any, Any] = {}
 
     def add(self, schema: Any, **endpoints: Any) -> ResourceEntry:
         """Register (or complete) the entry of ``schema``'s type."""
         compiled = compile_schema(schema)
         self.link_templates.clear()
         self._scoped_sessions = None
+        self.derived.clear()
         entry = self._entries.get(compiled.type_)
         if entry is None:
             entry = self._entries[compiled.type_] = ResourceEntry(compiled.type_, compiled)

@@ -15,6 +15,7 @@ from marshmallow import fields as ma_fields
 from marshmallow import missing
 from marshmallow.utils import get_value
 
+from ..links import LinkKit, quote_id
 from .compiled import CompiledSchema, RelationshipSpec
 
 # Field classes whose conversion leaves a value of these exact types unchanged.
@@ -39,9 +40,7 @@ _TEMPORAL: dict[type, type] = {
 class LinkSource(Protocol):
     """What the serializer needs to write links (built per request by the document)."""
 
-    def resource(self, type_: str, id_: str) -> str | None: ...
-
-    def relationship(self, type_: str, id_: str, member: str) -> dict[str, str] | None: ...
+    def kit(self, type_: str) -> LinkKit: ...
 
 
 def read(obj: Any, attribute: str) -> Any:
@@ -71,6 +70,7 @@ class ResourceSerializer:
         self.compiled = compiled
         self.type_ = compiled.type_
         self._id_attribute = compiled.id_attribute
+        self._id_dotted = "." in compiled.id_attribute
         self._attributes = [
             (spec.member, spec.attribute, spec.name, spec.field, *_fast_path(spec.field))
             for spec in compiled.attributes.values()
@@ -89,9 +89,13 @@ class ResourceSerializer:
 
     def serialize(self, obj: Any, links: LinkSource, linkage: frozenset[str] = frozenset()) -> dict:
         """The resource object; ``linkage`` names relationships that must carry ``data``."""
-        id_ = self.compiled.format_id(read(obj, self._id_attribute))
-        resource: dict[str, Any] = {"type": self.type_, "id": id_}
         is_mapping = _is_mapping(type(obj))
+        if is_mapping or self._id_dotted:
+            raw_id = read(obj, self._id_attribute)
+        else:
+            raw_id = getattr(obj, self._id_attribute, None)
+        id_ = str(raw_id) if type(raw_id) in (int, str) else self.compiled.format_id(raw_id)
+        resource: dict[str, Any] = {"type": self.type_, "id": id_}
         attributes = {}
         for member, attribute, name, field, native, convert in self._attributes:
             if native is not None and not is_mapping:
@@ -106,18 +110,25 @@ class ResourceSerializer:
             if value is not missing:
                 attributes[member] = value
         resource["attributes"] = attributes
+        kit = links.kit(self.type_)
+        quoted = quote_id(id_)
         if self.relationships:
+            heads = kit.relationship_heads(quoted)
             relationships = {}
             for spec in self.relationships:
+                member = spec.member
                 relationship: dict[str, Any] = {}
-                rel_links = links.relationship(self.type_, id_, spec.member)
-                if rel_links:
-                    relationship["links"] = rel_links
-                if spec.include_linkage or spec.member in linkage or not rel_links:
+                if heads is not None:
+                    self_head, self_tail, related_head, related_tail = heads
+                    relationship["links"] = {
+                        "self": self_head + member + self_tail,
+                        "related": related_head + member + related_tail,
+                    }
+                if spec.include_linkage or heads is None or member in linkage:
                     relationship["data"] = linkage_of(spec, read(obj, spec.attribute))
-                relationships[spec.member] = relationship
+                relationships[member] = relationship
             resource["relationships"] = relationships
-        self_link = links.resource(self.type_, id_)
+        self_link = kit.self_link(quoted)
         if self_link:
             resource["links"] = {"self": self_link}
         return resource
