@@ -37,7 +37,7 @@ from .document import (
 from .links import LinkBuilder, pagination_links, request_url
 from .negotiation import Negotiated, check_content_type, content_type, negotiate_accept
 from .query import QueryConfig, ResourceQuery, parse_query
-from .query.parser import CURSOR_PROFILE
+from .query.parser import CURSOR_PROFILE, plain_query
 from .registry import Registry
 from .schema.compiled import compile_schema
 from .services import Page, ResourceService
@@ -183,9 +183,12 @@ class ResourceBase(flask.views.View):
         return response
 
     def parse_query(self, *, collection: bool) -> ResourceQuery:
+        args = flask.request.args
+        if not args and not collection:
+            return plain_query(self.compiled, self.registry.schema)
         filters = getattr(self, "filter_schema", None)
         return parse_query(
-            flask.request.args,
+            args,
             self.compiled,
             self.registry.schema,
             self.query_config(),

@@ -302,7 +302,7 @@ def parse_query(
     the schema's attributes are the filters (:class:`~flask_jsonapi.filters_schema.SchemaFilters`).
     """
     if not args and not collection:
-        return _plain_query(compiled, lookup)
+        return plain_query(compiled, lookup)
     check_parameter_names(args)
     include = parse_include(
         _single(args, "include", InvalidInclude), compiled, lookup, config.max_include_depth
@@ -336,7 +336,7 @@ def parse_query(
 
 
 @functools.lru_cache(maxsize=512)
-def _plain_query(compiled: CompiledSchema, lookup: SchemaLookup) -> ResourceQuery:
+def plain_query(compiled: CompiledSchema, lookup: SchemaLookup) -> ResourceQuery:
     """The query of a request without parameters on one resource (most writes and
     single-resource reads): the linkage that is always rendered, nothing else."""
     return ResourceQuery(load=load_tree({}, compiled, {}, lookup))

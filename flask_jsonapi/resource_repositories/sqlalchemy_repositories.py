@@ -334,6 +334,8 @@ class SqlAlchemyModelRepository(ResourceRepository):
     def _fits_key_column(self, key: Any) -> bool:
         if not isinstance(key, int) or isinstance(key, bool):
             return True
+        if -(2**31) <= key < 2**31 and not isinstance(self._pk.type, sa.SmallInteger):
+            return True  # every other integer column holds 32 bits
         dialect = self.get_session().get_bind(mapper=_mapper(self.model)).dialect.name
         bits = _integer_bits(self._pk.type, dialect)
         return -(2 ** (bits - 1)) <= key < 2 ** (bits - 1)
