@@ -39,6 +39,7 @@ from flask_jsonapi.schema import Schema, fields
 from tests.support.blog_variants import LinkedArticleSchema, variant_app
 from tests.support.client import JsonApiClient
 from tests.support.query_data import blog, query_app
+from tests.support.two_paths import first_difference, spy_calls
 
 # -- the two paths -----------------------------------------------------------------------
 
@@ -46,42 +47,7 @@ from tests.support.query_data import blog, query_app
 @pytest.fixture
 def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The ``RowReader`` methods called so far (``one``, ``many``, ``get_count``)."""
-    calls: list[str] = []
-
-    def spy(name: str) -> Any:
-        original = getattr(RowReader, name)
-
-        def spied(self: Any, *args: Any, **kwargs: Any) -> Any:
-            calls.append(name)
-            return original(self, *args, **kwargs)
-
-        return spied
-
-    for name in ("one", "many", "get_count"):
-        monkeypatch.setattr(RowReader, name, spy(name))
-    return calls
-
-
-def first_difference(fast: Any, orm_: Any, path: str = "") -> str | None:
-    """The JSON path where two documents first differ, with both values; ``None`` if equal."""
-    if isinstance(fast, dict) and isinstance(orm_, dict):
-        for key in sorted(set(fast) | set(orm_)):
-            if key not in fast or key not in orm_:
-                rows_value, orm_value = fast.get(key, "<absent>"), orm_.get(key, "<absent>")
-                return f"{path}/{key}: rows {rows_value!r} orm {orm_value!r}"
-            found = first_difference(fast[key], orm_[key], f"{path}/{key}")
-            if found:
-                return found
-        return None
-    if isinstance(fast, list) and isinstance(orm_, list):
-        for index, (a, b) in enumerate(zip(fast, orm_, strict=False)):
-            found = first_difference(a, b, f"{path}/{index}")
-            if found:
-                return found
-        if len(fast) != len(orm_):
-            return f"{path}: rows has {len(fast)} items, orm {len(orm_)}"
-        return None
-    return None if fast == orm_ else f"{path}: rows {fast!r} orm {orm_!r}"
+    return spy_calls(monkeypatch, RowReader, ("one", "many", "get_count"))
 
 
 def both_paths(app: flask.Flask, client: Any, url: str, reads: list[str]) -> tuple[Any, Any, bool]:

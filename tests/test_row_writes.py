@@ -39,6 +39,7 @@ from tests.support.blog_rows import row
 from tests.support.client import JsonApiClient
 from tests.support.database import reset_database
 from tests.support.error_checks import assert_error, identifier, only_error, snapshot
+from tests.support.two_paths import first_difference, spy_calls
 
 # -- the two paths ---------------------------------------------------------------------------
 
@@ -46,20 +47,7 @@ from tests.support.error_checks import assert_error, identifier, only_error, sna
 @pytest.fixture
 def writes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The ``RowWriter`` statements run so far (``create``, ``update``)."""
-    calls: list[str] = []
-
-    def spy(name: str) -> Any:
-        original = getattr(RowWriter, name)
-
-        def spied(self: Any, *args: Any, **kwargs: Any) -> Any:
-            calls.append(name)
-            return original(self, *args, **kwargs)
-
-        return spied
-
-    for name in ("create", "update"):
-        monkeypatch.setattr(RowWriter, name, spy(name))
-    return calls
+    return spy_calls(monkeypatch, RowWriter, ("create", "update"))
 
 
 @dataclass(frozen=True)
@@ -141,26 +129,6 @@ def answer(
         response.headers.get("Location"),
         snapshot(db_session),
     )
-
-
-def first_difference(fast: Any, orm_: Any, path: str = "") -> str | None:
-    """The JSON path where two documents first differ, with both values; ``None`` if equal."""
-    if isinstance(fast, dict) and isinstance(orm_, dict):
-        for key in sorted(set(fast) | set(orm_)):
-            if key not in fast or key not in orm_:
-                rows_value, orm_value = fast.get(key, "<absent>"), orm_.get(key, "<absent>")
-                return f"{path}/{key}: rows {rows_value!r} orm {orm_value!r}"
-            found = first_difference(fast[key], orm_[key], f"{path}/{key}")
-            if found:
-                return found
-        return None
-    if isinstance(fast, list) and isinstance(orm_, list) and len(fast) == len(orm_):
-        for index, (a, b) in enumerate(zip(fast, orm_, strict=True)):
-            found = first_difference(a, b, f"{path}/{index}")
-            if found:
-                return found
-        return None
-    return None if fast == orm_ else f"{path}: rows {fast!r} orm {orm_!r}"
 
 
 # -- 1. statement counts ---------------------------------------------------------------------
