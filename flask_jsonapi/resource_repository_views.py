@@ -38,21 +38,19 @@ class ResourceRepositoryViewMixin:
         """The repository's reads as rows for ``query`` (the fast path), or ``None`` when
         the reading hooks are overridden, ``JSONAPI_ROW_READS`` is off, or the repository
         needs ORM objects for this query."""
-        factory = getattr(self.repository, "row_reader", None)
-        if factory is None or not self._stock_reads():
-            return None
-        if not flask.current_app.config.get("JSONAPI_ROW_READS", True):
-            return None
-        return factory(self.compiled, query.load, query.fields, self.registry)
+        return self._fast_path("row_reader", "JSONAPI_ROW_READS", self._stock_reads, query)
 
     def row_writer(self, query: ResourceQuery) -> Any:
         """The repository's creates and updates as Core statements answering rows for
         ``query`` (the fast path), or ``None`` when the writing hooks are overridden,
         ``JSONAPI_ROW_WRITES`` is off, or the repository needs the ORM."""
-        factory = getattr(self.repository, "row_writer", None)
-        if factory is None or not self._stock_writes():
-            return None
-        if not flask.current_app.config.get("JSONAPI_ROW_WRITES", True):
+        return self._fast_path("row_writer", "JSONAPI_ROW_WRITES", self._stock_writes, query)
+
+    def _fast_path(
+        self, factory_name: str, setting: str, stock: Callable[[], bool], query: ResourceQuery
+    ) -> Any:
+        factory = getattr(self.repository, factory_name, None)
+        if factory is None or not stock() or not flask.current_app.config.get(setting, True):
             return None
         return factory(self.compiled, query.load, query.fields, self.registry)
 

@@ -93,6 +93,16 @@ SchemaLookup = Callable[[str], "CompiledSchema | None"]
 RelationshipLinks = Callable[[str], bool]
 
 
+@dataclass(frozen=True)
+class _Request:
+    """What a plan depends on beyond the tree: the fieldsets, the related schemas, and
+    which types have relationship links."""
+
+    fields: Mapping[str, frozenset[str]]
+    lookup: SchemaLookup
+    has_relationship_links: RelationshipLinks
+
+
 def plan_reads(
     model: Any,
     compiled: CompiledSchema,
@@ -103,11 +113,10 @@ def plan_reads(
 ) -> ReadPlan | None:
     """The plan to read ``compiled`` resources of ``model`` with the ``load`` tree as
     rows, or ``None`` when only ORM objects would give the same document."""
+    request = _Request(fields, lookup, has_relationship_links)
     try:
         mapper = _plain_mapper(model)
-        columns, loads = _plan_level(
-            mapper, compiled, load, fields, lookup, has_relationship_links, ()
-        )
+        columns, loads = _plan_level(mapper, compiled, load, request, ())
     except _Unplannable:
         return None
     pk_column = columns.columns[columns.pk]
@@ -124,16 +133,14 @@ def _plan_level(
     mapper: Any,
     compiled: CompiledSchema,
     load: Mapping[str, IncludeNode],
-    fields: Mapping[str, frozenset[str]],
-    lookup: SchemaLookup,
-    has_relationship_links: RelationshipLinks,
+    request: _Request,
     extra_keys: tuple[str, ...],
 ) -> tuple[_Columns, tuple[_Load, ...]]:
     """The columns of one type (plus ``extra_keys``, which its parent matches on) and the
     loads of its relationships in ``load``."""
     if type(compiled.instance).get_attribute is not marshmallow.Schema.get_attribute:
         raise _Unplannable  # the schema reads values its own way
-    fieldset = fields.get(compiled.type_)
+    fieldset = request.fields.get(compiled.type_)
     keys = [_column_key(mapper, compiled.id_attribute)]
     for spec in compiled.attributes.values():
         if spec.dump and (fieldset is None or spec.member in fieldset):
@@ -142,20 +149,18 @@ def _plan_level(
             keys.append(_column_key(mapper, spec.attribute))
     for spec in compiled.relationships.values():
         shown = fieldset is None or spec.member in fieldset
-        if shown and spec.member not in load and not has_relationship_links(compiled.type_):
+        if shown and spec.member not in load and not request.has_relationship_links(compiled.type_):
             # Without relationship links the serializer writes linkage, which needs it loaded.
             raise _Unplannable
     loads = []
     for node in load.values():
-        related = lookup(node.type_)
+        related = request.lookup(node.type_)
         if related is None:
             raise _Unplannable
         relation = mapper.relationships.get(node.attribute)
         if relation is None:
             raise _Unplannable
-        plan, parent_key = _plan_load(
-            relation, node, related, fields, lookup, has_relationship_links
-        )
+        plan, parent_key = _plan_load(relation, node, related, request)
         keys.append(parent_key)
         loads.append(plan)
     keys.extend(extra_keys)
@@ -165,12 +170,7 @@ def _plan_level(
 
 
 def _plan_load(
-    relation: Any,
-    node: IncludeNode,
-    related: CompiledSchema,
-    fields: Mapping[str, frozenset[str]],
-    lookup: SchemaLookup,
-    has_relationship_links: RelationshipLinks,
+    relation: Any, node: IncludeNode, related: CompiledSchema, request: _Request
 ) -> tuple[_Load, str]:
     """One relationship as a statement, and the parent attribute it matches on."""
     if relation.lazy in ("dynamic", "write_only", "noload", "raise", "raise_on_sql"):
@@ -185,9 +185,7 @@ def _plan_load(
             raise _Unplannable
         local, remote = pairs[0]
         match_key = _mapped_key(target, remote)
-        columns, children = _plan_level(
-            target, related, node.children, fields, lookup, has_relationship_links, (match_key,)
-        )
+        columns, children = _plan_level(target, related, node.children, request, (match_key,))
         match = _column(target, match_key)
         source = target.local_table
     else:
@@ -199,9 +197,7 @@ def _plan_load(
         if match.table is not secondary or secondary_column.table is not secondary:
             raise _Unplannable
         target_key = _mapped_key(target, target_column)
-        columns, children = _plan_level(
-            target, related, node.children, fields, lookup, has_relationship_links, (target_key,)
-        )
+        columns, children = _plan_level(target, related, node.children, request, (target_key,))
         source = target.local_table.join(secondary, target_column == secondary_column)
     parent_key = _mapped_key(relation.parent, local)
     order = list(relation.order_by or ()) + [columns.columns[columns.pk]]
