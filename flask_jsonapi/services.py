@@ -134,13 +134,16 @@ class ResourceService:
                     {"pointer": f"{resource.pointer}/id"},
                 )
             try:
-                data[self.compiled.id_attribute] = self.compiled.parse_id(resource.id)
+                key = self.compiled.parse_id(resource.id)
             except ValueError:
                 raise exceptions.ValidationFailed(
                     f"'{resource.id}' is not a valid id for '{self.compiled.type_}'.",
                     source={"pointer": f"{resource.pointer}/id"},
                 ) from None
+            self._check_new_id(key, resource)
+            data[self.compiled.id_attribute] = key
         data.update(self._load_attributes(resource, partial=False))
+        self._check_required_relationships(resource, partial=False)
         writer = self.row_writer(query) if query is not None and resource.id is None else None
         if writer is not None:
             plain = writer.values(data, self.relationship_data(resource, keys=True))
@@ -168,6 +171,7 @@ class ResourceService:
                 f"The id '{resource.id}' does not match the URL's id '{raw_id}'.",
             )
         data = self._load_attributes(resource, partial=True)
+        self._check_required_relationships(resource, partial=True)
         writer = self.row_writer(query) if query is not None else None
         if writer is not None:
             related = self.relationship_data(resource, replacing=True, keys=True)
@@ -185,6 +189,45 @@ class ResourceService:
 
     def delete(self, id_: Any) -> None:
         call_hook(self.hooks.destroy, id_, strategy="flush")
+
+    def _check_required_relationships(self, resource: ResourceInput, *, partial: bool) -> None:
+        """422 for each to-one relationship the schema marks ``required`` that is set to
+        ``null`` or, on a create (not ``partial``), left out; the pointer names the nearest
+        member present (ERR-8)."""
+        errors = []
+        for spec in self.compiled.relationships.values():
+            if not spec.field.required or spec.many:
+                continue
+            if spec.member not in resource.relationships:
+                if partial:
+                    continue
+                given = bool(resource.relationships)
+                pointer = f"{resource.pointer}/relationships" if given else resource.pointer
+                detail = f"'{spec.member}' is a required relationship."
+            elif resource.relationships[spec.member] is None:
+                pointer = f"{resource.relationship_pointers[spec.member]}/data"
+                detail = f"'{spec.member}' is required: it cannot be null."
+            else:
+                continue
+            errors.append(exceptions.ValidationFailed(detail, source={"pointer": pointer}))
+        if errors:
+            raise exceptions.ErrorList(errors)
+
+    def _check_new_id(self, key: Any, resource: ResourceInput) -> None:
+        """409 pointing at ``id`` when a client-generated id is taken (CRT-12); the
+        database's unique key still stops a create that races this check."""
+        entry = self.registry.get(self.compiled.type_)
+        find = getattr(getattr(entry, "repository", None), "get_many_by_ids", None)
+        if find is None:
+            return
+        try:
+            find([key])
+        except exceptions.JsonApiException:  # not found (or a repository that cannot look)
+            return
+        raise exceptions.Conflict(
+            {"pointer": f"{resource.pointer}/id"},
+            f"'{self.compiled.type_}' {resource.id} already exists.",
+        )
 
     def _missing_related(self, resource: ResourceInput) -> None:
         """Raise the 404 of a related resource that a row write found missing."""

@@ -12,6 +12,7 @@ from examples.blog.models import Article, Comment
 from tests.support.blog_rows import article_tag_pairs, row
 from tests.support.blog_variants import NoReplaceArticleSchema, variant_app
 from tests.support.client import JsonApiClient
+from tests.support.error_checks import assert_error
 from tests.support.relationship_rows import Blog, arrange_blog, comment_articles, table_counts
 
 
@@ -236,10 +237,11 @@ def test_upd_11_patch_with_bad_relationship(
     assert row(db_session, Article, blog.article)["title"] == "Article 1"
 
 
-def test_upd_12_required_to_one_cannot_be_emptied(
+def test_required_to_one_cannot_be_emptied(
     client: JsonApiClient, db_session: Any, blog: Blog
 ) -> None:
-    """UPD-12: a PATCH setting a comment's required article to null is 409, nothing changes."""
+    """ERR-8: a PATCH setting a comment's article (``required=True`` in the schema) to null
+    is 422 pointing at that linkage, and nothing changes."""
     before = _state(db_session)
     body = {
         "data": {
@@ -249,7 +251,7 @@ def test_upd_12_required_to_one_cannot_be_emptied(
         }
     }
     response = client.patch(f"/comments/{blog.comments[0]}", json=body)
-    assert response.status_code == 409
+    assert_error(response, 422, "/data/relationships/article/data")
     assert _state(db_session) == before
 
 

@@ -71,7 +71,7 @@ class CommentSchema(Schema):
     id = fields.Int()
     body = fields.Str(required=True, validate=validate.Length(min=1))
     created = fields.DateTime(dump_only=True)
-    article = fields.Relationship(type_="articles")
+    article = fields.Relationship(type_="articles", required=True)
     author = fields.Relationship(type_="authors")
 
     class Meta:

@@ -1,0 +1,137 @@
+"""Required to-one relationships (``fields.Relationship(required=True)``) and taken ids.
+
+The blog's comments need their article. A create that leaves it out, or any write that
+sets it to ``null``, is a validation error (422) that points at the nearest member present
+in the request (ERR-8), and nothing is written. A model whose foreign key is NOT NULL but
+whose schema does not say ``required`` still gets the database's answer (409, UPD-12).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flask
+import pytest
+
+from examples.blog import api as blog
+from examples.blog.models import Comment
+from flask_jsonapi import Api
+from flask_jsonapi.resource_repository_views import ResourceRepositoryViewSet
+from flask_jsonapi.schema import fields
+from tests.support.atomic import atomic
+from tests.support.blog_rows import count_rows
+from tests.support.client import JsonApiClient
+from tests.support.error_checks import assert_error, identifier, snapshot
+from tests.support.relationship_rows import Blog, arrange_blog
+
+
+@pytest.fixture
+def rows(db_session: Any) -> Blog:
+    return arrange_blog(db_session)
+
+
+def comment(**relationships: Any) -> dict[str, Any]:
+    resource: dict[str, Any] = {"type": "comments", "attributes": {"body": "Hello"}}
+    if relationships:
+        resource["relationships"] = relationships
+    return {"data": resource}
+
+
+@pytest.mark.parametrize(
+    ("relationships", "pointer"),
+    [
+        ({}, "/data"),
+        ({"author": {"data": None}}, "/data/relationships"),
+        ({"article": {"data": None}}, "/data/relationships/article/data"),
+    ],
+    ids=["no-relationships", "article-left-out", "article-null"],
+)
+def test_create_without_required_to_one_is_422_err_8(
+    client: JsonApiClient, db_session: Any, rows: Blog, relationships: dict, pointer: str
+) -> None:
+    """CRT-2, ERR-8: a comment created without its article -> 422 at the nearest member
+    present; no comment is written."""
+    before = count_rows(db_session, Comment)
+
+    response = client.post("/comments", json=comment(**relationships))
+
+    assert_error(response, 422, pointer)
+    assert "article" in response.document["errors"][0]["detail"]
+    assert count_rows(db_session, Comment) == before
+
+
+def test_create_with_required_to_one_is_201_crt_2(
+    client: JsonApiClient, db_session: Any, rows: Blog
+) -> None:
+    """CRT-2: with its article the same comment is created."""
+    response = client.post(
+        "/comments", json=comment(article={"data": identifier("articles", rows.article)})
+    )
+
+    assert response.status_code == 201, response.document
+    created = db_session.get(Comment, int(response.document["data"]["id"]))
+    assert created.article_id == rows.article
+
+
+def test_atomic_add_without_required_to_one_points_into_the_operation_atom_18(
+    client: JsonApiClient, db_session: Any, rows: Blog
+) -> None:
+    """ATOM-18, ERR-8: in an atomic request the pointer is the operation's ``data``, and
+    nothing of the request is written."""
+    before = snapshot(db_session)
+
+    response = atomic(
+        client,
+        {"op": "add", "data": {"type": "tags", "attributes": {"name": "fresh"}}},
+        {"op": "add", "data": comment()["data"]},
+    )
+
+    assert_error(response, 422, "/atomic:operations/1/data")
+    assert snapshot(db_session) == before
+
+
+class LooseCommentSchema(blog.CommentSchema):
+    """Comments whose schema does not say that the article is required."""
+
+    article = fields.Relationship(type_="articles")
+
+    class Meta:
+        type_ = "comments"
+
+
+@pytest.fixture
+def loose_client(blog_app: flask.Flask) -> JsonApiClient:
+    session = blog_app.extensions["blog"]["session"]
+    app = flask.Flask(__name__)
+    app.testing = True
+    app.test_client_class = JsonApiClient
+    api = Api(app)
+    for schema, repository, name in (
+        (LooseCommentSchema, blog.CommentRepository, "comments"),
+        (blog.ArticleSchema, blog.ArticleRepository, "articles"),
+        (blog.AuthorSchema, blog.AuthorRepository, "authors"),
+    ):
+        viewset = ResourceRepositoryViewSet(schema=schema, repository=repository(session=session))
+        api.repository(viewset, name, f"/{name}")
+    return app.test_client()
+
+
+def test_not_null_foreign_key_without_required_is_409_upd_12(
+    loose_client: JsonApiClient, db_session: Any, rows: Blog
+) -> None:
+    """UPD-12: without ``required`` in the schema, emptying a NOT NULL foreign key is the
+    database constraint's 409, and the comment keeps its article."""
+    comment_id = rows.comments[0]
+    body = {
+        "data": {
+            "type": "comments",
+            "id": str(comment_id),
+            "relationships": {"article": {"data": None}},
+        }
+    }
+
+    response = loose_client.patch(f"/comments/{comment_id}", json=body)
+
+    assert_error(response, 409)
+    db_session.remove()
+    assert db_session.get(Comment, comment_id).article_id is not None
