@@ -199,11 +199,25 @@ _HOST_URLS: dict[tuple[Any, ...], str] = {}
 
 def base_url(request: Any) -> str:
     """``request.base_url`` without werkzeug's quoting and IRI decoding where the path has
-    nothing to quote (the common case), with ``scheme://host`` computed once per host."""
+    nothing to quote (the common case), with ``scheme://host`` computed once per host.
+
+    With ``JSONAPI_ORIGINAL_PATH_HEADER`` set, an ``X-Original-Path`` header (the path a
+    reverse proxy received) replaces the path, as in the original flask-jsonapi."""
     environ = request.environ
+    original = environ.get("HTTP_X_ORIGINAL_PATH")
+    if original is not None and flask.current_app.config.get("JSONAPI_ORIGINAL_PATH_HEADER"):
+        path = _original_path(original)
+        if path is not None:
+            return _host_url(request, environ) + path
     script, path = environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", "")
     if not (_SAFE_PATH.match(script) and _SAFE_PATH.match(path)):
         return request.base_url
+    host = _host_url(request, environ)
+    return f"{host}{script.rstrip('/')}/{path.lstrip('/')}"
+
+
+def _host_url(request: Any, environ: dict[str, Any]) -> str:
+    """``scheme://host`` of the request, computed once per host."""
     key = _host_key(environ)
     host = _HOST_URLS.get(key)
     if host is None:
@@ -211,4 +225,13 @@ def base_url(request: Any) -> str:
         if len(_HOST_URLS) > 64:
             _HOST_URLS.clear()
         _HOST_URLS[key] = host
-    return f"{host}{script.rstrip('/')}/{path.lstrip('/')}"
+    return host
+
+
+def _original_path(value: str) -> str | None:
+    """The path of an ``X-Original-Path`` header, percent-encoded; ``None`` (ignored) for
+    what is not an absolute path: a scheme or ``//host`` must not move links off-site."""
+    path = value.split("?", 1)[0].split("#", 1)[0].strip()
+    if not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return None
+    return quote(path, safe="/%:@!$&'()*+,;=-._~")

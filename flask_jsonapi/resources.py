@@ -237,17 +237,28 @@ class ResourceBase(flask.views.View):
         document: dict[str, Any] = {"data": data}
         if query.include:
             document["included"] = included
-        if query.page is not None:
-            document["links"] = pagination_links(
-                query.page, page.total, len(page.items), more=page.more, cursors=page.cursors
-            )
-            if query.page.style == "cursor":
-                self.negotiated = dataclasses.replace(self.negotiated, profile=(CURSOR_PROFILE,))
+        hook = getattr(type(self), "get_pagination_links", None)
+        if hook is not None and hook is not ResourceList.get_pagination_links:
+            # An override of the original's hook: its links, when it answers any, replace ours.
+            self._links_of = (page, query)
+            document["links"] = self.get_pagination_links(
+                query.pagination, query.filters
+            ) or self.default_links(page, query)
         else:
-            document["links"] = {"self": request_url()}
+            document["links"] = self.default_links(page, query)
+        if query.page is not None and query.page.style == "cursor":
+            self.negotiated = dataclasses.replace(self.negotiated, profile=(CURSOR_PROFILE,))
         if page.total is not None:
             document["meta"] = {"count": page.total}
         return document
+
+    def default_links(self, page: Page, query: ResourceQuery) -> dict[str, Any]:
+        """The top-level links of a collection: pagination links, or ``self`` unpaged."""
+        if query.page is None:
+            return {"self": request_url()}
+        return pagination_links(
+            query.page, page.total, len(page.items), more=page.more, cursors=page.cursors
+        )
 
 
 class ResourceDetail(ResourceBase):
@@ -321,6 +332,18 @@ class ResourceList(ResourceBase):
     def prepare_response(self, data: Any) -> Any:
         """Override to change what POST answers (the original's hook)."""
         return data
+
+    def get_pagination_links(self, parsed_pagination: dict, parsed_filters: dict) -> dict:
+        """The top-level ``links`` of a GET on the collection (the original's hook).
+
+        ``parsed_pagination`` is the page as ``read_many`` receives it (``{'size': 50,
+        'number': 1}``), ``parsed_filters`` the filters. Override it to write your own
+        links: a non-empty dict replaces the document's ``links`` whole; an empty one keeps
+        this library's. This default answers this library's links, so an override may
+        start from ``super().get_pagination_links(...)``. Called only when overridden.
+        """
+        page, query = self._links_of
+        return self.default_links(page, query)
 
     def get(self, *args: Any, **kwargs: Any) -> flask.Response:
         query = self.parse_query(collection=True)
