@@ -15,6 +15,7 @@ import pytest
 
 from examples.blog.api import ArticleSchema, ArticleViewSet, AuthorSchema
 from flask_jsonapi import Api, ResourceRepositoryListView
+from flask_jsonapi.exceptions import JsonApiException
 from flask_jsonapi.query_string import (
     IncludeParser,
     Pagination,
@@ -67,7 +68,7 @@ def test_include_paths_are_schema_field_names() -> None:
     with app.test_request_context("/writers?include=bestFriend.bestFriend"):
         assert IncludeParser(Writer).parse() == ("best_friend.best_friend",)
     with app.test_request_context("/writers?include=best_friend"):
-        with pytest.raises(Exception) as raised:
+        with pytest.raises(JsonApiException) as raised:
             IncludeParser(Writer).parse()
     assert raised.value.status == 400
     assert raised.value.source == {"parameter": "include"}
@@ -127,7 +128,7 @@ def test_sort_parser_uses_the_field_attribute() -> None:
     with app.test_request_context("/people?sort=-email_address"):
         assert SortParser(Person).parse() == ("-email",)
     with app.test_request_context("/people?sort=email_address"):
-        with pytest.raises(Exception) as raised:
+        with pytest.raises(JsonApiException) as raised:
             SortParser(Person, sortable={"id"}).parse()
     assert (raised.value.status, raised.value.source) == (400, {"parameter": "sort"})
 
