@@ -19,7 +19,7 @@ from .exceptions import InvalidInclude, InvalidSort
 from .links import pagination_links
 from .query.config import QueryConfig
 from .query.model import Page
-from .query.parser import _single, parse_fields, parse_include, parse_page, parse_sort
+from .query.parser import parse_fields, parse_include, parse_page, parse_sort, single_parameter
 from .registry import Registry
 from .schema.compiled import CompiledSchema, compile_schema
 
@@ -103,7 +103,7 @@ class IncludeParser(_SchemaParser):
     """
 
     def parse(self) -> tuple[str, ...]:
-        value = _single(flask.request.args, "include", InvalidInclude)
+        value = single_parameter(flask.request.args, "include", InvalidInclude)
         compiled, lookup = self._resolve()
         config = QueryConfig.from_app_config(flask.current_app.config)
         if not parse_include(value, compiled, lookup, config.max_include_depth):
@@ -172,6 +172,6 @@ class SortParser(_SchemaParser):
         self.sortable = frozenset(sortable) if sortable is not None else None
 
     def parse(self) -> tuple[str, ...]:
-        value = _single(flask.request.args, "sort", InvalidSort)
+        value = single_parameter(flask.request.args, "sort", InvalidSort)
         compiled, lookup = self._resolve()
         return tuple(key.legacy for key in parse_sort(value, compiled, lookup, self.sortable))

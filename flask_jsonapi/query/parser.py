@@ -52,7 +52,8 @@ def check_parameter_names(args: Any, *, allow: frozenset[str] = frozenset()) -> 
             )
 
 
-def _single(args: Any, name: str, error: type) -> str | None:
+def single_parameter(args: Any, name: str, error: type) -> str | None:
+    """The one value of a query parameter (``None`` when absent); ``error`` when repeated."""
     values = args.getlist(name)
     if len(values) > 1:
         raise error(f"'{name}' may be given only once.", parameter=name)
@@ -107,7 +108,7 @@ def parse_fields(args: Any, lookup: SchemaLookup) -> dict[str, frozenset[str]]:
         schema = lookup(type_)
         if schema is None:
             raise InvalidField(f"'{type_}' is not a resource type.", parameter=name)
-        value = _single(args, name, InvalidField) or ""
+        value = single_parameter(args, name, InvalidField) or ""
         members = frozenset(m.strip() for m in value.split(",") if m.strip())
         unknown = sorted(m for m in members if not _is_field(schema, m))
         if unknown:
@@ -174,7 +175,7 @@ def _sort_path(name: str, compiled: CompiledSchema, lookup: SchemaLookup) -> tup
 
 
 def _page_int(args: Any, name: str, minimum: int) -> int | None:
-    raw = _single(args, name, InvalidPage)
+    raw = single_parameter(args, name, InvalidPage)
     if raw is None:
         return None
     try:
@@ -198,7 +199,7 @@ CURSOR_PROFILE = "https://jsonapi.org/profiles/ethanresnick/cursor-pagination"
 
 
 def _page_count(args: Any, config: QueryConfig) -> bool:
-    raw = _single(args, "page[count]", InvalidPage)
+    raw = single_parameter(args, "page[count]", InvalidPage)
     default = config.count if config.count is not None else config.pagination != "cursor"
     if raw is None:
         return default
@@ -243,8 +244,8 @@ def parse_page(args: Any, config: QueryConfig, sorting: tuple[str, ...] = ()) ->
         return Page("number", size, (number - 1) * size, count)
     if config.pagination == "offset":
         return Page("offset", size, _page_int(args, "page[offset]", 0) or 0, count)
-    after = _single(args, "page[after]", InvalidPage)
-    before = _single(args, "page[before]", InvalidPage)
+    after = single_parameter(args, "page[after]", InvalidPage)
+    before = single_parameter(args, "page[before]", InvalidPage)
     if after is not None and before is not None:
         raise InvalidPage(
             "'page[after]' and 'page[before]' cannot be combined (range pagination).",
@@ -305,7 +306,10 @@ def parse_query(
         return plain_query(compiled, lookup)
     check_parameter_names(args)
     include = parse_include(
-        _single(args, "include", InvalidInclude), compiled, lookup, config.max_include_depth
+        single_parameter(args, "include", InvalidInclude),
+        compiled,
+        lookup,
+        config.max_include_depth,
     )
     fields = parse_fields(args, lookup)
     query = ResourceQuery(
@@ -319,7 +323,7 @@ def parse_query(
                 )
         return query
     sort = parse_sort(
-        _single(args, "sort", InvalidSort),
+        single_parameter(args, "sort", InvalidSort),
         compiled,
         lookup,
         sortable if sortable is not None else config.sortable_fields,
