@@ -28,6 +28,11 @@ class ResourceRepositoryViewMixin:
     def transaction(self) -> Any:
         return self.repository.begin_transaction()
 
+    def note_foreign_work(self) -> None:
+        note = getattr(self.repository, "note_foreign_work", None)
+        if note is not None:
+            note()
+
     def _stock_reads(self) -> bool:
         raise NotImplementedError
 

@@ -115,6 +115,10 @@ class ResourceBase(flask.views.View):
         """The unit of work around one request (a no-op for hand-written resources)."""
         return contextlib.nullcontext()
 
+    def note_foreign_work(self) -> None:
+        """User code runs inside the request's unit of work (a repository may need to know
+        that it can no longer treat the work as reads only)."""
+
     def query_config(self) -> QueryConfig:
         return QueryConfig.from_app_config(flask.current_app.config, **self.query_options)
 
@@ -240,6 +244,8 @@ class ResourceBase(flask.views.View):
         hook = getattr(type(self), "get_pagination_links", None)
         if hook is not None and hook is not ResourceList.get_pagination_links:
             # An override of the original's hook: its links, when it answers any, replace ours.
+            # It runs in the request's transaction, which must then be committed.
+            self.note_foreign_work()
             self._links_of = (page, query)
             document["links"] = self.get_pagination_links(
                 query.pagination, query.filters

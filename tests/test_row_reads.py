@@ -1125,3 +1125,62 @@ def test_session_bound_per_base_class_fet_2(
             assert problem is None, problem
     finally:
         session.remove()
+
+
+# -- 5. ending the transaction ---------------------------------------------------------------
+
+
+def raw_views_bump(session: Any) -> Any:
+    """A view decorator that adds one to article 5's views with raw SQL, before the view."""
+
+    def decorate(view: Any) -> Any:
+        @functools.wraps(view)
+        def bumped(*args: Any, **kwargs: Any) -> Any:
+            session.execute(sa.text("UPDATE articles SET views = views + 1 WHERE id = 5"))
+            return view(*args, **kwargs)
+
+        return bumped
+
+    return decorate
+
+
+def test_raw_write_before_a_row_read_is_committed_fet_1(
+    blog_app: flask.Flask, db_session: Any, rows: dict[str, int], reads: list[str]
+) -> None:
+    """FET-1: a GET answered by row reads ends its transaction without a commit only when
+    nothing else ran in it; a raw UPDATE by a view decorator is committed."""
+    app = build_app(
+        db_session, *blog_resources(), articles={"view_decorators": [raw_views_bump(db_session)]}
+    )
+    before = stored(db_session, sa.select(Article.views).where(Article.id == 5))[0]
+
+    response = app.test_client().get("/articles/5")
+
+    assert response.status_code == 200
+    assert reads == ["one"]
+    assert response.document["data"]["attributes"]["views"] == before + 1
+    assert stored(db_session, sa.select(Article.views).where(Article.id == 5)) == [before + 1]
+
+
+class BumpingLinksListView(ResourceRepositoryListView):
+    """A list view whose pagination-links hook (the original's) writes with raw SQL."""
+
+    def get_pagination_links(self, parsed_pagination: dict, parsed_filters: dict) -> dict:
+        session = self.repository.get_session()
+        session.execute(sa.text("UPDATE articles SET views = views + 1 WHERE id = 5"))
+        return super().get_pagination_links(parsed_pagination, parsed_filters)
+
+
+def test_write_in_a_hook_after_row_reads_is_committed_fet_1(
+    blog_app: flask.Flask, db_session: Any, rows: dict[str, int], reads: list[str]
+) -> None:
+    """FET-1: user code that runs after the row reads, in the same transaction (the
+    ``get_pagination_links`` hook), gets its writes committed."""
+    app = build_app(db_session, *blog_resources(), articles={"list_view_cls": BumpingLinksListView})
+    before = stored(db_session, sa.select(Article.views).where(Article.id == 5))[0]
+
+    response = app.test_client().get("/articles")
+
+    assert response.status_code == 200
+    assert "many" in reads
+    assert stored(db_session, sa.select(Article.views).where(Article.id == 5)) == [before + 1]

@@ -167,7 +167,7 @@ class RowWriter:
     def _answer(self, statement: Any, parameters: dict[str, Any]) -> Record | None:
         repository = self.repository
         with repository.database_errors():
-            connection = repository.connection()
+            connection = repository.connection(writing=True)
             rows = connection.execute(statement, parameters).all()
         return reads(self.plan, connection).answer(rows)
 

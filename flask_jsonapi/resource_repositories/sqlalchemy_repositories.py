@@ -54,6 +54,8 @@ _WRITING = (
     "database_errors",
 )
 _MAX_PLANS = 256
+# Session.info key: only row reads ran in the session's transaction (nothing to commit).
+_READS_ONLY = "flask_jsonapi.reads_only"
 
 
 class SqlAlchemyModelRepository(ResourceRepository):
@@ -83,13 +85,27 @@ class SqlAlchemyModelRepository(ResourceRepository):
 
     @contextlib.contextmanager
     def begin_transaction(self) -> Iterator[orm.Session]:
+        """One request's unit of work: committed at the end, rolled back on any error. A
+        transaction in which only the row reads ran (see :meth:`connection`) has nothing
+        to commit and is closed instead, which is cheaper."""
         session = self.get_session()
+        session.info.pop(_READS_ONLY, None)
         try:
             yield session
-            self._run_session_strategy("commit")
+            if session.info.pop(_READS_ONLY, False) and not (
+                session.new or session.dirty or session.deleted
+            ):
+                session.close()
+            else:
+                self._run_session_strategy("commit")
         except BaseException:
+            session.info.pop(_READS_ONLY, None)
             session.rollback()
             raise
+
+    def note_foreign_work(self) -> None:
+        """Code other than the row reads runs in this transaction now: it is committed."""
+        self.get_session().info[_READS_ONLY] = False
 
     def _run_session_strategy(self, strategy: str) -> None:
         session = self.get_session()
@@ -281,14 +297,19 @@ class SqlAlchemyModelRepository(ResourceRepository):
             and cls.get_query is SqlAlchemyModelRepository.get_query
         )
 
-    def connection(self) -> sa.Connection:
+    def connection(self, *, writing: bool = False) -> sa.Connection:
         """The connection of the session's transaction for this model (the row reads and
         writes); changes pending in the session are flushed first, as the ORM's autoflush
-        would before a query."""
+        would before a query. A read that begins the transaction marks it as holding
+        only reads, until a write or :meth:`note_foreign_work` says otherwise."""
         session = self.get_session()
         if session.autoflush and (session.new or session.dirty or session.deleted):
             with self.database_errors():
                 session.flush()
+        if writing:
+            session.info[_READS_ONLY] = False
+        elif not session.in_transaction():
+            session.info[_READS_ONLY] = True
         return session.connection(bind_arguments={"mapper": _mapper(self.model)})
 
     def _stock(self, names: tuple[str, ...]) -> bool:
