@@ -33,8 +33,10 @@ from flask_jsonapi.resource_repositories.sqlalchemy_repositories import SqlAlche
 from flask_jsonapi.resource_repository_views import (
     ResourceRepositoryDetailView,
     ResourceRepositoryListView,
+    ResourceRepositoryViewMixin,
     ResourceRepositoryViewSet,
 )
+from flask_jsonapi.resources import ResourceDetail
 from flask_jsonapi.schema import Schema, fields
 from tests.support.blog_variants import LinkedArticleSchema, variant_app
 from tests.support.client import JsonApiClient
@@ -1184,3 +1186,34 @@ def test_write_in_a_hook_after_row_reads_is_committed_fet_1(
     assert response.status_code == 200
     assert "many" in reads
     assert stored(db_session, sa.select(Article.views).where(Article.id == 5)) == [before + 1]
+
+
+class MixinDetailView(ResourceRepositoryViewMixin, ResourceDetail):
+    """A detail view of the user's own, built on the public mixin."""
+
+    def read(self, id: Any, **kwargs: Any) -> Any:
+        return self.repository.get_detail(id)
+
+
+def test_view_on_the_mixin_alone_keeps_its_hooks_fet_1(
+    blog_app: flask.Flask, db_session: Any, rows: dict[str, int], reads: list[str]
+) -> None:
+    """FET-1: a view built on ``ResourceRepositoryViewMixin`` with hooks of its own is
+    answered through them (the ORM), not by row reads."""
+    app = flask.Flask(__name__)
+    app.testing = True
+    app.test_client_class = JsonApiClient
+    api = Api(app)
+    repository = blog_api.ArticleRepository(session=db_session)
+    api.route(
+        MixinDetailView,
+        "article",
+        "/articles/<id>",
+        view_kwargs={"schema": blog_api.ArticleSchema, "repository": repository},
+    )
+
+    response = app.test_client().get(f"/articles/{rows['quiet']}")
+
+    assert response.status_code == 200, response.document
+    assert response.document["data"]["attributes"]["title"] == "Quiet"
+    assert reads == []
