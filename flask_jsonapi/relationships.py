@@ -8,6 +8,7 @@ resource or collection with the whole query language.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from typing import Any, ClassVar
 
@@ -18,8 +19,10 @@ from .allowed_actions import Actions
 from .document import parse_relationship_document
 from .links import LinkBuilder, pagination_links, request_url
 from .query import QueryConfig, ResourceQuery, parse_query
+from .query.cursor import encode_cursor
 from .query.model import IncludeNode
-from .query.parser import parse_page
+from .query.model import Page as QueryPage
+from .query.parser import CURSOR_PROFILE, parse_page
 from .schema.compiled import RelationshipSpec
 from .schema.serializer import linkage_of, read
 from .services import Page, ResourceService
@@ -127,12 +130,47 @@ class RelationshipViewMixin(_RelationshipMixin):
         if spec.many and paginate:
             page = parse_page(flask.request.args, self.query_config())
             total = len(data)
-            data = data[page.offset : page.offset + page.size]
-            document["links"].update(pagination_links(page, total, len(data)))
+            if page.style == "cursor":
+                data, more, cursors = _linkage_window(data, page)
+                links = pagination_links(page, total, len(data), more=more, cursors=cursors)
+                self.negotiated = dataclasses.replace(self.negotiated, profile=(CURSOR_PROFILE,))
+            else:
+                data = data[page.offset : page.offset + page.size]
+                links = pagination_links(page, total, len(data))
+            document["links"].update(links)
             document["links"]["self"] = self_link
             document["meta"] = {"count": total}
         document["data"] = data
         return document
+
+
+def _linkage_window(
+    linkage: list[dict[str, str]], page: QueryPage
+) -> tuple[list[dict[str, str]], bool, tuple[str, str] | None]:
+    """A cursor page of a relationship's linkage, in the relationship's order: the
+    identifiers, whether more follow (precede, for ``page[before]``), and the cursors of
+    the first and last (each names its member's id)."""
+    ids = [identifier["id"] for identifier in linkage]
+    cursor = page.after if page.after is not None else page.before
+    if cursor is None:
+        start, end = 0, page.size
+    else:
+        if len(cursor) != 1 or cursor[0] not in ids:
+            raise exceptions.InvalidPage(
+                "The cursor names no member of this relationship (any more).",
+                parameter="page[after]" if page.after is not None else "page[before]",
+            )
+        position = ids.index(cursor[0])
+        if page.after is not None:
+            start, end = position + 1, position + 1 + page.size
+        else:
+            start, end = max(0, position - page.size), position
+    window = linkage[start:end]
+    more = start > 0 if page.before is not None else end < len(linkage)
+    if not window:
+        return window, more, None
+    first, last = window[0]["id"], window[-1]["id"]
+    return window, more, (encode_cursor((), (first,)), encode_cursor((), (last,)))
 
 
 class RelatedViewMixin(_RelationshipMixin):

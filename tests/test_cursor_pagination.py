@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import sqlalchemy as sa
 
-from examples.blog.models import Article, Author
+from examples.blog.models import Article, Author, Comment
 from tests.support.query_data import blog, error_of, ids, query_app
 
 PROFILE = "https://jsonapi.org/profiles/ethanresnick/cursor-pagination"
@@ -189,3 +189,41 @@ def test_related_collection_of_a_cursor_type_pages_by_cursor_prof_4(
     ]
     assert sum(pages, []) == expected
     assert [len(page) for page in pages] == [2, 2]
+
+
+def test_relationship_linkage_pages_by_cursor_prof_4_urel_2(cursor_client, db_session) -> None:
+    """PROF-4, UREL-2: a to-many relationship URL of a cursor-paginated type pages its
+    linkage by cursor too: next visits every member once, in the relationship's order,
+    prev walks back, and the answer names the profile."""
+    rows = blog(db_session, 1, comments_per_article=5)
+    url = f"/articles/{rows.articles[0]}/relationships/comments?page[size]=2"
+    first = cursor_client.get(url)
+    assert PROFILE in first.headers["Content-Type"]
+    assert first.document["meta"] == {"count": 5}
+    assert first.document["links"]["prev"] is None
+
+    forward = _walk(cursor_client, url)
+    assert [len(page) for page in forward] == [2, 2, 1]
+    expected = sorted(
+        db_session.scalars(sa.select(Comment.id).where(Comment.article_id == rows.articles[0]))
+    )
+    assert sum(forward, []) == [str(id_) for id_ in expected]
+
+    last_page_url = cursor_client.get(cursor_client.get(url).document["links"]["next"])
+    backward = _walk(cursor_client, last_page_url.document["links"]["next"], "prev")
+    assert backward == forward[::-1]
+
+
+def test_relationship_cursor_of_a_member_gone_is_400_prof_4(cursor_client, db_session) -> None:
+    """PROF-4: a cursor naming a member that left the relationship is a 400 on its
+    parameter, not a silently wrong page."""
+    rows = blog(db_session, 1, comments_per_article=3)
+    url = f"/articles/{rows.articles[0]}/relationships/comments?page[size]=1"
+    next_url = cursor_client.get(url).document["links"]["next"]
+    db_session.execute(sa.delete(Comment).where(Comment.id == min(rows.comments)))
+    db_session.commit()
+    db_session.remove()
+
+    response = cursor_client.get(next_url)
+
+    assert error_of(response)["source"] == {"parameter": "page[after]"}
