@@ -56,21 +56,15 @@ class LinkBuilder:
             )
         return kit
 
-    def resource(self, type_: str, id_: str) -> str | None:
-        template = self._template(type_, "detail")
-        return template[0] + _quote(id_) + template[1] if template else None
-
     def relationship(self, type_: str, id_: str, member: str) -> dict[str, str] | None:
-        self_template = self._template(type_, "relationship")
-        if not self_template:
+        """The ``self`` and ``related`` links of one relationship (``None``: no endpoint)."""
+        heads = self.kit(type_).relationship_heads(quote_id(id_))
+        if heads is None:
             return None
-        related_template = self._template(type_, "related")
-        quoted = _quote(id_)
+        self_head, self_tail, related_head, related_tail = heads
         return {
-            "self": self_template[0] + quoted + self_template[1] + member + self_template[2],
-            "related": (
-                related_template[0] + quoted + related_template[1] + member + related_template[2]
-            ),
+            "self": self_head + member + self_tail,
+            "related": related_head + member + related_tail,
         }
 
 
@@ -98,10 +92,6 @@ class LinkKit(NamedTuple):
 
 def quote_id(id_: str) -> str:
     """An id as a URL path segment."""
-    return _quote(id_)
-
-
-def _quote(id_: str) -> str:
     # Most ids are digits or letters, which need no quoting; quote() is slow.
     return id_ if id_.isascii() and id_.isalnum() else quote(id_, safe="")
 
