@@ -92,9 +92,7 @@ class SqlAlchemyModelRepository(ResourceRepository):
         session.info.pop(_READS_ONLY, None)
         try:
             yield session
-            if session.info.pop(_READS_ONLY, False) and not (
-                session.new or session.dirty or session.deleted
-            ):
+            if session.info.pop(_READS_ONLY, False) and not _has_changes(session):
                 session.close()
             else:
                 self._run_session_strategy("commit")
@@ -245,7 +243,7 @@ class SqlAlchemyModelRepository(ResourceRepository):
         session = self.get_session()
         if listened(session.dispatch.do_orm_execute):
             return None
-        if not session.autoflush and (session.new or session.dirty or session.deleted):
+        if not session.autoflush and _has_changes(session):
             return None  # the ORM answers from objects changed but not flushed
         # The plan depends on the schema and on the registry that resolves related types.
         key = (compiled, registry, _tree_key(load), tuple(sorted(fields.items())))
@@ -290,12 +288,7 @@ class SqlAlchemyModelRepository(ResourceRepository):
     def finds_by_key(self, model: Any) -> bool:
         """Whether ``get_many_by_ids`` finds every row of ``model`` by its primary key
         (nothing scopes or overrides it), so a related row can be checked in SQL."""
-        cls = type(self)
-        return (
-            self.model is model
-            and cls.get_many_by_ids is SqlAlchemyModelRepository.get_many_by_ids
-            and cls.get_query is SqlAlchemyModelRepository.get_query
-        )
+        return self.model is model and self._stock(("get_many_by_ids", "get_query"))
 
     def connection(self, *, writing: bool = False) -> sa.Connection:
         """The connection of the session's transaction for this model (the row reads and
@@ -303,7 +296,7 @@ class SqlAlchemyModelRepository(ResourceRepository):
         would before a query. A read that begins the transaction marks it as holding
         only reads, until a write or :meth:`note_foreign_work` says otherwise."""
         session = self.get_session()
-        if session.autoflush and (session.new or session.dirty or session.deleted):
+        if session.autoflush and _has_changes(session):
             with self.database_errors():
                 session.flush()
         if writing:
@@ -498,6 +491,11 @@ def _stock(cls: type, names: tuple[str, ...]) -> bool:
 @functools.lru_cache(maxsize=256)
 def _key_column(model: Any) -> Any:
     return sa.inspect(model).primary_key[0]
+
+
+def _has_changes(session: orm.Session) -> bool:
+    """Whether the session holds objects added, changed or deleted but not flushed."""
+    return bool(session.new or session.dirty or session.deleted)
 
 
 def _one_bind(session: orm.Session, mappers: Sequence[Any]) -> bool:
