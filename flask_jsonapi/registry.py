@@ -35,15 +35,16 @@ class Registry:
         # URL root (from the WSGI environ) -> (type, kind) -> URL template, by LinkBuilder.
         self.link_templates: dict[tuple, dict] = {}
         self._scoped_sessions: list[Any] | None = None
-        # What is derived from the registered types (default filters), until the next add.
-        self.derived: dict[Any, Any] = {}
+        # Compiled schema -> the filters of a resource without a filter_schema (until the
+        # next add: they reach related types through this registry).
+        self._default_filters: dict[CompiledSchema, Any] = {}
 
     def add(self, schema: Any, **endpoints: Any) -> ResourceEntry:
         """Register (or complete) the entry of ``schema``'s type."""
         compiled = compile_schema(schema)
         self.link_templates.clear()
         self._scoped_sessions = None
-        self.derived.clear()
+        self._default_filters.clear()
         entry = self._entries.get(compiled.type_)
         if entry is None:
             entry = self._entries[compiled.type_] = ResourceEntry(compiled.type_, compiled)
@@ -78,6 +79,16 @@ class Registry:
                     sessions[id(session)] = session
             self._scoped_sessions = list(sessions.values())
         return self._scoped_sessions
+
+    def default_filters(self, compiled: CompiledSchema) -> Any:
+        """The filters of a type that declares no ``filter_schema`` (its attributes, and
+        those of related types), built once per set of registered types."""
+        filters = self._default_filters.get(compiled)
+        if filters is None:
+            from .filters_schema import SchemaFilters
+
+            filters = self._default_filters[compiled] = SchemaFilters(compiled, self.schema)
+        return filters
 
     def __iter__(self):
         return iter(self._entries.values())

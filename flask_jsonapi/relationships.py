@@ -193,7 +193,11 @@ class RelatedViewMixin(_RelationshipMixin):
             self.registry.schema,
             config,
             collection=spec.many,
-            filters=related.filter_schema.parse if related.filter_schema is not None else None,
+            filters=(
+                related.filter_schema
+                if related.filter_schema is not None
+                else self.registry.default_filters(compiled)
+            ).parse,
         )
         with self.transaction():
             _, parent = self.read_parent(spec)

@@ -191,6 +191,8 @@ class ResourceBase(flask.views.View):
         if not args and not collection:
             return plain_query(self.compiled, self.registry.schema)
         filters = getattr(self, "filter_schema", None)
+        if filters is None and collection:
+            filters = self.registry.default_filters(self.compiled)
         return parse_query(
             args,
             self.compiled,

@@ -356,14 +356,7 @@ def _parse_filters(
     from ..filters_schema import FilterSchemaBase, SchemaFilters
 
     if filters is None:
-        # The registry's lookup: its default filters are kept until the next type is added.
-        derived = getattr(getattr(lookup, "__self__", None), "derived", None)
-        schema_filters = derived.get(("filters", compiled)) if derived is not None else None
-        if schema_filters is None:
-            schema_filters = SchemaFilters(compiled, lookup)
-            if derived is not None:
-                derived[("filters", compiled)] = schema_filters
-        filters = schema_filters.parse
+        filters = SchemaFilters(compiled, lookup).parse
     if isinstance(getattr(filters, "__self__", None), FilterSchemaBase):
         from ..services import call_hook
 
