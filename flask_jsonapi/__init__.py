@@ -7,6 +7,7 @@ specification-correct JSON:API over it.
 from . import exceptions, resource_repository_views
 from .api import Api
 from .filters_schema import FilterField, FilterSchema, ListFilterField, RelationshipFilterField
+from .policy import Policy
 from .resource_repositories.repositories import ResourceRepository
 from .resource_repository_views import (
     ResourceRepositoryDetailView,
@@ -29,6 +30,7 @@ __all__ = [
     "FilterField",
     "FilterSchema",
     "ListFilterField",
+    "Policy",
     "RelationshipFilterField",
     "ResourceDetail",
     "ResourceList",

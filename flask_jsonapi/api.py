@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import flask
 import orjson
 from werkzeug.exceptions import HTTPException
 
+from .authentication import decorate, error_response
 from .document import error_document
 from .exceptions import JsonApiException
 from .negotiation import MEDIA_TYPE, content_type
@@ -23,12 +24,23 @@ logger = logging.getLogger("flask_jsonapi")
 class Api:
     """The JSON:API of an app: ``Api(app)``, or ``Api()`` then ``init_app(app)``.
 
+    ``decorators`` wrap every view the Api registers, ``/operations`` included (for
+    authentication); a refusal they answer (401, 403, ...) becomes a JSON:API error document.
+
     ``app`` may be a Flask app or a Blueprint. Errors the routing raises under the
     API's URLs (unknown URL, wrong method, body too large) become JSON:API documents.
     """
 
-    def __init__(self, app: flask.Flask | flask.Blueprint | None = None) -> None:
+    def __init__(
+        self,
+        app: flask.Flask | flask.Blueprint | None = None,
+        *,
+        decorators: Sequence[Callable] = (),
+    ) -> None:
         self.registry = Registry()
+        # Wrap every view this Api registers (resource, relationship, related, operations):
+        # authentication for the whole API.
+        self.decorators = tuple(decorators)
         self.app: flask.Flask | flask.Blueprint | None = None
         self._deferred: list[Callable[[], None]] = []
         self._paths: set[str] = set()
@@ -74,7 +86,14 @@ class Api:
     def _add_url_rule(self, url: str, endpoint: str, view: Callable, options: dict) -> None:
         base = "/" + url.strip("/").split("/")[0] if url.strip("/") else "/"
         self._paths.add(base)
-        self.app.add_url_rule(url, endpoint, view, **options)
+        self.app.add_url_rule(url, endpoint, self.decorate(view), **options)
+
+    def decorate(self, view: Callable) -> Callable:
+        """``view`` wrapped in the Api's ``decorators``; what they answer in the view's
+        place is a JSON:API document."""
+        if not self.decorators:
+            return view
+        return decorate(view, self.decorators)
 
     def _when_bound(self, register: Callable[[], None]) -> None:
         if self.app is None:
@@ -163,6 +182,10 @@ class Api:
             entry.filter_schema = viewset.filter_schema
             entry.viewset = viewset
             entry.query_options = viewset.query_options()
+            policy = viewset.get_policy()
+            if policy is not None and entry.policy is None:
+                entry.policy = policy
+                self.registry.policies_changed()
 
         self._when_bound(register)
 
@@ -211,11 +234,7 @@ def _http_error(error: HTTPException) -> Any:
 
 def _jsonapi_error(error: JsonApiException) -> flask.Response:
     """A JSON:API error raised outside a view's own handling (e.g. by a view decorator)."""
-    response = flask.Response(orjson.dumps(error_document(error)), status=error.status)
-    response.headers["Content-Type"] = content_type()
-    response.headers["Vary"] = "Accept"
-    response.headers.update(error.headers)
-    return response
+    return error_response(error)
 
 
 def _remove_sessions(exc: BaseException | None) -> None:

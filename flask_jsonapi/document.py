@@ -153,17 +153,24 @@ class CompoundDocument:
         lookup: SchemaLookup,
         links: LinkSource,
         fields: Mapping[str, frozenset[str]],
+        checks: Mapping[str, Callable[[Any], bool]] | None = None,
     ) -> None:
         self._lookup = lookup
         self._links = links
         self._fields = fields
+        # Type -> check of a loaded object: objects it refuses are neither included nor
+        # named in linkage.
+        self._checks = checks or None
 
     def build(
         self, objects: Iterable[Any], compiled: CompiledSchema, include: Mapping[str, IncludeNode]
     ) -> tuple[list[dict], list[dict]]:
         """Resource objects for ``objects`` and the included resources of the tree."""
+        checks = self._checks
         if not include:
             serialize = compiled.serializer(self._fields.get(compiled.type_)).serialize
+            if checks:
+                return [serialize(obj, self._links, frozenset(), checks) for obj in objects], []
             return [serialize(obj, self._links) for obj in objects], []
         objects = list(objects)
         primary_keys = []
@@ -182,11 +189,14 @@ class CompoundDocument:
                     related_schema = self._lookup(node.type_)
                     if related_schema is None:
                         continue
+                    check = checks.get(node.type_) if checks else None
                     children = []
                     for parent in parents:
                         value = read(parent, node.attribute)
                         for child in value if node.many else [value]:
                             if child is None or isinstance(child, (str, int)):
+                                continue
+                            if check is not None and not check(child):
                                 continue
                             key = (
                                 node.type_,
@@ -202,13 +212,13 @@ class CompoundDocument:
             level = next_level
         serializer = compiled.serializer(self._fields.get(compiled.type_))
         data = [
-            serializer.serialize(obj, self._links, frozenset(linkage[key]))
+            serializer.serialize(obj, self._links, frozenset(linkage[key]), checks)
             for obj, key in zip(objects, primary_keys, strict=True)
         ]
         primary = set(primary_keys)
         included = [
             schema.serializer(self._fields.get(key[0])).serialize(
-                obj, self._links, frozenset(linkage[key])
+                obj, self._links, frozenset(linkage[key]), checks
             )
             for key, (obj, schema) in found.items()
             if key not in primary

@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 import flask
 from werkzeug.exceptions import HTTPException
 
-from . import exceptions
+from . import exceptions, scopes
+from .authentication import guard_reach
 from .document import ResourceInput, parse_linkage, parse_resource
 from .negotiation import ATOMIC_EXTENSION
 from .registry import ResourceEntry
@@ -52,6 +53,7 @@ class _Hooks:
         )
         self.client_generated_ids = detail.client_generated_ids
         self.repository = getattr(detail, "repository", None)
+        self.permission_checker = getattr(detail, "permission_checker", None)
 
 
 class OperationsView(ResourceBase):
@@ -126,6 +128,34 @@ class OperationsView(ResourceBase):
             raise exceptions.InvalidDocument("Give 'ref' or 'href', not both.", pointer)
         target = self._target(operation, pointer)
         data = operation.get("data")
+        decorated = self.registry.decorated_types()
+        if decorated:
+            # The view decorators of each type an operation reaches guard it as they guard
+            # that type's URLs: nothing here that the plain endpoints would refuse.
+            guard_reach(decorated, self._reached(target, data), "")
+        return self._perform(op, target, data, pointer, lids)
+
+    def _reached(self, target: Target | None, data: Any) -> list[str]:
+        types = [target.type] if target is not None else []
+        entry = self.registry.get(target.type) if target is not None else None
+        if target is not None and target.relationship and entry is not None:
+            spec = entry.compiled.relationships.get(target.relationship)
+            if spec is not None:
+                types.append(spec.type_)
+        if isinstance(data, dict) and isinstance(data.get("type"), str):
+            types.append(data["type"])
+            entry = self.registry.get(data["type"])
+            relationships = data.get("relationships")
+            if entry is not None and isinstance(relationships, dict):
+                for member in relationships:
+                    spec = entry.compiled.relationships.get(member)
+                    if spec is not None:
+                        types.append(spec.type_)
+        return types
+
+    def _perform(
+        self, op: str, target: Target | None, data: Any, pointer: str, lids: dict
+    ) -> dict[str, Any]:
         if target is not None and target.relationship:
             return self._relationship(op, target, data, pointer, lids)
         if op == "add":
@@ -269,8 +299,16 @@ class OperationsView(ResourceBase):
     def _resource(self, service: ResourceService, obj: Any) -> dict[str, Any]:
         from .links import LinkBuilder
 
-        serializer = service.compiled.serializer(None)
-        return serializer.serialize(obj, LinkBuilder(self.registry))
+        compiled = service.compiled
+        current = scopes.current()
+        hidden = current.hidden().get(compiled.type_) if current is not None else None
+        fieldset = None
+        if hidden:
+            fieldset = (frozenset(compiled.attributes) | frozenset(compiled.relationships)) - hidden
+        serializer = compiled.serializer(fieldset)
+        return serializer.serialize(
+            obj, LinkBuilder(self.registry), frozenset(), scopes.object_checks()
+        )
 
 
 def _point(error: exceptions.JsonApiException, pointer: str) -> exceptions.JsonApiException:

@@ -8,7 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .policy import Policy
 from .schema.compiled import CompiledSchema, compile_schema
+from .scopes import RequestScopes
 
 
 @dataclass
@@ -25,6 +27,7 @@ class ResourceEntry:
     filter_schema: Any = None
     viewset: Any = None
     query_options: dict[str, Any] = field(default_factory=dict)
+    policy: Policy | None = None
 
 
 class Registry:
@@ -38,6 +41,8 @@ class Registry:
         # Compiled schema -> the filters of a resource without a filter_schema (until the
         # next add: they reach related types through this registry).
         self._default_filters: dict[CompiledSchema, Any] = {}
+        self._policies: tuple[dict, dict] | None = None
+        self._decorated: dict[str, tuple[Any, ...]] | None = None
 
     def add(self, schema: Any, **endpoints: Any) -> ResourceEntry:
         """Register (or complete) the entry of ``schema``'s type."""
@@ -45,6 +50,7 @@ class Registry:
         self.link_templates.clear()
         self._scoped_sessions = None
         self._default_filters.clear()
+        self.policies_changed()
         entry = self._entries.get(compiled.type_)
         if entry is None:
             entry = self._entries[compiled.type_] = ResourceEntry(compiled.type_, compiled)
@@ -79,6 +85,46 @@ class Registry:
                     sessions[id(session)] = session
             self._scoped_sessions = list(sessions.values())
         return self._scoped_sessions
+
+    def request_scopes(self) -> RequestScopes | None:
+        """The policies of the registered types for one request (``None`` when no type
+        has one): criteria by model for the statements, object checks by type."""
+        if self._policies is None:
+            by_model: dict[Any, tuple[Policy, ...]] = {}
+            by_type: dict[str, tuple[Policy, ...]] = {}
+            for entry in self._entries.values():
+                if entry.policy is None:
+                    continue
+                by_type[entry.type_] = (*by_type.get(entry.type_, ()), entry.policy)
+                model = getattr(entry.repository, "model", None)
+                if model is not None:
+                    by_model[model] = (*by_model.get(model, ()), entry.policy)
+            self._policies = (by_model, by_type)
+        by_model, by_type = self._policies
+        if not by_type:
+            return None
+        return RequestScopes(by_model, by_type)
+
+    def policies_changed(self) -> None:
+        """Forget the policies gathered so far (one was set on an entry)."""
+        self._policies = None
+        self._decorated = None
+
+    def decorated_types(self) -> dict[str, tuple[Any, ...]]:
+        """Type -> its view set's ``view_decorators``, for the types that have some: they
+        guard every request that reaches the type's rows, not only its URLs."""
+        if self._decorated is None:
+            self._decorated = {
+                entry.type_: tuple(entry.viewset.view_decorators)
+                for entry in self._entries.values()
+                if getattr(entry.viewset, "view_decorators", None)
+            }
+        return self._decorated
+
+    def policy(self, type_: str) -> Policy | None:
+        """The policy of ``type_``, if it has one."""
+        entry = self._entries.get(type_)
+        return entry.policy if entry is not None else None
 
     def default_filters(self, compiled: CompiledSchema) -> Any:
         """The filters of a type that declares no ``filter_schema`` (its attributes, and

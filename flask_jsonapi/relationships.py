@@ -14,8 +14,9 @@ from typing import Any, ClassVar
 
 import flask
 
-from . import exceptions
+from . import exceptions, scopes
 from .allowed_actions import Actions
+from .authentication import guard_reach
 from .document import parse_relationship_document
 from .links import LinkBuilder, pagination_links, request_url
 from .query import QueryConfig, ResourceQuery, parse_query
@@ -36,12 +37,18 @@ class _RelationshipMixin:
     def relationship_spec(self) -> RelationshipSpec:
         member = self.kwargs[self.relationship_kwarg]
         spec = self.compiled.relationships.get(member)
+        current = scopes.current()
+        if current is not None and member in current.hidden().get(self.compiled.type_, ()):
+            spec = None  # a hidden relationship answers as one that does not exist
         if spec is None:
             # No `source`: the culprit is a URL path segment, not a query parameter (ERR-9).
             raise exceptions.ObjectNotFound(
                 None,
                 f"'{self.compiled.type_}' has no relationship '{member}'.",
             )
+        decorated = self.registry.decorated_types()
+        if decorated:
+            guard_reach(decorated, [spec.type_], self.compiled.type_)
         return spec
 
     def require_action(self, action: str) -> None:
@@ -124,7 +131,9 @@ class RelationshipViewMixin(_RelationshipMixin):
             self.compiled.format_id(read(parent, self.compiled.id_attribute)),
             spec.member,
         )
-        data = linkage_of(spec, read(parent, spec.attribute))
+        data = linkage_of(
+            spec, read(parent, spec.attribute), scopes.object_checks().get(spec.type_)
+        )
         self_link = (links or {}).get("self") or request_url()
         document: dict[str, Any] = {"links": {**(links or {}), "self": self_link}}
         if spec.many and paginate:
@@ -199,6 +208,7 @@ class RelatedViewMixin(_RelationshipMixin):
                 else self.registry.default_filters(compiled)
             ).parse,
         )
+        query = self.restrict(query, compiled)
         with self.transaction():
             _, parent = self.read_parent(spec)
             if spec.many:
@@ -206,6 +216,9 @@ class RelatedViewMixin(_RelationshipMixin):
                 document = self.collection_document(page, query, compiled)
             else:
                 value = read(parent, spec.attribute)
+                check = scopes.object_checks().get(spec.type_)
+                if value is not None and check is not None and not check(value):
+                    value = None  # hidden: answered as an empty to-one
                 document = self.resource_document(value, query, compiled=compiled)
         return self.document_response(document)
 
@@ -219,6 +232,9 @@ class RelatedViewMixin(_RelationshipMixin):
             return ResourceService(hooks, related.compiled, self.registry).fetch_many(query)
         # A repository that cannot narrow its list to one parent: page the loaded objects.
         items = list(read(parent, spec.attribute) or ())
+        check = scopes.object_checks().get(spec.type_)
+        if check is not None:
+            items = [item for item in items if check(item)]
         page = query.page
         return Page(items[page.offset : page.offset + page.size], len(items))
 

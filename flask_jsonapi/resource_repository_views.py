@@ -7,8 +7,10 @@ from typing import Any
 
 import flask
 
+from .authentication import decorate
 from .descriptors import NotImplementedProperty
 from .filters_schema import FilterSchema
+from .policy import Policy
 from .query.model import ResourceQuery
 from .resource_repositories.repositories import ResourceRepository
 from .resources import ResourceDetail, ResourceList
@@ -139,6 +141,7 @@ class ResourceRepositoryViewSet:
     count: bool | None = None
     sortable_fields: Iterable[str] | None = None
     filter_expressions: bool = False
+    policy: Policy | None = None
 
     def __init__(
         self,
@@ -150,8 +153,10 @@ class ResourceRepositoryViewSet:
         list_view_cls: type | None = None,
         view_decorators: Sequence[Callable] | None = None,
         view_kwargs: dict[str, Any] | None = None,
+        policy: Policy | None = None,
     ) -> None:
         for name, value in (
+            ("policy", policy),
             ("repository", repository),
             ("schema", schema),
             ("filter_schema", filter_schema),
@@ -196,10 +201,11 @@ class ResourceRepositoryViewSet:
         return self.decorate(view)
 
     def decorate(self, view: Callable) -> Callable:
-        for decorator in self.view_decorators:
-            wrapped = decorator(view)
-            for attribute in ("methods", "provide_automatic_options", "view_class"):
-                if hasattr(view, attribute) and not hasattr(wrapped, attribute):
-                    setattr(wrapped, attribute, getattr(view, attribute))
-            view = wrapped
-        return view
+        """``view`` wrapped in ``view_decorators`` (their refusals as JSON:API documents)."""
+        if not self.view_decorators:
+            return view
+        return decorate(view, self.view_decorators)
+
+    def get_policy(self) -> Policy | None:
+        """The policy of this view set's type (:class:`~flask_jsonapi.policy.Policy`)."""
+        return self.policy

@@ -17,7 +17,7 @@ import flask
 import flask.views
 import orjson
 
-from . import exceptions
+from . import exceptions, scopes
 from .allowed_actions import (  # noqa: F401 - the original's import path
     Actions,
     AllowedActionsResourceDetailMixin,
@@ -26,6 +26,7 @@ from .allowed_actions import (  # noqa: F401 - the original's import path
     AllowedActionsResourceViewSetMixin,
     check_allowed_action,
 )
+from .authentication import guard_reach
 from .descriptors import NotImplementedProperty
 from .document import (
     CompoundDocument,
@@ -37,6 +38,7 @@ from .document import (
 from .links import LinkBuilder, pagination_links, request_url
 from .negotiation import Negotiated, check_content_type, content_type, negotiate_accept
 from .query import QueryConfig, ResourceQuery, parse_query
+from .query.hidden import reached_types, without_hidden
 from .query.parser import CURSOR_PROFILE, plain_query
 from .registry import Registry
 from .schema.compiled import compile_schema
@@ -127,6 +129,7 @@ class ResourceBase(flask.views.View):
     def dispatch_request(self, *args: Any, **kwargs: Any) -> Any:
         self.args, self.kwargs = args, kwargs
         request = flask.request
+        scopes.activate(self.registry.request_scopes())
         try:
             ext = negotiate_accept(request.headers.get("Accept"), self.supported_extensions)
             self.negotiated = Negotiated(ext=ext)
@@ -189,11 +192,11 @@ class ResourceBase(flask.views.View):
     def parse_query(self, *, collection: bool) -> ResourceQuery:
         args = flask.request.args
         if not args and not collection:
-            return plain_query(self.compiled, self.registry.schema)
+            return self.restrict(plain_query(self.compiled, self.registry.schema))
         filters = getattr(self, "filter_schema", None)
         if filters is None and collection:
             filters = self.registry.default_filters(self.compiled)
-        return parse_query(
+        query = parse_query(
             args,
             self.compiled,
             self.registry.schema,
@@ -201,6 +204,33 @@ class ResourceBase(flask.views.View):
             collection=collection,
             filters=filters.parse if filters is not None else None,
         )
+        return self.restrict(query)
+
+    def restrict(self, query: ResourceQuery, compiled: Any = None) -> ResourceQuery:
+        """``query`` within the policies and view decorators of every type it reaches:
+        without the members hidden from this client (400 when it names one), refused
+        as a guarded type it reaches would refuse it."""
+        compiled = compiled or self.compiled
+        decorated = self.registry.decorated_types()
+        if decorated:
+            types = reached_types(query, compiled, self.registry.schema)
+            guard_reach(decorated, [compiled.type_, *types], self.compiled.type_)
+        current = scopes.current()
+        hidden = current.hidden() if current is not None else None
+        if not hidden:
+            return query
+        return without_hidden(query, compiled, self.registry.schema, hidden, flask.request.args)
+
+    def guard_linkage(self, resource: Any) -> None:
+        """Refuse linkage to a type whose view decorators refuse this client."""
+        decorated = self.registry.decorated_types()
+        if decorated and resource.relationships:
+            types = [
+                spec.type_
+                for member in resource.relationships
+                if (spec := self.compiled.relationships.get(member)) is not None
+            ]
+            guard_reach(decorated, types, self.compiled.type_)
 
     def request_document(self) -> Any:
         request = flask.request
@@ -217,7 +247,12 @@ class ResourceBase(flask.views.View):
     ) -> tuple[list, list]:
         """Resource objects of ``objects`` (of this view's type unless ``compiled`` says
         otherwise) and the included resources."""
-        builder = CompoundDocument(self.registry.schema, LinkBuilder(self.registry), query.fields)
+        builder = CompoundDocument(
+            self.registry.schema,
+            LinkBuilder(self.registry),
+            query.fields,
+            scopes.object_checks(),
+        )
         return builder.build(objects, compiled or self.compiled, query.include)
 
     def resource_document(
@@ -299,6 +334,7 @@ class ResourceDetail(ResourceBase):
     def patch(self, *args: Any, **kwargs: Any) -> flask.Response:
         query = self.parse_query(collection=False)
         resource = parse_resource_document(self.request_document())
+        self.guard_linkage(resource)
         service = self.service()
         id_ = service.parse_id(self.resource_id)
         with self.transaction():
@@ -362,6 +398,7 @@ class ResourceList(ResourceBase):
     def post(self, *args: Any, **kwargs: Any) -> flask.Response:
         query = self.parse_query(collection=False)
         resource = parse_resource_document(self.request_document())
+        self.guard_linkage(resource)
         with self.transaction():
             obj = self.prepare_response(self.service().create(resource, query))
             document = self.resource_document(obj, query, self_link=False)

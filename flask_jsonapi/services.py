@@ -14,8 +14,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import exceptions
+from . import exceptions, scopes
 from .document import Identifier, ResourceInput
+from .exceptions import pointer_token
+from .policy import CREATE, DELETE, READ, UPDATE
 from .query.cursor import page_window
 from .query.model import ResourceQuery
 from .registry import Registry
@@ -68,6 +70,87 @@ class ResourceService:
         self.registry = registry
         self.client_generated_ids = client_generated_ids
         self.lids = lids if lids is not None else {}
+        self.policy = registry.policy(compiled.type_)
+
+    # -- policy --------------------------------------------------------------------------
+
+    def require(self, action: str, relationship: str | None = None, pointer: str = "") -> None:
+        """403 unless the type's policy allows ``action`` (on ``relationship``)."""
+        policy = self.policy
+        if policy is None or policy.allows(action, relationship):
+            return
+        what = f"change '{relationship}' of" if relationship else action
+        raise exceptions.ForbiddenError(
+            f"You may not {what} '{self.compiled.type_}' resources.",
+            {"pointer": pointer} if pointer else None,
+        )
+
+    def shown(self, obj: Any) -> bool:
+        """Whether the type's object checks (if any) let ``obj`` be shown."""
+        check = self._own_check()
+        return check is None or check(obj)
+
+    def _own_check(self) -> Callable[[Any], bool] | None:
+        """The object check of this type, unless the hooks check objects themselves (the
+        original's protected views, whose checker answers their own URLs)."""
+        if getattr(self.hooks, "permission_checker", None) is not None:
+            return None
+        return _object_check(self.compiled.type_)
+
+    def _check_fields(self, resource: ResourceInput) -> None:
+        """Hidden members answer as unknown ones (422); read-only ones 403 (the policy's)."""
+        policy = self.policy
+        if policy is None:
+            return
+        hidden = set(policy.hidden_fields())
+        read_only = set(policy.read_only_fields())
+        if not hidden and not read_only:
+            return
+        errors: list[exceptions.JsonApiException] = []
+        for member in resource.attributes:
+            pointer = f"{resource.pointer}/attributes/{pointer_token(member)}"
+            if member in hidden:
+                errors.append(
+                    exceptions.ValidationFailed(
+                        f"'{member}' is not an attribute of '{self.compiled.type_}'.",
+                        source={"pointer": pointer},
+                        title="Unknown attribute",
+                    )
+                )
+            elif member in read_only:
+                errors.append(
+                    exceptions.ForbiddenError(f"'{member}' is read-only.", {"pointer": pointer})
+                )
+        for member in resource.relationships:
+            pointer = resource.relationship_pointers.get(member, resource.pointer)
+            if member in hidden:
+                errors.append(
+                    exceptions.ValidationFailed(
+                        f"'{member}' is not a relationship of '{self.compiled.type_}'.",
+                        source={"pointer": pointer},
+                        title="Unknown relationship",
+                    )
+                )
+            elif member in read_only:
+                errors.append(
+                    exceptions.ForbiddenError(
+                        f"Relationship '{member}' is read-only.", {"pointer": pointer}
+                    )
+                )
+        if errors:
+            raise errors[0] if len(errors) == 1 else exceptions.ErrorList(errors)
+
+    def _check_in_scope(self, obj: Any, pointer: str) -> None:
+        """403 when a write leaves its resource out of what the client may see."""
+        entry = self.registry.get(self.compiled.type_)
+        repository = getattr(entry, "repository", None)
+        in_scope = getattr(repository, "in_scope", None)
+        key = read(obj, self.compiled.id_attribute)
+        if (in_scope is not None and not in_scope(key)) or not self.shown(obj):
+            raise exceptions.ForbiddenError(
+                f"This write would put the '{self.compiled.type_}' resource out of your reach.",
+                {"pointer": pointer},
+            )
 
     # -- reading -----------------------------------------------------------------------
 
@@ -88,15 +171,17 @@ class ResourceService:
     def fetch_one(self, id_: Any, query: ResourceQuery, *, rows: bool = True) -> Any:
         """The resource ``id_`` for a document; ``rows=False`` when the caller needs the
         hooks' own object (to write through it, or to narrow a related list to it)."""
+        self.require(READ)
         reader = self.row_reader(query) if rows else None
         if reader is not None:
             return reader.one(id_)
         obj = call_hook(self.hooks.read, id_, include=query.load)
-        if obj is None:
+        if obj is None or not self.shown(obj):
             raise exceptions.ObjectNotFound(None, f"{self.compiled.type_} {id_} not found.")
         return obj
 
     def fetch_many(self, query: ResourceQuery, *, count: bool = True) -> Page:
+        self.require(READ)
         reader = self.row_reader(query)
         if reader is not None:
             items = reader.many(dict(query.filters), query.sorting, query.pagination)
@@ -109,6 +194,10 @@ class ResourceService:
                 include=query.load,
             )
         items, more, cursors = page_window(query, items)
+        check = self._own_check()
+        if check is not None:
+            # Objects are checked one by one: a count in SQL would include hidden ones.
+            return Page([item for item in items if check(item)], None, more, cursors)
         total = None
         if count and query.count:
             total = (reader or self.hooks).get_count(dict(query.filters))
@@ -126,6 +215,8 @@ class ResourceService:
         """Create from a resource object (CRT-*): type, id rules, attributes, relationships.
         With the ``query`` of the response, the row writes may answer a record."""
         self._check_type(resource)
+        self.require(CREATE, pointer=resource.pointer)
+        self._check_fields(resource)
         data: dict[str, Any] = {}
         if resource.id is not None:
             if not self.client_generated_ids:
@@ -145,15 +236,19 @@ class ResourceService:
         data.update(self._load_attributes(resource, partial=False))
         self._check_required_relationships(resource, partial=False)
         writer = self.row_writer(query) if query is not None and resource.id is None else None
+        created = None
         if writer is not None:
-            plain = writer.values(data, self.relationship_data(resource, keys=True))
+            plain = writer.values(data, self.relationship_data(resource, keys=True, action=CREATE))
             if plain is not None:
-                record = writer.create(*plain)
-                if record is None:
+                created = writer.create(*plain)
+                if created is None:
                     self._missing_related(resource)
-                return record
-        data.update(self.relationship_data(resource))
-        return call_hook(self.hooks.create, data, strategy="flush")
+        if created is None:
+            data.update(self.relationship_data(resource, action=CREATE))
+            created = call_hook(self.hooks.create, data, strategy="flush")
+        if self.policy is not None:
+            self._check_in_scope(created, resource.pointer)
+        return created
 
     def update(
         self, id_: Any, resource: ResourceInput, raw_id: str, query: ResourceQuery | None = None
@@ -170,25 +265,44 @@ class ResourceService:
                 {"pointer": f"{resource.pointer}/id"},
                 f"The id '{resource.id}' does not match the URL's id '{raw_id}'.",
             )
+        self.require(UPDATE, pointer=resource.pointer)
+        self._check_fields(resource)
         data = self._load_attributes(resource, partial=True)
         self._check_required_relationships(resource, partial=True)
         writer = self.row_writer(query) if query is not None else None
+        updated = None
         if writer is not None:
             related = self.relationship_data(resource, replacing=True, keys=True)
             plain = writer.values(data, related)
             if plain is not None:
-                record = writer.update(id_, *plain)
-                if record is None:
+                updated = writer.update(id_, *plain)
+                if updated is None:
                     self.relationship_data(resource, replacing=True)  # 404 for a related id
-                    self.hooks.read(id_)  # 404 for this one
+                    self._read_visible(id_)  # 404 for this one
                     raise exceptions.Conflict(None, "The resource changed while it was updated.")
-                return record
-        data.update(self.relationship_data(resource, replacing=True))
-        updated = call_hook(self.hooks.update, id_, data, strategy="flush")
-        return updated if updated is not None else self.hooks.read(id_)
+        if updated is None:
+            if self.policy is not None:
+                self._read_visible(id_)  # a hidden resource is not written: 404
+            data.update(self.relationship_data(resource, replacing=True))
+            updated = call_hook(self.hooks.update, id_, data, strategy="flush")
+            if updated is None:
+                updated = self.hooks.read(id_)
+        if self.policy is not None:
+            self._check_in_scope(updated, resource.pointer)
+        return updated
 
     def delete(self, id_: Any) -> None:
+        self.require(DELETE)
+        if self.policy is not None:
+            self._read_visible(id_)
         call_hook(self.hooks.destroy, id_, strategy="flush")
+
+    def _read_visible(self, id_: Any) -> Any:
+        """The hooks' object ``id_``; 404 when missing or hidden by the object checks."""
+        obj = self.hooks.read(id_)
+        if obj is None or not self.shown(obj):
+            raise exceptions.ObjectNotFound(None, f"{self.compiled.type_} {id_} not found.")
+        return obj
 
     def _check_required_relationships(self, resource: ResourceInput, *, partial: bool) -> None:
         """422 for each to-one relationship the schema marks ``required`` that is set to
@@ -263,17 +377,24 @@ class ResourceService:
         return spec
 
     def relationship_data(
-        self, resource: ResourceInput, *, replacing: bool = False, keys: bool = False
+        self,
+        resource: ResourceInput,
+        *,
+        replacing: bool = False,
+        keys: bool = False,
+        action: str = UPDATE,
     ) -> dict[str, Any]:
         """Relationship linkage of a request turned into values for the object attributes.
 
         ``replacing``: an update, where a to-many with ``allow_replace=False`` is 403 (UPD-5).
         ``keys``: ``(primary key, repository)`` pairs instead of the objects, unloaded.
+        ``action``: what the policy is asked for each relationship (create or update).
         """
         data = {}
         for member, linkage in resource.relationships.items():
             pointer = resource.relationship_pointers.get(member, resource.pointer)
             spec = self.relationship_spec(member, pointer)
+            self.require(action, member, pointer)
             if not spec.load:
                 raise exceptions.ForbiddenError(
                     f"Relationship '{member}' is read-only.", {"pointer": pointer}
@@ -320,6 +441,11 @@ class ResourceService:
                     values = [(key, entry.repository) for key in parsed]
                 else:
                     values = entry.repository.get_many_by_ids(parsed)
+                    check = _object_check(spec.type_)
+                    if check is not None and not all(check(value) for value in values):
+                        raise exceptions.RelatedObjectNotFound(
+                            None, f"A related '{spec.type_}' does not exist."
+                        )
             except (ValueError, exceptions.ObjectNotFound) as error:
                 raise exceptions.RelatedObjectNotFound(
                     {"pointer": pointer},
@@ -336,15 +462,21 @@ class ResourceService:
     ) -> Any:
         """Replace (``"replace"``), add to (``"add"``) or remove from (``"remove"``) one
         relationship of a resource, as one update through the hooks (UREL-*, ATOM-23/24).
-        Adding a member already there, or removing one that is not, changes nothing."""
-        if mode != "replace":
-            if parent is None:
-                parent = self.hooks.read(id_)
+        Adding a member already there, or removing one that is not, changes nothing.
+        Members the client may not see stay as they are."""
+        self.require(UPDATE, spec.member, "/data")
+        if parent is None:
+            parent = self._read_visible(id_)
+        check = _object_check(spec.type_) if spec.many else None
+        if mode != "replace" or check is not None:
             current = list(read(parent, spec.attribute) or ())
             if mode == "add":
                 value = current + [obj for obj in value if not _holds(current, obj)]
-            else:
+            elif mode == "remove":
                 value = [obj for obj in current if not _holds(value, obj)]
+            else:
+                # Rows hidden by object checks were loaded all the same: keep them.
+                value = value + [obj for obj in current if not check(obj)]
         updated = call_hook(self.hooks.update, id_, {spec.attribute: value}, strategy="flush")
         return updated if updated is not None else parent
 
@@ -358,6 +490,11 @@ class ResourceService:
                 {"pointer": f"{identifier.pointer}/lid"},
                 f"No resource with lid '{identifier.lid}' was created before this one.",
             ) from None
+
+
+def _object_check(type_: str) -> Callable[[Any], bool] | None:
+    current = scopes.current()
+    return current.object_check(type_) if current is not None else None
 
 
 def _holds(objects: list[Any], obj: Any) -> bool:

@@ -10,12 +10,13 @@ import logging
 from typing import Any
 
 from ..descriptors import NotImplementedProperty
+from ..policy import Policy
 from ..resource_repository_views import (
     ResourceRepositoryDetailView,
     ResourceRepositoryListView,
     ResourceRepositoryViewSet,
 )
-from .checkers import PermissionChecker
+from .checkers import PermissionChecker, PermissionException
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +102,23 @@ class ProtectedListView(ProtectedListViewMixin, ResourceRepositoryListView):
     """A repository list view with permission checks."""
 
 
+class CheckerPolicy(Policy):
+    """A :class:`PermissionChecker` as its type's policy beyond the type's own URLs: an
+    object it would not let the user read is hidden wherever it could appear (included,
+    related, linkage, the other side of a write). Objects are checked once loaded; the
+    checker's own 403 still answers a request for the type's URLs."""
+
+    def __init__(self, checker: PermissionChecker) -> None:
+        self.checker = checker
+
+    def visible(self, obj: Any) -> bool:
+        try:
+            self.checker.check_read_permission(resource=obj)
+        except PermissionException:
+            return False
+        return True
+
+
 class ProtectedViewSet(ResourceRepositoryViewSet):
     """A ViewSet whose both views check ``permission_checker`` (required)."""
 
@@ -117,3 +135,7 @@ class ProtectedViewSet(ResourceRepositoryViewSet):
         kwargs = super().get_views_kwargs()
         kwargs["permission_checker"] = self.permission_checker
         return kwargs
+
+    def get_policy(self) -> Policy | None:
+        """The view set's own ``policy`` or, without one, its checker's."""
+        return super().get_policy() or CheckerPolicy(self.permission_checker)

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.sql.operators import eq as operator_eq
 
-from .. import exceptions
+from .. import exceptions, scopes
 from ..query.model import FilterExpression
 
 
@@ -73,7 +73,18 @@ def condition(model: Any, path: list[str], operator: str, value: Any, key: str) 
         if name not in mapper.relationships:
             raise exceptions.InvalidFilters(f"'{key}': '{name}' is not a relationship")
         relationship = mapper.relationships[name]
-        inner = condition(relationship.mapper.class_, rest, operator, value, key)
+        related = relationship.mapper.class_
+        inner = condition(related, rest, operator, value, key)
+        current = scopes.current()
+        if current is not None:
+            if current.checks_objects(related):
+                raise exceptions.InvalidFilters(
+                    f"'{key}': filtering through '{name}' is not possible"
+                )
+            # Only rows the client may see can match: no oracle on hidden values.
+            criterion = current.criterion(related)
+            if criterion is not None:
+                inner = sa.and_(inner, criterion)
         return _through(model, relationship, inner)
     if name in mapper.relationships:
         # A relationship compared directly: compare the related primary key.

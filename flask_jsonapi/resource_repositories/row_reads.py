@@ -29,7 +29,7 @@ from sqlalchemy import orm
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BinaryExpression
 
-from .. import exceptions
+from .. import exceptions, scopes
 from ..query.model import IncludeNode, PageItems
 from ..schema.compiled import CompiledSchema
 
@@ -302,7 +302,7 @@ class RowReader:
     ) -> list[Record]:
         """A page of resources, filtered and sorted as ``get_list`` would."""
         repository = self.repository
-        statement = repository.apply_filters(repository.get_query(), dict(filters))
+        statement = repository.apply_filters(repository.scoped_query(loads=False), dict(filters))
         reading = reads(self.plan, repository.connection())
         if "cursor" in pagination:
             statement, keys = repository.keyset_page(statement, sorting, pagination)
@@ -321,6 +321,9 @@ class RowReader:
         """How many resources the filters match: ``SELECT count(*) FROM table WHERE ...``."""
         repository = self.repository
         statement = sa.select(sa.func.count()).select_from(repository.model)
+        criterion = scopes.criterion(repository.model)
+        if criterion is not None:
+            statement = statement.where(criterion)
         statement = repository.apply_filters(statement, dict(filters))
         return repository.connection().execute(statement).scalar_one()
 
@@ -337,10 +340,20 @@ class _Reads:
         self.plan = plan
         self.connection = connection
         self._identity: dict[tuple[Any, Any], Record] = {}
+        self._scopes = scopes.current()
+
+    def scoped(self, statement: Any, mapper: Any) -> Any:
+        """``statement`` limited to the rows of ``mapper`` the request's policies let the
+        client see."""
+        if self._scopes is None:
+            return statement
+        criterion = self._scopes.criterion(mapper.class_)
+        return statement if criterion is None else statement.where(criterion)
 
     def one(self, key: Any) -> Record | None:
         """The resource with primary key ``key`` and its include tree, or ``None``."""
-        return self.answer(self.connection.execute(self.plan.detail, {"pk": key}).all())
+        detail = self.scoped(self.plan.detail, self.plan.columns.mapper)
+        return self.answer(self.connection.execute(detail, {"pk": key}).all())
 
     def answer(self, rows: list[Any]) -> Record | None:
         """The record of the first of ``rows`` (the plan's columns), its tree loaded."""
@@ -382,9 +395,10 @@ class _Reads:
             key = load.parent_key
             ids = list({value for parent in parents if (value := getattr(parent, key)) is not None})
             rows: list[Any] = []
+            statement = self.scoped(load.statement, load.columns.mapper)
             for start in range(0, len(ids), _IN_CHUNK):
                 chunk = ids[start : start + _IN_CHUNK]
-                rows.extend(self.connection.execute(load.statement, {"ids": chunk}).all())
+                rows.extend(self.connection.execute(statement, {"ids": chunk}).all())
             records = self._records(load.columns, rows, offset=1)
             groups: dict[Any, list[Record]] = {}
             for row, record in zip(rows, records, strict=True):

@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from .. import exceptions
+from .. import exceptions, scopes
 from .row_reads import ReadPlan, Record, listened, plain_join, reads
 
 try:
@@ -150,6 +150,10 @@ class RowWriter:
         statement = self.plan.statements.get(cache_key)
         if statement is None:
             statement = self.plan.statements[cache_key] = self._update(tuple(values), required)
+        criterion = scopes.criterion(self.mapper.class_)
+        if criterion is not None:
+            # The policies' scope: a row the client may not see is not updated (no row: 404).
+            statement = statement.where(criterion)
         return self._answer(statement, {**_parameters(values), "jsonapi_key": key})
 
     def _update(self, names: tuple[str, ...], required: dict[str, tuple[Any, Any]]) -> Any:

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import orm
 
-from .. import exceptions
+from .. import exceptions, scopes
 from ..query.cursor import convert_value
 from ..query.model import EXPRESSION_KEY, IncludeNode, PageItems
 from .filtering import expression_condition, key_condition
@@ -31,6 +31,7 @@ _UNFIT = object()
 # Reading methods whose stock versions the row reads (row_reads.py) stand in for.
 _READING = (
     "get_query",
+    "scoped_query",
     "get_list",
     "get_detail",
     "get_count",
@@ -143,6 +144,29 @@ class SqlAlchemyModelRepository(ResourceRepository):
         """The base SELECT; override to scope every read (tenant, soft delete, ...)."""
         return sa.select(self.model)
 
+    def scoped_query(self, *, loads: bool = True) -> sa.Select:
+        """:meth:`get_query` within the current request's policies: the rows of this model
+        the client may see and, with ``loads``, the same for every relationship the ORM
+        loads from them (eager or lazy)."""
+        stmt = self.get_query()
+        current = scopes.current()
+        if current is None:
+            return stmt
+        criterion = current.criterion(self.model)
+        if criterion is not None:
+            stmt = stmt.where(criterion)
+        options = current.loader_options() if loads else None
+        return stmt.options(*options) if options else stmt
+
+    def in_scope(self, id: Any) -> bool:
+        """Whether the row ``id`` is one the current request's policies let the client see."""
+        criterion = scopes.criterion(self.model)
+        if criterion is None:
+            return True
+        stmt = sa.select(sa.literal(1)).select_from(self.model)
+        stmt = stmt.where(self._pk == self._coerce_id(id), criterion)
+        return self.get_session().execute(stmt).first() is not None
+
     def get_list(
         self,
         filters: dict[str, Any] | None = None,
@@ -155,7 +179,7 @@ class SqlAlchemyModelRepository(ResourceRepository):
     ) -> list[Any]:
         """A page of objects; ``related_to=(parent, attribute)`` limits it to the
         objects in ``parent``'s relationship ``attribute`` (a related endpoint)."""
-        stmt = self.apply_related(self.get_query(), related_to)
+        stmt = self.apply_related(self.scoped_query(), related_to)
         stmt = self.apply_filters(stmt, dict(filters or {}))
         if pagination and "cursor" in pagination:
             return self.get_cursor_page(stmt, sorting or (), pagination, include)
@@ -201,7 +225,7 @@ class SqlAlchemyModelRepository(ResourceRepository):
     def get_count(
         self, filters: dict[str, Any] | None = None, *, related_to: tuple[Any, str] | None = None
     ) -> int:
-        stmt = self.apply_related(self.get_query(), related_to)
+        stmt = self.apply_related(self.scoped_query(loads=False), related_to)
         stmt = self.apply_filters(stmt, dict(filters or {}))
         count = sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
         return self.get_session().scalar(count)
@@ -211,16 +235,20 @@ class SqlAlchemyModelRepository(ResourceRepository):
     ) -> Any:
         key = self._coerce_id(id)
         session = self.get_session()
-        if type(self).get_query is SqlAlchemyModelRepository.get_query:
+        current = scopes.current()
+        unscoped = current is None or current.criterion(self.model) is None
+        if unscoped and type(self).get_query is SqlAlchemyModelRepository.get_query:
             # No scoping: the identity-map lookup with a cached statement is the fast way.
             options = self._load_options(include)
+            if current is not None:
+                options.extend(current.loader_options())
             obj = (
                 session.get(self.model, key, options=options)
                 if options
                 else session.get(self.model, key)
             )
         else:
-            stmt = self.apply_include(self.get_query().where(self._pk == key), include)
+            stmt = self.apply_include(self.scoped_query().where(self._pk == key), include)
             obj = session.scalars(stmt).unique().one_or_none()
         if obj is None:
             raise exceptions.ObjectNotFound(
@@ -266,6 +294,11 @@ class SqlAlchemyModelRepository(ResourceRepository):
             plans[key] = plan
         if plan is None or not _one_bind(session, plan.mappers):
             return None
+        current = scopes.current()
+        if current is not None and any(
+            current.checks_objects(mapper.class_) for mapper in plan.mappers
+        ):
+            return None  # objects are checked one by one: they must be ORM objects
         return RowReader(self, plan)
 
     def row_writer(
@@ -288,6 +321,10 @@ class SqlAlchemyModelRepository(ResourceRepository):
     def finds_by_key(self, model: Any) -> bool:
         """Whether ``get_many_by_ids`` finds every row of ``model`` by its primary key
         (nothing scopes or overrides it), so a related row can be checked in SQL."""
+        if scopes.current() is not None and (
+            scopes.criterion(model) is not None or scopes.current().checks_objects(model)
+        ):
+            return False  # the scope is checked through the ORM path's get_many_by_ids
         return self.model is model and self._stock(("get_many_by_ids", "get_query"))
 
     def connection(self, *, writing: bool = False) -> sa.Connection:
@@ -314,7 +351,7 @@ class SqlAlchemyModelRepository(ResourceRepository):
         keys = [self._coerce_id(id_) for id_ in ids]
         found = {}
         if keys:
-            stmt = self.get_query().where(self._pk.in_(keys))
+            stmt = self.scoped_query().where(self._pk.in_(keys))
             found = {getattr(obj, self._pk.key): obj for obj in self.get_session().scalars(stmt)}
         missing = [str(id_) for id_, key in zip(ids, keys, strict=True) if key not in found]
         if missing:
@@ -452,8 +489,20 @@ class SqlAlchemyModelRepository(ResourceRepository):
                 prefix = tuple(relations[: depth + 1])
                 if prefix not in joined:
                     rel = _relationship(entity, relation, key, exceptions.InvalidSort)
-                    alias = orm.aliased(rel.mapper.class_)
-                    stmt = stmt.outerjoin(alias, getattr(entity, relation).of_type(alias))
+                    related = rel.mapper.class_
+                    alias = orm.aliased(related)
+                    onclause = getattr(entity, relation).of_type(alias)
+                    current = scopes.current()
+                    if current is not None:
+                        if current.checks_objects(related):
+                            raise exceptions.InvalidSort(
+                                f"'{key}': sorting through '{relation}' is not possible."
+                            )
+                        # A hidden related row sorts as a missing one: no order oracle.
+                        criterion = current.aliased_criterion(related, alias)
+                        if criterion is not None:
+                            onclause = onclause.and_(criterion)
+                    stmt = stmt.outerjoin(alias, onclause)
                     joined[prefix] = alias
                 entity = joined[prefix]
             column = _column(entity, name, key, exceptions.InvalidSort)

@@ -87,8 +87,15 @@ class ResourceSerializer:
         """The resource identifier object of ``obj``."""
         return {"type": self.type_, "id": self.compiled.format_id(read(obj, self._id_attribute))}
 
-    def serialize(self, obj: Any, links: LinkSource, linkage: frozenset[str] = frozenset()) -> dict:
-        """The resource object; ``linkage`` names relationships that must carry ``data``."""
+    def serialize(
+        self,
+        obj: Any,
+        links: LinkSource,
+        linkage: frozenset[str] = frozenset(),
+        checks: Mapping[str, Callable[[Any], bool]] | None = None,
+    ) -> dict:
+        """The resource object; ``linkage`` names relationships that must carry ``data``;
+        ``checks`` (type -> check of an object) leave hidden members out of it."""
         is_mapping = _is_mapping(type(obj))
         if is_mapping or self._id_dotted:
             raw_id = read(obj, self._id_attribute)
@@ -125,7 +132,8 @@ class ResourceSerializer:
                         "related": related_head + member + related_tail,
                     }
                 if spec.include_linkage or heads is None or member in linkage:
-                    relationship["data"] = linkage_of(spec, read(obj, spec.attribute))
+                    check = checks.get(spec.type_) if checks else None
+                    relationship["data"] = linkage_of(spec, read(obj, spec.attribute), check)
                 relationships[member] = relationship
             resource["relationships"] = relationships
         self_link = kit.self_link(quoted)
@@ -134,12 +142,20 @@ class ResourceSerializer:
         return resource
 
 
-def linkage_of(spec: RelationshipSpec, value: Any) -> Any:
-    """Resource linkage (``data``) of a relationship from the object attribute's value."""
+def linkage_of(
+    spec: RelationshipSpec, value: Any, check: Callable[[Any], bool] | None = None
+) -> Any:
+    """Resource linkage (``data``) of a relationship from the object attribute's value;
+    members ``check`` refuses are left out (a hidden to-one is ``null``)."""
     id_field = getattr(spec.field, "id_field", None) or "id"
     if spec.many:
-        return [_identifier(spec.type_, id_field, item) for item in (value or ())]
-    return None if value is None else _identifier(spec.type_, id_field, value)
+        items = value or ()
+        if check is not None:
+            items = [item for item in items if check(item)]
+        return [_identifier(spec.type_, id_field, item) for item in items]
+    if value is None or (check is not None and not check(value)):
+        return None
+    return _identifier(spec.type_, id_field, value)
 
 
 def _identifier(type_: str, id_field: str, value: Any) -> dict[str, str]:
