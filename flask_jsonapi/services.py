@@ -284,6 +284,7 @@ class ResourceService:
             if self.policy is not None:
                 self._read_visible(id_)  # a hidden resource is not written: 404
             data.update(self.relationship_data(resource, replacing=True))
+            self._keep_hidden_members(id_, resource, data)
             updated = call_hook(self.hooks.update, id_, data, strategy="flush")
             if updated is None:
                 updated = self.hooks.read(id_)
@@ -296,6 +297,25 @@ class ResourceService:
         if self.policy is not None:
             self._read_visible(id_)
         call_hook(self.hooks.destroy, id_, strategy="flush")
+
+    def _keep_hidden_members(self, id_: Any, resource: ResourceInput, data: dict) -> None:
+        """Add to each to-many being replaced the members object checks hide: the client
+        cannot see them, so its write does not remove them."""
+        checks = scopes.object_checks()
+        if not checks:
+            return
+        current = None
+        for member in resource.relationships:
+            spec = self.compiled.relationships.get(member)
+            check = checks.get(spec.type_) if spec is not None and spec.many else None
+            if check is None:
+                continue
+            if current is None:
+                current = self.hooks.read(id_)
+            members = read(current, spec.attribute) or ()
+            data[spec.attribute] = list(data[spec.attribute]) + [
+                obj for obj in members if not check(obj)
+            ]
 
     def _read_visible(self, id_: Any) -> Any:
         """The hooks' object ``id_``; 404 when missing or hidden by the object checks."""

@@ -1,0 +1,524 @@
+"""Security holds per resource type, on every path that reaches its rows.
+
+``docs`` is guarded (``tests/support/secured.py``): (a) by a :class:`~flask_jsonapi.Policy`
+row scope, (b) by the original's ``ProtectedViewSet`` + ``ObjectLevelPermissionChecker``,
+(c) by ``Api(decorators=...)``, (d) by the docs view set's own ``view_decorators``. Alice
+(``X-User: 1``) must learn nothing of bob's doc 2 through any path: include at depth 1 to
+3, related and relationship endpoints, linkage, filters and sorts through relationships,
+counts, cursor pages, writes from the other side, and every kind of atomic operation;
+and nothing of his is changed. Under the policy a hidden row answers 404 exactly like a
+missing one; the original's checker keeps its 403 on the type's own URLs.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import flask
+import pytest
+import sqlalchemy as sa
+
+from flask_jsonapi import Policy
+from tests.support.secured import HIDDEN_TEXT, Doc, current_user, rows, secured_app
+
+ALICE = {"X-User": "1"}
+ATOMIC = 'application/vnd.api+json; ext="https://jsonapi.org/ext/atomic"'
+ROW_GUARDS = ("policy", "checker")
+
+# Reads that reach docs from other types (or docs themselves), each at least once.
+READS = [
+    "/docs",
+    "/docs/1",
+    "/docs?include=labels.docs",
+    "/docs/1?include=folder.docs",  # depth 2
+    "/labels/1?include=docs.folder.docs",  # depth 3
+    "/labels/1?include=docs.folder.pinned",  # depth 3, to-one at the end
+    "/folders?include=docs,pinned",
+    "/folders/1?include=docs",
+    "/folders/1?include=pinned",
+    "/folders/1/docs",
+    "/folders/1/pinned",
+    "/labels/1/docs",
+    "/labels/1/docs?include=folder.docs",
+    "/folders/1/relationships/docs",
+    "/folders/1/relationships/pinned",
+    "/labels/1/relationships/docs",
+    "/docs/1/relationships/labels",
+]
+
+
+def _leaks(response: Any) -> list[str]:
+    """What of bob's doc a response shows: its texts anywhere, its id as a docs member."""
+    found = [text for text in HIDDEN_TEXT if text in response.get_data(as_text=True)]
+    found += [f"header {k}" for k, v in response.headers.items() if "BOB" in v]
+    found += [f"docs 2 at {path}" for path in _doc_ids(response.document, "")]
+    return found
+
+
+def _doc_ids(value: Any, path: str) -> list[str]:
+    if isinstance(value, dict):
+        if value.get("type") == "docs" and value.get("id") == "2":
+            return [path]
+        return [p for k, v in value.items() for p in _doc_ids(v, f"{path}/{k}")]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _doc_ids(v, f"{path}/{i}")]
+    return []
+
+
+@pytest.fixture(params=ROW_GUARDS)
+def guard(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def app(database_url: str, guard: str) -> flask.Flask:
+    return secured_app(database_url, guard)
+
+
+# -- reads ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", READS)
+def test_reads_show_nothing_hidden(app: flask.Flask, url: str) -> None:
+    """INC-*, FET-*, REL-*: included, related, linkage and counts leave doc 2 out."""
+    response = app.test_client().get(url, headers=ALICE)
+    assert response.status_code == 200, response.document
+    assert _leaks(response) == []
+
+
+def test_counts_and_linkage_count_only_visible_rows(app: flask.Flask, guard: str) -> None:
+    client = app.test_client()
+    related = client.get("/folders/1/docs", headers=ALICE).document
+    assert [d["id"] for d in related["data"]] == ["1"]
+    linkage = client.get("/folders/1/relationships/docs", headers=ALICE).document
+    assert linkage["data"] == [{"type": "docs", "id": "1"}]
+    assert linkage["meta"]["count"] == 1
+    included = client.get("/folders/1?include=docs,pinned", headers=ALICE).document
+    relationships = included["data"]["relationships"]
+    assert relationships["docs"]["data"] == [{"type": "docs", "id": "1"}]
+    assert relationships["pinned"]["data"] is None
+    assert [(r["type"], r["id"]) for r in included["included"]] == [("docs", "1")]
+    if guard == "policy":  # counted in SQL, scoped
+        assert related["meta"]["count"] == 1
+        assert client.get("/docs", headers=ALICE).document["meta"]["count"] == 1
+    else:  # objects checked one by one: no count that could include hidden ones
+        assert "meta" not in related
+
+
+def test_hidden_row_answers_like_a_missing_one(app: flask.Flask, guard: str) -> None:
+    """The policy: 404, the same document as for an id that never existed. The original's
+    checker keeps its own 403 on the type's URL."""
+    client = app.test_client()
+    hidden = client.get("/docs/2", headers=ALICE)
+    missing = client.get("/docs/99", headers=ALICE)
+    if guard == "policy":
+        assert hidden.status_code == missing.status_code == 404
+        assert hidden.document == _with_id(missing.document, "99", "2")
+        assert client.get("/docs/2/folder", headers=ALICE).status_code == 404
+        assert client.get("/docs/2/relationships/labels", headers=ALICE).status_code == 404
+    else:
+        assert hidden.status_code == 403
+        assert _leaks(hidden) == []
+
+
+def _with_id(document: Any, old: str, new: str) -> Any:
+    text = flask.json.dumps(document)
+    return flask.json.loads(re.sub(rf"\b{old}\b", new, text))
+
+
+def test_filter_through_relationship_is_no_oracle(app: flask.Flask, guard: str) -> None:
+    """A filter on a hidden value answers as a filter on a value nobody has."""
+    client = app.test_client()
+    hidden = client.get("/folders?filter[docs][title][startswith]=BOB-C", headers=ALICE)
+    nothing = client.get("/folders?filter[docs][title][startswith]=NOBODY", headers=ALICE)
+    assert hidden.status_code == nothing.status_code
+    assert hidden.get_data() == nothing.get_data().replace(b"NOBODY", b"BOB-C")
+    if guard == "policy":
+        assert hidden.document["data"] == []
+        visible = client.get("/folders?filter[docs][title]=ALICE-A", headers=ALICE).document
+        assert [f["id"] for f in visible["data"]] == ["1"]
+    else:  # objects cannot be checked inside SQL: the filter is refused whatever its value
+        assert hidden.status_code == 400
+    assert client.get("/folders?filter[pinned][owner]=2", headers=ALICE).document.get(
+        "data", []
+    ) in ([], None)
+
+
+def test_sort_through_relationship_is_no_oracle(app: flask.Flask, guard: str) -> None:
+    """The order of folders does not depend on the title of a doc the client cannot see."""
+    client = app.test_client()
+    session = app.extensions["secured"]["session"]
+    answers = []
+    for title in ("AAA", "ZZZ"):
+        session.execute(sa.update(Doc).where(Doc.id == 2).values(title=title))
+        session.commit()
+        session.remove()
+        response = client.get("/folders?sort=pinned.title", headers=ALICE)
+        answers.append((response.status_code, response.get_data()))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == (200 if guard == "policy" else 400)
+
+
+def test_cursor_pages_never_reach_hidden_rows(database_url: str, guard: str) -> None:
+    app = secured_app(database_url, guard, pagination="cursor", page_size=1)
+    client = app.test_client()
+    for url in ("/docs", "/folders/1/docs", "/labels/1/docs"):
+        seen = []
+        while url:
+            response = client.get(url, headers=ALICE)
+            assert response.status_code == 200, response.document
+            assert _leaks(response) == []
+            seen += [item["id"] for item in response.document["data"]]
+            url = response.document["links"].get("next")
+        assert seen == ["1"]
+
+
+# -- writes --------------------------------------------------------------------------------
+
+WRITES = [
+    ("patch", "/docs/2", {"data": {"type": "docs", "id": "2", "attributes": {"title": "x"}}}),
+    ("delete", "/docs/2", None),
+    ("patch", "/folders/2/relationships/docs", {"data": [{"type": "docs", "id": "2"}]}),
+    ("post", "/folders/2/relationships/docs", {"data": [{"type": "docs", "id": "2"}]}),
+    ("delete", "/folders/1/relationships/docs", {"data": [{"type": "docs", "id": "2"}]}),
+    ("patch", "/folders/2/relationships/pinned", {"data": {"type": "docs", "id": "2"}}),
+    ("patch", "/labels/1/relationships/docs", {"data": [{"type": "docs", "id": "2"}]}),
+    (
+        "post",
+        "/folders",
+        {
+            "data": {
+                "type": "folders",
+                "attributes": {"name": "new"},
+                "relationships": {"docs": {"data": [{"type": "docs", "id": "2"}]}},
+            }
+        },
+    ),
+    (
+        "patch",
+        "/folders/2",
+        {
+            "data": {
+                "type": "folders",
+                "id": "2",
+                "relationships": {"pinned": {"data": {"type": "docs", "id": "2"}}},
+            }
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("method", "url", "body"), WRITES)
+def test_writes_cannot_touch_hidden_rows(
+    app: flask.Flask, guard: str, method: str, url: str, body: Any
+) -> None:
+    """A write naming a hidden row is refused as if the row did not exist, with its
+    pointer; nothing is written."""
+    before = rows(app)
+    response = getattr(app.test_client(), method)(url, json=body, headers=ALICE)
+    direct = url.startswith("/docs/2")
+    expected = 403 if direct and guard == "checker" else 404
+    assert response.status_code == expected, response.document
+    if not direct:
+        assert response.document["errors"][0]["source"]["pointer"].startswith("/data")
+    assert _leaks(response) == []
+    assert rows(app) == before
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/folders/1/relationships/docs", "/labels/1/relationships/docs", "/folders/1"],
+)
+def test_replacing_members_keeps_hidden_ones(app: flask.Flask, url: str) -> None:
+    """Emptying a relationship empties what the client sees: bob's doc stays in it."""
+    client = app.test_client()
+    if url == "/folders/1":
+        body = {"data": {"type": "folders", "id": "1", "relationships": {"docs": {"data": []}}}}
+    else:
+        body = {"data": []}
+    response = client.patch(url, json=body, headers=ALICE)
+    assert response.status_code == 200, response.document
+    assert _leaks(response) == []
+    table = rows(app)
+    bob = next(row for row in table["sec_docs"] if row[0] == 2)
+    assert bob[4] == 1  # still in folder 1
+    assert (2, 1) in table["sec_doc_labels"]
+    emptied = url if "relationships" in url else "/folders/1/relationships/docs"
+    assert client.get(emptied, headers=ALICE).document["data"] == []
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body"),
+    [
+        ("patch", "/docs/1", {"data": {"type": "docs", "id": "1", "attributes": {"owner": 2}}}),
+        ("post", "/docs", {"data": {"type": "docs", "attributes": {"title": "t", "owner": 2}}}),
+    ],
+)
+def test_a_write_may_not_put_a_row_out_of_reach(
+    app: flask.Flask, method: str, url: str, body: Any
+) -> None:
+    before = rows(app)
+    response = getattr(app.test_client(), method)(url, json=body, headers=ALICE)
+    assert response.status_code == 403, response.document
+    assert rows(app) == before
+
+
+def test_own_rows_stay_writable(app: flask.Flask) -> None:
+    client = app.test_client()
+    body = {"data": {"type": "docs", "attributes": {"title": "mine", "secret": "s", "owner": 1}}}
+    created = client.post("/docs", json=body, headers=ALICE)
+    assert created.status_code == 201, created.document
+    patched = client.patch(
+        "/docs/1", json={"data": {"type": "docs", "id": "1", "attributes": {"title": "A2"}}}
+    )
+    assert patched.status_code in (403, 404)  # anonymous: not alice's to write
+    patched = client.patch(
+        "/docs/1",
+        json={"data": {"type": "docs", "id": "1", "attributes": {"title": "A2"}}},
+        headers=ALICE,
+    )
+    assert patched.status_code == 200
+    assert patched.document["data"]["attributes"]["title"] == "A2"
+
+
+# -- atomic operations ---------------------------------------------------------------------
+
+DOC_2 = {"type": "docs", "id": "2"}
+ATOMIC_REFUSED = [
+    [{"op": "update", "data": {**DOC_2, "attributes": {"title": "x"}}}],
+    [{"op": "remove", "ref": DOC_2}],
+    [{"op": "add", "ref": {"type": "folders", "id": "2", "relationship": "docs"}, "data": [DOC_2]}],
+    [
+        {
+            "op": "remove",
+            "ref": {"type": "folders", "id": "1", "relationship": "docs"},
+            "data": [DOC_2],
+        }
+    ],
+    [
+        {
+            "op": "update",
+            "ref": {"type": "folders", "id": "2", "relationship": "pinned"},
+            "data": DOC_2,
+        }
+    ],
+    [{"op": "update", "ref": {"type": "docs", "id": "2", "relationship": "labels"}, "data": []}],
+    [
+        {
+            "op": "add",
+            "data": {"type": "docs", "lid": "n", "attributes": {"title": "n", "owner": 1}},
+        },
+        {
+            "op": "add",
+            "ref": {"type": "folders", "id": "2", "relationship": "docs"},
+            "data": [{"type": "docs", "lid": "n"}, DOC_2],
+        },
+    ],
+    [
+        {
+            "op": "add",
+            "data": {
+                "type": "folders",
+                "attributes": {"name": "f"},
+                "relationships": {"docs": {"data": [DOC_2]}},
+            },
+        }
+    ],
+    [{"op": "add", "data": {"type": "docs", "attributes": {"title": "t", "owner": 2}}}],
+]
+
+
+@pytest.mark.parametrize("operations", ATOMIC_REFUSED)
+def test_atomic_operations_cannot_touch_hidden_rows(
+    app: flask.Flask, operations: list[dict]
+) -> None:
+    """ATOM-*: every operation kind, ``lid`` references included; the whole request fails
+    and nothing of it is written."""
+    before = rows(app)
+    response = app.test_client().post(
+        "/operations",
+        json={"atomic:operations": operations},
+        headers={**ALICE, "Content-Type": ATOMIC, "Accept": ATOMIC},
+    )
+    assert response.status_code in (403, 404), response.document
+    pointer = response.document["errors"][0]["source"]["pointer"]
+    assert pointer.startswith(f"/atomic:operations/{len(operations) - 1}")
+    assert _leaks(response) == []
+    assert rows(app) == before
+
+
+def test_atomic_operations_on_visible_rows_keep_hidden_members(app: flask.Flask) -> None:
+    operations = [
+        {
+            "op": "add",
+            "data": {"type": "docs", "lid": "n", "attributes": {"title": "n", "owner": 1}},
+        },
+        {
+            "op": "update",
+            "ref": {"type": "folders", "id": "1", "relationship": "docs"},
+            "data": [{"type": "docs", "lid": "n"}],
+        },
+        {"op": "update", "data": {"type": "folders", "id": "1", "attributes": {"name": "s2"}}},
+    ]
+    response = app.test_client().post(
+        "/operations",
+        json={"atomic:operations": operations},
+        headers={**ALICE, "Content-Type": ATOMIC, "Accept": ATOMIC},
+    )
+    assert response.status_code == 200, response.document
+    assert _leaks(response) == []
+    folders = {row[0]: row for row in rows(app)["sec_docs"]}
+    assert folders[2][4] == 1  # bob's doc is still in folder 1
+    assert folders[1][4] is None  # alice's left it
+
+
+# -- decorators: the Api's and a view set's ------------------------------------------------
+
+
+def _refused(response: Any) -> None:
+    assert response.status_code == 401, response.document
+    assert response.mimetype == "application/vnd.api+json"
+    assert response.document["errors"][0]["status"] == "401"
+    assert response.headers["WWW-Authenticate"] == "X"
+    assert _leaks(response) == []
+
+
+@pytest.mark.parametrize("guard", ["api", "viewset"])
+@pytest.mark.parametrize("url", READS)
+def test_decorators_guard_every_read_that_reaches_the_type(
+    database_url: str, guard: str, url: str
+) -> None:
+    app = secured_app(database_url, guard)
+    client = app.test_client()
+    _refused(client.get(url))
+    assert client.get(url, headers=ALICE).status_code == 200
+
+
+@pytest.mark.parametrize("guard", ["api", "viewset"])
+@pytest.mark.parametrize(
+    "url",
+    ["/folders?filter[docs][title]=BOB-C", "/folders?sort=pinned.title"],
+)
+def test_decorators_guard_filters_and_sorts_through_the_type(
+    database_url: str, guard: str, url: str
+) -> None:
+    _refused(secured_app(database_url, guard).test_client().get(url))
+
+
+@pytest.mark.parametrize("guard", ["api", "viewset"])
+@pytest.mark.parametrize(("method", "url", "body"), WRITES)
+def test_decorators_guard_every_write_that_reaches_the_type(
+    database_url: str, guard: str, method: str, url: str, body: Any
+) -> None:
+    app = secured_app(database_url, guard)
+    before = rows(app)
+    _refused(getattr(app.test_client(), method)(url, json=body))
+    assert rows(app) == before
+
+
+@pytest.mark.parametrize("guard", ["api", "viewset"])
+@pytest.mark.parametrize("operations", ATOMIC_REFUSED)
+def test_decorators_guard_atomic_operations(
+    database_url: str, guard: str, operations: list[dict]
+) -> None:
+    """A view set's decorators guard the operations on its type as they guard its URLs."""
+    app = secured_app(database_url, guard)
+    before = rows(app)
+    response = app.test_client().post(
+        "/operations",
+        json={"atomic:operations": operations},
+        headers={"Content-Type": ATOMIC, "Accept": ATOMIC},
+    )
+    assert response.status_code == 401, response.document
+    assert rows(app) == before
+
+
+def test_a_view_set_decorator_leaves_other_types_alone(database_url: str) -> None:
+    client = secured_app(database_url, "viewset").test_client()
+    response = client.get("/folders/1")
+    assert response.status_code == 200
+    assert _leaks(response) == []
+    assert client.get("/labels").status_code == 200
+
+
+# -- the policy's action and field levels --------------------------------------------------
+
+
+class Guarded(Policy):
+    """Owners' docs; nobody deletes; ``secret`` hidden; ``title`` read-only; ``labels``
+    may not be changed."""
+
+    def allows(self, action: str, relationship: str | None = None) -> bool:
+        return action != "delete" and relationship != "labels"
+
+    def scope(self, model: Any) -> Any:
+        return model.owner_id == current_user()
+
+    def hidden_fields(self) -> list[str]:
+        return ["secret"]
+
+    def read_only_fields(self) -> list[str]:
+        return ["title"]
+
+
+@pytest.fixture
+def guarded(database_url: str) -> flask.Flask:
+    return secured_app(database_url, "none", policy=Guarded())
+
+
+def test_actions_the_policy_refuses_are_403(guarded: flask.Flask) -> None:
+    client = guarded.test_client()
+    before = rows(guarded)
+    deleted = client.delete("/docs/1", headers=ALICE)
+    assert deleted.status_code == 403
+    labels = client.patch("/docs/1/relationships/labels", json={"data": []}, headers=ALICE)
+    assert labels.status_code == 403
+    assert labels.document["errors"][0]["source"] == {"pointer": "/data"}
+    body = {
+        "data": {
+            "type": "docs",
+            "id": "1",
+            "relationships": {"labels": {"data": []}},
+        }
+    }
+    patched = client.patch("/docs/1", json=body, headers=ALICE)
+    assert patched.status_code == 403
+    assert patched.document["errors"][0]["source"] == {"pointer": "/data/relationships/labels"}
+    assert rows(guarded) == before
+
+
+def test_hidden_fields_are_unknown_everywhere(guarded: flask.Flask) -> None:
+    client = guarded.test_client()
+    for url in ("/docs/1", "/folders/1?include=docs", "/docs?fields[docs]=title"):
+        response = client.get(url, headers=ALICE)
+        assert response.status_code == 200
+        assert "alice-secret" not in response.get_data(as_text=True)
+        assert "secret" not in response.get_data(as_text=True)
+    for url, parameter in [
+        ("/docs?fields[docs]=secret", "fields[docs]"),
+        ("/docs?sort=secret", "sort"),
+        ("/docs?filter[secret]=alice-secret", "filter[secret]"),
+        ("/folders?filter[docs][secret]=alice-secret", "filter[docs][secret]"),
+    ]:
+        response = client.get(url, headers=ALICE)
+        assert response.status_code == 400, url
+        assert response.document["errors"][0]["source"] == {"parameter": parameter}
+    body = {"data": {"type": "docs", "id": "1", "attributes": {"secret": "x"}}}
+    written = client.patch("/docs/1", json=body, headers=ALICE)
+    unknown = client.patch(
+        "/docs/1",
+        json={"data": {"type": "docs", "id": "1", "attributes": {"nothing": "x"}}},
+        headers=ALICE,
+    )
+    assert written.status_code == unknown.status_code == 422
+    assert written.document["errors"][0]["source"] == {"pointer": "/data/attributes/secret"}
+
+
+def test_read_only_fields_are_shown_not_written(guarded: flask.Flask) -> None:
+    client = guarded.test_client()
+    assert client.get("/docs/1", headers=ALICE).document["data"]["attributes"]["title"]
+    body = {"data": {"type": "docs", "id": "1", "attributes": {"title": "x"}}}
+    response = client.patch("/docs/1", json=body, headers=ALICE)
+    assert response.status_code == 403
+    assert response.document["errors"][0]["source"] == {"pointer": "/data/attributes/title"}
