@@ -246,8 +246,8 @@ class ResourceService:
         if created is None:
             data.update(self.relationship_data(resource, action=CREATE))
             created = call_hook(self.hooks.create, data, strategy="flush")
-        if self.policy is not None:
-            self._check_in_scope(created, resource.pointer)
+            if self.policy is not None:  # (the row writes check it in their statement)
+                self._check_in_scope(created, resource.pointer)
         return created
 
     def update(
@@ -281,21 +281,21 @@ class ResourceService:
                     self._read_visible(id_)  # 404 for this one
                     raise exceptions.Conflict(None, "The resource changed while it was updated.")
         if updated is None:
-            if self.policy is not None:
-                self._read_visible(id_)  # a hidden resource is not written: 404
+            if self._own_check() is not None:
+                self._read_visible(id_)  # hidden by object checks: 404 (SQL scopes: below)
             data.update(self.relationship_data(resource, replacing=True))
             self._keep_hidden_members(id_, resource, data)
             updated = call_hook(self.hooks.update, id_, data, strategy="flush")
             if updated is None:
                 updated = self.hooks.read(id_)
-        if self.policy is not None:
-            self._check_in_scope(updated, resource.pointer)
+            if self.policy is not None:  # (the row writes check it in their statement)
+                self._check_in_scope(updated, resource.pointer)
         return updated
 
     def delete(self, id_: Any) -> None:
         self.require(DELETE)
-        if self.policy is not None:
-            self._read_visible(id_)
+        if self._own_check() is not None:
+            self._read_visible(id_)  # hidden by object checks (the hooks' read scopes SQL)
         call_hook(self.hooks.destroy, id_, strategy="flush")
 
     def _keep_hidden_members(self, id_: Any, resource: ResourceInput, data: dict) -> None:

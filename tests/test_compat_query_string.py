@@ -91,6 +91,7 @@ def test_sparse_fields_of_a_related_type_only_keep_every_primary_field(
         "body",
         "created",
         "views",
+        "draft",
         "author",
         "comments",
         "tags",

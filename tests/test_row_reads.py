@@ -1086,7 +1086,7 @@ def test_resource_reached_on_two_paths_is_included_once_cmp_4(
 class TitleOnlyArticleSchema(blog_api.ArticleSchema):
     class Meta:
         type_ = "articles"
-        exclude = ("body", "views", "created")
+        exclude = ("body", "views", "created", "draft")
 
 
 def test_repository_shared_by_two_apis_reads_each_schema_fld_2(

@@ -173,6 +173,7 @@ def test_create_with_author_is_one_statement_crt_1(
         "title": "Hello",
         "body": "World",
         "views": 0,
+        "draft": False,
         "created": stored["created"].isoformat(),
     }
     assert (stored["title"], stored["body"], stored["views"]) == ("Hello", "World", 0)

@@ -32,7 +32,13 @@ def test_fieldset_applies_to_included_resources_fld_5(client, db_session) -> Non
     for author in document["included"]:
         assert set(author["attributes"]) == {"name"}
         assert "relationships" not in author
-    assert set(document["data"][0]["attributes"]) == {"title", "body", "created", "views"}
+    assert set(document["data"][0]["attributes"]) == {
+        "title",
+        "body",
+        "created",
+        "views",
+        "draft",
+    }
 
 
 def test_fieldsets_of_several_types_at_once_fld_2(client, db_session) -> None:

@@ -70,6 +70,7 @@ def test_patch_changes_only_given_attributes(
         "body": before["body"],
         "created": before["created"].isoformat(),
         "views": 5,
+        "draft": False,
     }
     assert row(db_session, Article, stored.article) == {**before, "title": "New title"}
     assert article_tag_pairs(db_session) == {(stored.article, tag) for tag in stored.tags[:2]}

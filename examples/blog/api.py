@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import flask
 import sqlalchemy
@@ -12,7 +13,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import scoped_session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
-from flask_jsonapi import Api
+from flask_jsonapi import Api, Policy
 from flask_jsonapi.resource_repositories.sqlalchemy_repositories import SqlAlchemyModelRepository
 from flask_jsonapi.resource_repository_views import ResourceRepositoryViewSet
 from flask_jsonapi.schema import Schema, fields
@@ -21,6 +22,7 @@ from .models import Article, Author, Base, Comment, Tag
 from .seed import seed
 
 __all__ = [
+    "ArticlePolicy",
     "ArticleRepository",
     "ArticleSchema",
     "ArticleViewSet",
@@ -35,6 +37,7 @@ __all__ = [
     "TagSchema",
     "TagViewSet",
     "create_app",
+    "current_author_id",
 ]
 
 DEFAULT_DATABASE_URL = f"sqlite:///{Path(__file__).resolve().parent / 'blog.db'}"
@@ -59,6 +62,7 @@ class ArticleSchema(Schema):
     body = fields.Str()
     created = fields.DateTime(dump_only=True)
     views = fields.Int(validate=validate.Range(min=0))
+    draft = fields.Bool()
     author = fields.Relationship(type_="authors")
     comments = fields.Relationship(type_="comments", many=True)
     tags = fields.Relationship(type_="tags", many=True)
@@ -110,6 +114,26 @@ class TagRepository(SqlAlchemyModelRepository):
     instance_name = "tag"
 
 
+# Security: the demo's identity is a bearer token that names an author's id
+# (`Authorization: Bearer 3`). A stand-in for real tokens: any client may claim any id.
+
+
+def current_author_id() -> int | None:
+    """The author the request's bearer token names, or ``None`` (anonymous)."""
+    scheme, _, token = flask.request.headers.get("Authorization", "").partition(" ")
+    return int(token) if scheme.lower() == "bearer" and token.isdigit() else None
+
+
+class ArticlePolicy(Policy):
+    """Drafts are seen only by their author, on every path that reaches articles (and so,
+    through the library, a write cannot make an article a draft of somebody else's)."""
+
+    def scope(self, model: type[Article]) -> Any:
+        published = model.draft == sqlalchemy.false()
+        author_id = current_author_id()
+        return published if author_id is None else published | (model.author_id == author_id)
+
+
 # View sets: a schema bound to a repository, registered under a URL.
 
 
@@ -119,6 +143,7 @@ class AuthorViewSet(ResourceRepositoryViewSet):
 
 class ArticleViewSet(ResourceRepositoryViewSet):
     schema = ArticleSchema
+    policy = ArticlePolicy()
 
 
 class CommentViewSet(ResourceRepositoryViewSet):

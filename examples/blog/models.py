@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = ["Article", "Author", "Base", "Comment", "Tag", "article_tags", "utcnow"]
@@ -48,6 +48,10 @@ class Article(Base):
     body: Mapped[str] = mapped_column(Text, nullable=False, default="")
     created: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
     views: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # A draft is seen only by its author (the demo's policy, `ArticlePolicy` in api.py).
+    draft: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=false()
+    )
     # SET NULL: deleting an author keeps their articles, now without an author.
     author_id: Mapped[int | None] = mapped_column(
         ForeignKey("authors.id", ondelete="SET NULL"), nullable=True, index=True

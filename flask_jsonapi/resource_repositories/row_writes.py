@@ -22,6 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import orm
+from sqlalchemy.sql.util import ClauseAdapter
 
 from .. import exceptions, scopes
 from .row_reads import ReadPlan, Record, listened, plain_join, reads
@@ -31,6 +32,8 @@ try:
 except ImportError:  # pragma: no cover - another SQLAlchemy: every model counts as custom
     _declarative_constructor = None
 
+# A foreign key column, the related primary key column, the related model.
+_Required = tuple[Any, Any, Any]
 _MAPPER_EVENTS = ("before_insert", "after_insert", "before_update", "after_update")
 _SESSION_EVENTS = ("before_flush", "after_flush", "after_flush_postexec")
 
@@ -64,13 +67,13 @@ class RowWriter:
 
     def values(
         self, data: Mapping[str, Any], related: Mapping[str, Any]
-    ) -> tuple[dict[str, Any], dict[str, tuple[Any, Any]]] | None:
+    ) -> tuple[dict[str, Any], dict[str, _Required]] | None:
         """Column values for ``data`` (attribute -> value) and ``related`` (to-one
         relationship attribute -> (primary key or ``None``, the related type's
         repository)), and for each related key the foreign key and the related primary key
         column; ``None`` when one of them is not that plain."""
         values: dict[str, Any] = {}
-        required: dict[str, tuple[Any, Any]] = {}
+        required: dict[str, _Required] = {}
         columns = self.mapper.column_attrs
         for attribute, value in data.items():
             prop = columns.get(attribute)
@@ -105,19 +108,27 @@ class RowWriter:
                 return None  # the ORM path refuses to empty it, with its own error
             values[foreign.key] = key
             if key is not None:
-                required[foreign.key] = (foreign, remote)
+                required[foreign.key] = (foreign, remote, relation.mapper.class_)
         return values, required
 
-    def create(self, values: dict[str, Any], required: dict[str, tuple[Any, Any]]) -> Any:
-        """INSERT the row; ``None`` when a required related row does not exist."""
+    def create(self, values: dict[str, Any], required: dict[str, _Required]) -> Any:
+        """INSERT the row; ``None`` when a required related row does not exist (or is out
+        of the request's scope); 403 when the new row itself would be out of it."""
+        current = scopes.current()
+        if current is not None:
+            # Built per request: the policies' criteria hold this request's values.
+            statement = self._insert(tuple(values), required, current)
+            return self._answer(statement, _parameters(values), scoped=True)
         key = ("insert", tuple(values), tuple(required))
         statement = self.plan.statements.get(key)
         if statement is None:
             statement = self.plan.statements[key] = self._insert(tuple(values), required)
         return self._answer(statement, _parameters(values))
 
-    def _insert(self, names: tuple[str, ...], required: dict[str, tuple[Any, Any]]) -> Any:
-        returning = self.plan.columns.columns
+    def _insert(
+        self, names: tuple[str, ...], required: dict[str, _Required], current: Any = None
+    ) -> Any:
+        returning = self._returning(current)
         if not required:
             values = {name: sa.bindparam(f"jsonapi_p{i}") for i, name in enumerate(names)}
             return sa.insert(self.table).values(values).returning(*returning)
@@ -125,10 +136,11 @@ class RowWriter:
         selected, conditions, sources = [], [], []
         for i, name in enumerate(names):
             if name in required:
-                _, remote = required[name]
+                _, remote, related = required[name]
                 alias = remote.table.alias()
                 selected.append(alias.c[remote.key])
                 conditions.append(alias.c[remote.key] == sa.bindparam(f"jsonapi_p{i}"))
+                conditions.extend(_related_scope(current, related, alias))
                 sources.append(alias)
             else:
                 selected.append(sa.bindparam(f"jsonapi_p{i}", type_=self.table.c[name].type))
@@ -138,42 +150,82 @@ class RowWriter:
         source = sa.select(*selected).select_from(joined).where(*conditions)
         return sa.insert(self.table).from_select(list(names), source).returning(*returning)
 
-    def update(self, key: Any, values: dict[str, Any], required: dict[str, tuple[Any, Any]]) -> Any:
-        """UPDATE the row ``key``; ``None`` when it or a required related row is missing."""
+    def update(self, key: Any, values: dict[str, Any], required: dict[str, _Required]) -> Any:
+        """UPDATE the row ``key``; ``None`` when it or a required related row is missing
+        (or out of the request's scope); 403 when the write would put it out of scope."""
         try:
             key = self.repository._coerce_id(key)
         except exceptions.ObjectNotFound:
             return None
         if not values:
             return reads(self.plan, self.repository.connection()).one(key)
+        parameters = {**_parameters(values), "jsonapi_key": key}
+        current = scopes.current()
+        if current is not None:
+            statement = self._update(tuple(values), required, current)
+            return self._answer(statement, parameters, scoped=True)
         cache_key = ("update", tuple(values), tuple(required))
         statement = self.plan.statements.get(cache_key)
         if statement is None:
             statement = self.plan.statements[cache_key] = self._update(tuple(values), required)
-        criterion = scopes.criterion(self.mapper.class_)
-        if criterion is not None:
-            # The policies' scope: a row the client may not see is not updated (no row: 404).
-            statement = statement.where(criterion)
-        return self._answer(statement, {**_parameters(values), "jsonapi_key": key})
+        return self._answer(statement, parameters)
 
-    def _update(self, names: tuple[str, ...], required: dict[str, tuple[Any, Any]]) -> Any:
+    def _update(
+        self, names: tuple[str, ...], required: dict[str, _Required], current: Any = None
+    ) -> Any:
         primary_key = self.mapper.primary_key[0]
         values = {name: sa.bindparam(f"jsonapi_p{i}") for i, name in enumerate(names)}
         statement = sa.update(self.table).where(primary_key == sa.bindparam("jsonapi_key"))
         statement = statement.values(values)
-        for name, (_, remote) in required.items():
+        if current is not None:
+            criterion = current.criterion(self.mapper.class_)
+            if criterion is not None:
+                # A row the client may not see is not updated (no row: 404).
+                statement = statement.where(criterion)
+        for name, (_, remote, related) in required.items():
             # An alias: a foreign key to its own table must not correlate with the row.
             alias = remote.table.alias()
             condition = alias.c[remote.key] == sa.bindparam(f"jsonapi_p{names.index(name)}")
-            statement = statement.where(sa.exists().where(condition))
-        return statement.returning(*self.plan.columns.columns)
+            scope = _related_scope(current, related, alias)
+            statement = statement.where(sa.exists().where(condition, *scope))
+        return statement.returning(*self._returning(current))
 
-    def _answer(self, statement: Any, parameters: dict[str, Any]) -> Record | None:
+    def _returning(self, current: Any) -> tuple[Any, ...]:
+        """The plan's columns and, within a request's policies, whether the row written is
+        still in scope (the criterion on the new values)."""
+        columns = self.plan.columns.columns
+        if current is None:
+            return columns
+        criterion = current.criterion(self.mapper.class_)
+        if criterion is None:
+            criterion = sa.true()
+        return (*columns, sa.case((criterion, 1), else_=0).label("jsonapi_in_scope"))
+
+    def _answer(
+        self, statement: Any, parameters: dict[str, Any], *, scoped: bool = False
+    ) -> Record | None:
         repository = self.repository
         with repository.database_errors():
             connection = repository.connection(writing=True)
             rows = connection.execute(statement, parameters).all()
+        if scoped and rows:
+            if not rows[0][-1]:
+                # Rolled back by the caller's transaction with this error.
+                raise exceptions.ForbiddenError(
+                    "This write would put the resource out of your reach.", {"pointer": "/data"}
+                )
+            rows = [row[:-1] for row in rows]
         return reads(self.plan, connection).answer(rows)
+
+
+def _related_scope(current: Any, related: Any, alias: Any) -> list[Any]:
+    """The request's criterion on a related row, written on ``alias`` of its table."""
+    if current is None:
+        return []
+    criterion = current.criterion(related)
+    if criterion is None:
+        return []
+    return [ClauseAdapter(alias).traverse(criterion)]
 
 
 def _parameters(values: dict[str, Any]) -> dict[str, Any]:

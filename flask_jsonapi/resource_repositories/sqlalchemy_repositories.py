@@ -321,10 +321,9 @@ class SqlAlchemyModelRepository(ResourceRepository):
     def finds_by_key(self, model: Any) -> bool:
         """Whether ``get_many_by_ids`` finds every row of ``model`` by its primary key
         (nothing scopes or overrides it), so a related row can be checked in SQL."""
-        if scopes.current() is not None and (
-            scopes.criterion(model) is not None or scopes.current().checks_objects(model)
-        ):
-            return False  # the scope is checked through the ORM path's get_many_by_ids
+        current = scopes.current()
+        if current is not None and current.checks_objects(model):
+            return False  # objects are checked once loaded: the ORM path's get_many_by_ids
         return self.model is model and self._stock(("get_many_by_ids", "get_query"))
 
     def connection(self, *, writing: bool = False) -> sa.Connection:
