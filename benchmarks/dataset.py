@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 SEED = 20240501
-VERSION = 1  # bump when the content changes: the file name carries it
+VERSION = 2  # bump when the content changes: the file name carries it
 N_AUTHORS = 1_000
 N_ARTICLES = 10_000
 N_COMMENTS = 50_000
@@ -67,6 +67,7 @@ CREATE TABLE articles (
     body TEXT NOT NULL,
     created DATETIME NOT NULL,
     views INTEGER NOT NULL,
+    draft BOOLEAN NOT NULL DEFAULT 0,
     author_id INTEGER REFERENCES authors (id) ON DELETE SET NULL
 );
 CREATE INDEX ix_articles_author_id ON articles (author_id);

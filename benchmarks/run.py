@@ -34,11 +34,12 @@ sys.path.insert(0, str(BENCH_DIR))
 from dataset import DATA_DIR, FILTER_NAME, ensure_dataset  # noqa: E402
 from venvs import ensure_venv  # noqa: E402
 
-TARGETS = ["handwritten", "ours", "original", "rest_jsonapi_next"]
+TARGETS = ["handwritten", "ours", "ours_unscoped", "original", "rest_jsonapi_next"]
 BASELINE = "handwritten"
 LABELS = {
     "handwritten": "hand-written",
     "ours": "ours",
+    "ours_unscoped": "ours, no policy",
     "original": "flask-jsonapi 1.4.1",
     "rest_jsonapi_next": "flask-rest-jsonapi-next 0.48",
 }
@@ -469,6 +470,23 @@ def render(**r: Any) -> str:
                 cells.append(f"{fmt_rps(rps.get((name, t)))} req/s, {sql.get((t, name), '-')} SQL")
         out(f"| {REQUESTS[name]} | " + " | ".join(cells) + " |")
     out("")
+    if "ours" in targets and "ours_unscoped" in targets:
+        out("## Secured requests: the demo's row policy against the same app without it")
+        out("")
+        out(
+            "`ours` serves the demo as `make run` does: every statement that reads articles "
+            "carries `ArticlePolicy`'s scope (`draft = false` for an anonymous client). "
+            "`ours, no policy` is the same app with the policy removed."
+        )
+        out("")
+        out("| request | scoped / unscoped (req/s) | SQL scoped | SQL unscoped |")
+        out("|---|---:|---:|---:|")
+        for name in requests:
+            a, b = rps.get((name, "ours")), rps.get((name, "ours_unscoped"))
+            ratio = f"{a / b:.2f}" if a and b else "-"
+            sql_a, sql_b = sql.get(("ours", name), "-"), sql.get(("ours_unscoped", name), "-")
+            out(f"| {REQUESTS[name]} | {ratio} | {sql_a} | {sql_b} |")
+        out("")
     out(f"## Peak memory (tracemalloc) of one request: {MEMORY_LABEL}")
     out("")
     out("| | " + " | ".join(LABELS[t] for t in targets) + " |")

@@ -61,8 +61,13 @@ def _fingerprint(target: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+#: targets that run in another target's venv (the same packages).
+SHARED = {"ours_unscoped": "ours"}
+
+
 def ensure_venv(target: str, *, log=print) -> Path:
     """The interpreter of `target`'s venv, creating or updating the venv first if needed."""
+    target = SHARED.get(target, target)
     home = VENVS / target
     stamp = home / ".installed"
     python = python_of(target)

@@ -194,10 +194,10 @@ class Worker:
         return {"status": status, "peak": peak, "size": len(payload)}
 
     def info(self) -> dict[str, Any]:
-        from venvs import REPORTED
+        from venvs import REPORTED, SHARED
 
         versions = {}
-        for dist in REPORTED[self.target]:
+        for dist in REPORTED[SHARED.get(self.target, self.target)]:
             try:
                 versions[dist] = metadata.version(dist)
             except metadata.PackageNotFoundError:

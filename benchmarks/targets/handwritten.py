@@ -42,6 +42,7 @@ articles = sa.Table(
     sa.Column("body", sa.Text),
     sa.Column("created", sa.DateTime),
     sa.Column("views", sa.Integer),
+    sa.Column("draft", sa.Boolean),
     sa.Column("author_id", sa.Integer, sa.ForeignKey("authors.id")),
 )
 comments = sa.Table(
@@ -63,7 +64,7 @@ article_tags = sa.Table(
     sa.Column("tag_id", sa.Integer, sa.ForeignKey("tags.id"), primary_key=True),
 )
 
-ARTICLE_ATTRIBUTES = ("title", "body", "created", "views")
+ARTICLE_ATTRIBUTES = ("title", "body", "created", "views", "draft")
 ARTICLE_RELATIONSHIPS = ("author", "comments", "tags")
 ARTICLE_COLUMNS = [articles.c[name] for name in ("id", *ARTICLE_ATTRIBUTES, "author_id")]
 SORTABLE = {name: articles.c[name] for name in ("id", *ARTICLE_ATTRIBUTES)}
@@ -356,6 +357,7 @@ def create_app(database_url: str) -> flask.Flask:
             return values
         values.setdefault("body", "")
         values.setdefault("views", 0)
+        values.setdefault("draft", False)
         values["created"] = datetime.now(timezone.utc).replace(tzinfo=None)
         try:
             with engine.begin() as conn:

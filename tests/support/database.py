@@ -8,6 +8,9 @@ from sqlalchemy import MetaData, inspect
 from sqlalchemy.engine import Engine, make_url
 
 DATABASE_URL_ENV = "JSONAPI_TEST_DATABASE_URL"
+# (database URL, metadata) whose tables this process created: only those may be emptied
+# instead of recreated (tables left by an earlier run may have other columns).
+_CREATED: set[tuple[str, int]] = set()
 
 
 def database_urls() -> list[str]:
@@ -34,8 +37,8 @@ def reset_database(engine: Engine, metadata: MetaData) -> None:
     ``metadata``, and tables in explicit schemas) and ``metadata.create_all``. Everything
     runs in one transaction.
 
-    When the database already holds exactly the tables of ``metadata``, they are emptied
-    with ``DELETE`` and their sequences restarted instead.
+    When the database already holds exactly the tables of ``metadata``, created by this
+    process, they are emptied with ``DELETE`` and their sequences restarted instead.
 
     On other databases: ``metadata.drop_all`` then ``metadata.create_all``.
 
@@ -46,7 +49,8 @@ def reset_database(engine: Engine, metadata: MetaData) -> None:
             preparer = connection.dialect.identifier_preparer
             existing = set(inspect(connection).get_table_names())
             wanted = {table.name for table in metadata.sorted_tables if table.schema is None}
-            if existing == wanted and wanted:
+            fresh = (str(engine.url), id(metadata)) in _CREATED
+            if fresh and existing == wanted and wanted:
                 # Same tables as last time: emptying them is much faster than DDL (and than
                 # TRUNCATE, which rewrites files); sequences restart so ids begin at 1.
                 for table in reversed(metadata.sorted_tables):
@@ -61,3 +65,4 @@ def reset_database(engine: Engine, metadata: MetaData) -> None:
                 connection.exec_driver_sql(f"DROP TABLE IF EXISTS {preparer.quote(name)} CASCADE")
         metadata.drop_all(bind=connection)
         metadata.create_all(bind=connection)
+    _CREATED.add((str(engine.url), id(metadata)))
