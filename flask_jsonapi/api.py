@@ -14,6 +14,7 @@ from .authentication import decorate, error_response
 from .document import error_document
 from .exceptions import JsonApiException
 from .negotiation import MEDIA_TYPE, content_type
+from .policy import Policy
 from .registry import Registry
 from .relationships import related_view_class, relationship_view_class
 from .resources import ResourceDetail, ResourceList
@@ -183,6 +184,7 @@ class Api:
             entry.viewset = viewset
             entry.query_options = viewset.query_options()
             policy = viewset.get_policy()
+            _check_policy(policy, viewset)
             if policy is not None and entry.policy is None:
                 entry.policy = policy
                 self.registry.policies_changed()
@@ -203,6 +205,19 @@ class Api:
     def get_detail_url(url: str) -> str:
         """``/articles/`` -> ``/articles/<id>/``; ``/articles`` -> ``/articles/<id>``."""
         return f"{url}<id>/" if url.endswith("/") else f"{url}/<id>"
+
+
+def _check_policy(policy: Any, viewset: Any) -> None:
+    """A row scope is SQL: only a repository that builds its statements with it
+    (``SqlAlchemyModelRepository.scoped_query``) can apply it on every path."""
+    if policy is None or type(policy).scope is Policy.scope:
+        return
+    if not hasattr(viewset.repository, "scoped_query"):
+        raise TypeError(
+            f"{type(viewset).__name__}: {type(policy).__name__}.scope() is a SQL criterion, "
+            f"but {type(viewset.repository).__name__} does not build SQL statements; "
+            "use a SqlAlchemyModelRepository, or Policy.visible() to check objects."
+        )
 
 
 def _is_set(resource: type, kwargs: dict[str, Any]) -> bool:

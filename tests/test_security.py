@@ -522,3 +522,17 @@ def test_read_only_fields_are_shown_not_written(guarded: flask.Flask) -> None:
     response = client.patch("/docs/1", json=body, headers=ALICE)
     assert response.status_code == 403
     assert response.document["errors"][0]["source"] == {"pointer": "/data/attributes/title"}
+
+
+def test_a_row_scope_needs_a_repository_that_builds_sql() -> None:
+    """A scope that a repository could not apply is refused at registration, not ignored."""
+    from flask_jsonapi import Api
+    from flask_jsonapi.resource_repositories.memory import MemoryRepository
+    from flask_jsonapi.resource_repository_views import ResourceRepositoryViewSet
+    from tests.support.secured import DocSchema, OwnDocs
+
+    viewset = ResourceRepositoryViewSet(
+        schema=DocSchema, repository=MemoryRepository(), policy=OwnDocs()
+    )
+    with pytest.raises(TypeError, match="OwnDocs.scope"):
+        Api(flask.Flask(__name__)).repository(viewset, "docs", "/docs")
