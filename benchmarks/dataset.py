@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 SEED = 20240501
-VERSION = 2  # bump when the content changes: the file name carries it
+VERSION = 3  # bump when the content changes: the file name carries it
 N_AUTHORS = 1_000
 N_ARTICLES = 10_000
 N_COMMENTS = 50_000
@@ -71,6 +71,7 @@ CREATE TABLE articles (
     author_id INTEGER REFERENCES authors (id) ON DELETE SET NULL
 );
 CREATE INDEX ix_articles_author_id ON articles (author_id);
+CREATE INDEX ix_articles_draft ON articles (draft);
 CREATE TABLE comments (
     id INTEGER NOT NULL PRIMARY KEY,
     body TEXT NOT NULL,

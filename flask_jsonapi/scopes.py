@@ -112,6 +112,32 @@ def object_checks() -> Mapping[str, Callable[[Any], bool]]:
     return scopes.object_checks() if scopes is not None else {}
 
 
+# Statements narrowed by criteria, kept while the same objects recur: a policy that
+# returns the same criterion object (a constant, or one cached per user) lets a request
+# reuse a statement whose SQL and cache key are already known. Keyed by identities and
+# checked with `is`; cleared when full, so criteria made anew each request cost nothing.
+_MEMO: dict[tuple, tuple[tuple[Any, ...], Any]] = {}
+_MEMO_SIZE = 1024
+
+
+def memo(kind: str, parts: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+    """``build()``, or what it gave before for these very ``parts`` (compared by identity)."""
+    key = (kind, *map(id, parts))
+    hit = _MEMO.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], parts, strict=True)):
+        return hit[1]
+    value = build()
+    if len(_MEMO) >= _MEMO_SIZE:
+        _MEMO.clear()
+    _MEMO[key] = (parts, value)
+    return value
+
+
+def narrowed(statement: Any, criterion: Any) -> Any:
+    """``statement.where(criterion)``, the same object again for the same two objects."""
+    return memo("where", (statement, criterion), lambda: statement.where(criterion))
+
+
 def activate(scopes: RequestScopes | None) -> None:
     """Make ``scopes`` the current request's (``None``: nothing is scoped)."""
     setattr(flask.g, _KEY, scopes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -129,9 +130,14 @@ class ArticlePolicy(Policy):
     through the library, a write cannot make an article a draft of somebody else's)."""
 
     def scope(self, model: type[Article]) -> Any:
-        published = model.draft == sqlalchemy.false()
-        author_id = current_author_id()
-        return published if author_id is None else published | (model.author_id == author_id)
+        return _visible_articles(model, current_author_id())
+
+
+@functools.lru_cache(maxsize=1024)
+def _visible_articles(model: type[Article], author_id: int | None) -> Any:
+    # One criterion object per author: the library reuses the statements built with it.
+    published = model.draft == sqlalchemy.false()
+    return published if author_id is None else published | (model.author_id == author_id)
 
 
 # View sets: a schema bound to a repository, registered under a URL.

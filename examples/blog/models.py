@@ -50,7 +50,7 @@ class Article(Base):
     views: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     # A draft is seen only by its author (the demo's policy, `ArticlePolicy` in api.py).
     draft: Mapped[bool] = mapped_column(
-        Boolean, nullable=False, default=False, server_default=false()
+        Boolean, nullable=False, default=False, server_default=false(), index=True
     )
     # SET NULL: deleting an author keeps their articles, now without an author.
     author_id: Mapped[int | None] = mapped_column(

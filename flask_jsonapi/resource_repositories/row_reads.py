@@ -348,7 +348,7 @@ class _Reads:
         if self._scopes is None:
             return statement
         criterion = self._scopes.criterion(mapper.class_)
-        return statement if criterion is None else statement.where(criterion)
+        return statement if criterion is None else scopes.narrowed(statement, criterion)
 
     def one(self, key: Any) -> Record | None:
         """The resource with primary key ``key`` and its include tree, or ``None``."""

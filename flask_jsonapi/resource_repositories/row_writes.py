@@ -116,8 +116,14 @@ class RowWriter:
         of the request's scope); 403 when the new row itself would be out of it."""
         current = scopes.current()
         if current is not None:
-            # Built per request: the policies' criteria hold this request's values.
-            statement = self._insert(tuple(values), required, current)
+            # The policies' criteria hold this request's values: the statement is reused
+            # only for the very same criterion objects.
+            names = tuple(values)
+            statement = scopes.memo(
+                "insert",
+                (self.plan, *self._criteria(current, required), *names, *required),
+                lambda: self._insert(names, required, current),
+            )
             return self._answer(statement, _parameters(values), scoped=True)
         key = ("insert", tuple(values), tuple(required))
         statement = self.plan.statements.get(key)
@@ -162,7 +168,12 @@ class RowWriter:
         parameters = {**_parameters(values), "jsonapi_key": key}
         current = scopes.current()
         if current is not None:
-            statement = self._update(tuple(values), required, current)
+            names = tuple(values)
+            statement = scopes.memo(
+                "update",
+                (self.plan, *self._criteria(current, required), *names, *required),
+                lambda: self._update(names, required, current),
+            )
             return self._answer(statement, parameters, scoped=True)
         cache_key = ("update", tuple(values), tuple(required))
         statement = self.plan.statements.get(cache_key)
@@ -189,6 +200,11 @@ class RowWriter:
             scope = _related_scope(current, related, alias)
             statement = statement.where(sa.exists().where(condition, *scope))
         return statement.returning(*self._returning(current))
+
+    def _criteria(self, current: Any, required: dict[str, _Required]) -> tuple[Any, ...]:
+        """The criteria a scoped statement of this row and its related rows depends on."""
+        models = (self.mapper.class_, *(related for _, _, related in required.values()))
+        return tuple(current.criterion(model) for model in models)
 
     def _returning(self, current: Any) -> tuple[Any, ...]:
         """The plan's columns and, within a request's policies, whether the row written is
