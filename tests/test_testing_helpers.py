@@ -111,8 +111,8 @@ def test_assert_valid_document_lists_the_problems() -> None:
 
 def test_assert_valid_document_checks_the_media_type() -> None:
     app = flask.Flask(__name__)
-    app.get("/plain")(lambda: {"data": None})
-    app.get("/empty")(lambda: ("", 204))
+    app.add_url_rule("/plain", "plain", lambda: {"data": None})
+    app.add_url_rule("/empty", "empty", lambda: ("", 204))
     client = JsonApiClient(app)
     with pytest.raises(AssertionError, match="media type is 'application/json'"):
         assert_valid_document(client.get("/plain"))
