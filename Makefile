@@ -1,5 +1,5 @@
 # Two commands from a fresh clone (needs only python3 and make):
-#   make run    serve the blog demo on http://127.0.0.1:5000
+#   make run    serve the blog demo on http://127.0.0.1:5000 (make run PORT=5055 HOST=0.0.0.0)
 #   make test   lint, check formatting and run the test suite
 #   make bench  speed against the peers (benchmarks/README.md); make bench-http: under gunicorn
 PYTHON ?= python3
@@ -26,8 +26,13 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 
+# The demo's address: make run PORT=5055 (port 5000 is AirPlay's on macOS), HOST=0.0.0.0.
+# HOST is not taken from the environment (shells and containers export it as a host name).
+PORT ?= 5000
+HOST = 127.0.0.1
+
 run: $(STAMP)
-	$(BIN)/python -m examples.blog
+	$(BIN)/python -m examples.blog --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

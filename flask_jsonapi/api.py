@@ -66,18 +66,22 @@ class Api:
         self._prefixes.append(prefix.rstrip("/"))
         apis = app.extensions.setdefault("flask_jsonapi", [])
         if not apis:
+            from .cli import jsonapi_cli
+
+            app.cli.add_command(jsonapi_cli)
             app.register_error_handler(HTTPException, _http_error)
             app.register_error_handler(JsonApiException, _jsonapi_error)
             app.teardown_appcontext(_remove_sessions)
         apis.append(self)
 
     def owns(self, path: str) -> bool:
-        """Whether ``path`` lies under one of this API's resource URLs."""
+        """Whether ``path`` lies under one of this API's resource URLs, or under the URL
+        prefix of the Blueprint it is registered on (``/api/nope`` for a Blueprint at
+        ``/api``)."""
+        roots = [prefix + base for prefix in self._prefixes for base in self._paths]
+        roots += [prefix for prefix in self._prefixes if prefix]
         # Whole segments only: /articlesX is not under /articles.
-        return any(
-            path == root or path.startswith(root.rstrip("/") + "/")
-            for root in (prefix + base for prefix in self._prefixes for base in self._paths)
-        )
+        return any(path == root or path.startswith(root.rstrip("/") + "/") for root in roots)
 
     def _endpoint(self, name: str) -> str:
         if isinstance(self.app, flask.Blueprint):

@@ -143,6 +143,8 @@ class ResourceBase(flask.views.View):
         except exceptions.JsonApiException as error:
             return self.error_response(error)
         except Exception:
+            if _propagates_exceptions(flask.current_app):
+                raise  # TESTING or debug: the test or the debugger sees the exception
             logger.exception("unexpected error in %s %s", request.method, request.path)
             return self.error_response(
                 exceptions.JsonApiException(
@@ -407,3 +409,9 @@ class ResourceList(ResourceBase):
         if location:
             headers["Location"] = location
         return self.document_response(document, status=201, headers=headers)
+
+
+def _propagates_exceptions(app: flask.Flask) -> bool:
+    """Flask's rule: ``PROPAGATE_EXCEPTIONS``, or else on under ``TESTING`` or debug."""
+    propagate = app.config.get("PROPAGATE_EXCEPTIONS")
+    return (app.testing or app.debug) if propagate is None else bool(propagate)

@@ -27,6 +27,9 @@ from tests.support.client import JsonApiClient
 from tests.support.database import database_id, database_urls, reset_database
 from tests.support.sql_counter import StatementCounter, count_statements
 
+# ``pytester`` runs the example tests of docs/testing.md against the library's pytest plugin.
+pytest_plugins = ["pytester"]
+
 _DATABASE_URLS = database_urls()
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from examples.blog.api import ArticleRepository
 from examples.blog.models import Article, Author, Comment, Tag
 from tests.support.atomic import ATOMIC_TYPE, MEDIA_TYPE, atomic, ops
 from tests.support.blog_rows import article_tag_pairs
@@ -300,4 +301,35 @@ def test_atom_27_base_spec_statuses(
     before = _snapshot(db_session)
     error = _error(atomic(client, operation), status)
     assert error["source"]["pointer"].startswith(pointer)
+    assert _snapshot(db_session) == before
+
+
+@pytest.mark.parametrize("propagate", [True, False], ids=["testing-raises", "production-500"])
+def test_unexpected_exception_in_an_operation_rolls_back_every_operation(
+    blog_app: Any,
+    client: JsonApiClient,
+    db_session: Any,
+    blog: Blog,
+    monkeypatch: pytest.MonkeyPatch,
+    propagate: bool,
+) -> None:
+    """The second operation crashes: under TESTING the exception reaches the test, else a
+    500 document; either way the first operation's tag is not stored."""
+
+    def crash(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("crash in the repository")
+
+    blog_app.config["PROPAGATE_EXCEPTIONS"] = propagate
+    before = _snapshot(db_session)
+    monkeypatch.setattr(ArticleRepository, "create", crash)
+    operations = (
+        {"op": "add", "data": {"type": "tags", "attributes": {"name": "kept?"}}},
+        {"op": "add", "data": {"type": "articles", "attributes": {"title": "T"}}},
+    )
+    if propagate:
+        with pytest.raises(RuntimeError, match="crash in the repository"):
+            atomic(client, *operations)
+    else:
+        error = _error(atomic(client, *operations), 500)
+        assert "crash" not in str(error)
     assert _snapshot(db_session) == before

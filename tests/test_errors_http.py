@@ -2,7 +2,8 @@
 
 Routing errors under the API (unknown URL, wrong method, body too large) are JSON:API
 documents, HEAD answers like GET without a body, and an unexpected exception is a 500
-document that reveals nothing of the exception, which is logged.
+document that reveals nothing of the exception, which is logged. Under ``TESTING`` (the
+suite's default) the exception reaches the test instead, as in any Flask app.
 """
 
 from __future__ import annotations
@@ -186,6 +187,7 @@ def _raise(*args: Any, **kwargs: Any) -> Any:
     ids=["list", "detail", "create", "update", "delete"],
 )
 def test_unexpected_exception_is_an_opaque_500(
+    blog_app: Any,
     client: JsonApiClient,
     db_session: Any,
     article_id: int,
@@ -195,7 +197,9 @@ def test_unexpected_exception_is_an_opaque_500(
     hook: str,
     url: str,
 ) -> None:
-    """A crash in a repository: 500 document without internals; the exception is logged."""
+    """A crash in a repository (exceptions not propagated, as in production): a 500 document
+    without internals; the exception is logged."""
+    blog_app.config["PROPAGATE_EXCEPTIONS"] = False
     before = snapshot(db_session)
     monkeypatch.setattr(ArticleRepository, hook, _raise)
     body = {"data": {"type": "articles", "id": str(article_id), "attributes": {"title": "N"}}}
@@ -214,6 +218,48 @@ def test_unexpected_exception_is_an_opaque_500(
     assert snapshot(db_session) == before
     monkeypatch.undo()
     assert client.get(f"/articles/{article_id}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "hook", "url"),
+    [
+        ("GET", "get_list", "/articles"),
+        ("POST", "create", "/articles"),
+        ("PATCH", "update", "/articles/{id}"),
+        ("DELETE", "delete", "/articles/{id}"),
+    ],
+    ids=["list", "create", "update", "delete"],
+)
+@pytest.mark.parametrize("setting", ["testing", "propagate"])
+def test_unexpected_exception_reaches_the_test_under_testing(
+    blog_app: Any,
+    client: JsonApiClient,
+    db_session: Any,
+    article_id: int,
+    monkeypatch: pytest.MonkeyPatch,
+    setting: str,
+    method: str,
+    hook: str,
+    url: str,
+) -> None:
+    """TESTING (or PROPAGATE_EXCEPTIONS) raises the exception to the caller, as Flask does;
+    the write is still rolled back and the next request works."""
+    if setting == "propagate":
+        blog_app.testing = False
+        blog_app.config["PROPAGATE_EXCEPTIONS"] = True
+    before = snapshot(db_session)
+    monkeypatch.setattr(ArticleRepository, hook, _raise)
+    body = {"data": {"type": "articles", "id": str(article_id), "attributes": {"title": "N"}}}
+    if method == "POST":
+        del body["data"]["id"]
+    kwargs = {"json": body} if method in ("POST", "PATCH") else {}
+    with pytest.raises(RuntimeError, match=SECRET):
+        client.open(url.format(id=article_id), method=method, **kwargs)
+    assert snapshot(db_session) == before
+    monkeypatch.undo()
+    assert client.get(f"/articles/{article_id}").status_code == 200
+    after = client.post("/tags", json={"data": {"type": "tags", "attributes": {"name": "ok"}}})
+    assert after.status_code == 201
 
 
 # -- QP-2: query parameter names ------------------------------------------------------------

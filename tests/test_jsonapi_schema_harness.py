@@ -1,6 +1,7 @@
-"""Prove that the JSON:API schema harness (tests/support/jsonapi_schema.py) works.
+"""Prove that the JSON:API schema validation (flask_jsonapi/testing/validation.py) works.
 
-The upstream fixtures shipped with the schemas are run through the validators. Under
+The upstream fixtures shipped with the schemas (kept in tests/jsonapi_schema_fixtures/)
+are run through the validators. Under
 python-jsonschema, the 1.0 schema misclassifies 18 of them unless the two load-time fixes
 are applied, so these tests fail if the fixes are removed; ``test_each_fix_is_needed``
 shows it for each fix separately.
@@ -14,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import jsonapi_schema
-from tests.support.jsonapi_schema import (
+import flask_jsonapi.testing
+from flask_jsonapi.testing import validation as jsonapi_schema
+from flask_jsonapi.testing.validation import (
     ALL_FIXES,
     FIX_DEPENDENCIES,
     FIX_PATTERN_PROPERTIES,
@@ -29,13 +31,20 @@ from tests.support.jsonapi_schema import (
     validate_response,
 )
 
+# The upstream fixtures: ``tests/`` of each version directory of the jsonapi.org repository.
+FIXTURES = Path(__file__).with_name("jsonapi_schema_fixtures")
+
+# ../shared/jsonapi-schema: where the bundled schemas were copied from, beside the checkout
+# of the project's own workspace (a clone on its own has no such folder).
+SHARED_SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "jsonapi-schema"
+
 # Fixture directories (relative to the version directory) -> request kind, or None for
 # response documents.
 FIXTURE_KINDS = {
-    "tests/response": None,
-    "tests/request/resource/create": "create",
-    "tests/request/resource/update": "update",
-    "tests/request/relationship/update": "update_relationship",
+    "response": None,
+    "request/resource/create": "create",
+    "request/resource/update": "update",
+    "request/relationship/update": "update_relationship",
 }
 
 # (schema version, fixture directory): the fixtures of each version against its own
@@ -56,11 +65,11 @@ def _collect(base: Path, fixture_dir: str) -> list[tuple[str | None, bool, Path]
 
 
 def _fixture_params() -> list:
-    base = jsonapi_schema.schema_dir()
+    base = FIXTURES
     params = []
     for version, fixture_dir in COMBINATIONS:
         for kind, expected_valid, path in _collect(base, fixture_dir):
-            rel = path.relative_to(base / fixture_dir / "tests").as_posix()
+            rel = path.relative_to(base / fixture_dir).as_posix()
             params.append(
                 pytest.param(
                     version, kind, expected_valid, path, id=f"{version}:{fixture_dir}/{rel}"
@@ -85,7 +94,7 @@ def _load(path: Path) -> object:
 
 
 def test_fixture_counts():
-    base = jsonapi_schema.schema_dir()
+    base = FIXTURES
     assert len(_collect(base, "1.0")) == 94
     assert len(_collect(base, "1.1-pr1603")) == 17
     response_1_0 = [p for k, _, p in _collect(base, "1.0") if k is None]
@@ -95,7 +104,7 @@ def test_fixture_counts():
 @pytest.mark.parametrize(("version", "kind", "expected_valid", "path"), _fixture_params())
 def test_upstream_fixture(version, kind, expected_valid, path):
     if path is None:
-        raise SchemaNotFoundError(f"no JSON:API schema fixtures in {jsonapi_schema.schema_dir()}")
+        raise SchemaNotFoundError(f"no JSON:API schema fixtures in {FIXTURES}")
     document = _load(path)
     if kind is None:
         errors = response_errors(document, version)
@@ -132,7 +141,7 @@ def test_each_fix_is_needed(fix, version, fixture_dir, minimum):
     """Leaving out one fix makes fixtures come out wrong, so the suite exercises it."""
     without = ALL_FIXES - {fix}
     wrong = []
-    for kind, expected_valid, path in _collect(jsonapi_schema.schema_dir(), fixture_dir):
+    for kind, expected_valid, path in _collect(FIXTURES, fixture_dir):
         document = _load(path)
         assert (not _classify(version, kind, document)) is expected_valid, path
         if (not _classify(version, kind, document, without)) is not expected_valid:
@@ -143,7 +152,7 @@ def test_each_fix_is_needed(fix, version, fixture_dir, minimum):
 def test_without_fixes_the_1_0_schema_gets_18_fixtures_wrong():
     wrong = [
         path
-        for kind, expected_valid, path in _collect(jsonapi_schema.schema_dir(), "1.0")
+        for kind, expected_valid, path in _collect(FIXTURES, "1.0")
         if (not _classify("1.0", kind, _load(path), fixes=())) is not expected_valid
     ]
     assert len(wrong) == 18
@@ -329,22 +338,34 @@ def test_loaded_schemas_contain_no_unfixed_constructs(version):
 # --------------------------------------------------------------- schema location
 
 
-def test_default_schema_dir_is_shared_sibling_of_checkout(monkeypatch):
-    monkeypatch.delenv(jsonapi_schema.SCHEMA_DIR_ENV, raising=False)
-    repo_root = Path(__file__).resolve().parents[1]
-    expected = repo_root.parent / "shared" / "jsonapi-schema"
-    assert jsonapi_schema.schema_dir() == expected
+def test_schemas_are_bundled_in_the_package():
+    """The schemas ship inside flask_jsonapi.testing, so a user's install validates too."""
+    package_dir = Path(flask_jsonapi.testing.__file__).resolve().parent
+    assert jsonapi_schema.schema_dir() == package_dir / "schemas"
+    for version in jsonapi_schema.VERSION_DIRS:
+        names = sorted(p.name for p in jsonapi_schema.version_dir(version).glob("*.json"))
+        assert names == sorted(jsonapi_schema.SCHEMA_FILES.values())
 
 
-def test_schema_dir_env_override(monkeypatch, tmp_path):
-    source = jsonapi_schema.schema_dir()
+@pytest.mark.parametrize(("bundled", "shared"), [("1.0", "1.0"), ("1.1", "1.1-pr1603")])
+def test_bundled_copies_equal_the_shared_schemas(bundled, shared):
+    """The files are the published schemas unchanged (the fixes are applied in memory)."""
+    if not SHARED_SCHEMAS.is_dir():
+        pytest.skip(f"{SHARED_SCHEMAS} is not present (a clone on its own); nothing to compare")
+    for name in jsonapi_schema.SCHEMA_FILES.values():
+        copy = jsonapi_schema.version_dir(bundled) / name
+        assert copy.read_bytes() == (SHARED_SCHEMAS / shared / name).read_bytes(), name
+    shared_tests = SHARED_SCHEMAS / shared / "tests"
+    copied = sorted(p.relative_to(FIXTURES / shared) for p in (FIXTURES / shared).rglob("*.json"))
+    assert copied == sorted(p.relative_to(shared_tests) for p in shared_tests.rglob("*.json"))
+    for path in copied:
+        assert (FIXTURES / shared / path).read_bytes() == (shared_tests / path).read_bytes()
+
+
+def test_schemas_load_from_another_directory(tmp_path):
     copied = tmp_path / "schemas"
     for sub in jsonapi_schema.VERSION_DIRS.values():
-        shutil.copytree(source / sub, copied / sub, ignore=shutil.ignore_patterns("tests"))
-    monkeypatch.setenv(jsonapi_schema.SCHEMA_DIR_ENV, str(copied))
-    assert jsonapi_schema.schema_dir() == copied.resolve()
-    validate_response(ARTICLE)
-
-    monkeypatch.setenv(jsonapi_schema.SCHEMA_DIR_ENV, str(tmp_path / "missing"))
-    with pytest.raises(SchemaNotFoundError, match="JSONAPI_SCHEMA_DIR"):
-        validate_response(ARTICLE)
+        shutil.copytree(jsonapi_schema.schema_dir() / sub, copied / sub)
+    assert load_schemas("1.1", base=copied) == load_schemas("1.1")
+    with pytest.raises(SchemaNotFoundError, match="schema file not found"):
+        load_schemas("1.1", base=tmp_path / "missing")

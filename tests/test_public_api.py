@@ -92,6 +92,22 @@ def test_api_on_blueprint_with_prefix() -> None:
     assert client.get("/notes").status_code == 404
 
 
+@pytest.mark.parametrize("url", ["/api/v1/nope", "/api/v1/", "/api/v1", "/api/v1/notes-x/1"])
+def test_unknown_url_under_the_blueprint_prefix_is_a_jsonapi_404(url: str) -> None:
+    """Any URL under the Api's Blueprint prefix is the API's, whatever the Accept header."""
+    blueprint = flask.Blueprint("v1", __name__, url_prefix="/api/v1")
+    Api(blueprint).repository(NoteViewSet(repository=memory_repository()), "notes", "/notes")
+    app = flask.Flask(__name__)
+    app.test_client_class = JsonApiClient
+    app.register_blueprint(blueprint)
+    client = app.test_client()
+    error = only_error(client.get(url, headers={"Accept": "text/html"}), 404)
+    assert error["title"] == "Not Found"
+    # Outside the prefix the app's own pages stay Flask's.
+    outside = client.get("/api/v2/nope", headers={"Accept": "text/html"})
+    assert (outside.status_code, outside.mimetype) == (404, "text/html")
+
+
 # -- api.route with hand-written views over a dict --------------------------------------------
 
 

@@ -1223,6 +1223,7 @@ def _fail_after(original: Any) -> Any:
 
 @pytest.mark.parametrize("method", ["POST", "PATCH"])
 def test_failure_after_the_fast_write_rolls_back_tx_1(
+    blog_app: Any,
     client: JsonApiClient,
     db_session: Any,
     ids: Ids,
@@ -1230,8 +1231,9 @@ def test_failure_after_the_fast_write_rolls_back_tx_1(
     monkeypatch: pytest.MonkeyPatch,
     method: str,
 ) -> None:
-    """TX-1: the INSERT or UPDATE ran, then building the document failed: 500, no change;
-    the next write works."""
+    """TX-1: the INSERT or UPDATE ran, then building the document failed: 500 (exceptions
+    not propagated, as in production), no change; the next write works."""
+    blog_app.config["PROPAGATE_EXCEPTIONS"] = False
     before = snapshot(db_session)
     monkeypatch.setattr(
         ResourceBase, "resource_document", _fail_after(ResourceBase.resource_document)

@@ -1,7 +1,9 @@
 """Writes are all-or-nothing, one commit per request, and a failure leaves the session usable.
 
 TX-1: a create, update or delete that fails for any reason (a 4xx found late, a database
-constraint, an exception after the repository flushed) leaves every row as it was.
+constraint, an exception after the repository flushed) leaves every row as it was. The
+unexpected exceptions are answered as in production (a 500 document: the ``answers_500``
+fixture turns off ``PROPAGATE_EXCEPTIONS``), and also raised to the test under ``TESTING``.
 """
 
 from __future__ import annotations
@@ -49,6 +51,12 @@ def commits(blog_app: Any) -> Iterator[list[orm.Session]]:
         yield seen
     finally:
         event.remove(orm.Session, "after_commit", after_commit)
+
+
+@pytest.fixture
+def answers_500(blog_app: Any) -> None:
+    """Unexpected exceptions answered with a 500 document even though ``TESTING`` is on."""
+    blog_app.config["PROPAGATE_EXCEPTIONS"] = False
 
 
 def _new_article(**relationships: Any) -> dict[str, Any]:
@@ -160,6 +168,7 @@ def _fail_after(original: Any, error: Exception) -> Any:
     ids=["unexpected-500", "jsonapi-403"],
 )
 def test_tx_1_failure_after_create_flush_rolls_back(
+    answers_500: None,
     client: JsonApiClient,
     db_session: Any,
     stored: dict[str, int],
@@ -180,7 +189,11 @@ def test_tx_1_failure_after_create_flush_rolls_back(
 
 
 def test_tx_1_failure_after_update_flush_rolls_back(
-    client: JsonApiClient, db_session: Any, stored: dict[str, int], monkeypatch: pytest.MonkeyPatch
+    answers_500: None,
+    client: JsonApiClient,
+    db_session: Any,
+    stored: dict[str, int],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The UPDATE (attributes and to-many tags) was flushed, then the view failed."""
     before = snapshot(db_session)
@@ -201,7 +214,11 @@ def test_tx_1_failure_after_update_flush_rolls_back(
 
 
 def test_tx_1_failure_after_delete_flush_rolls_back(
-    client: JsonApiClient, db_session: Any, stored: dict[str, int], monkeypatch: pytest.MonkeyPatch
+    answers_500: None,
+    client: JsonApiClient,
+    db_session: Any,
+    stored: dict[str, int],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The DELETE was flushed, then the view failed: the article and its tag link remain."""
     before = snapshot(db_session)
@@ -210,6 +227,39 @@ def test_tx_1_failure_after_delete_flush_rolls_back(
     )
     only_error(client.delete(f"/articles/{stored['article']}"), 500)
     assert snapshot(db_session) == before
+
+
+@pytest.mark.parametrize("method", ["POST", "PATCH", "DELETE"])
+def test_tx_1_exception_raised_to_the_test_still_rolls_back(
+    client: JsonApiClient,
+    db_session: Any,
+    stored: dict[str, int],
+    monkeypatch: pytest.MonkeyPatch,
+    method: str,
+) -> None:
+    """Under TESTING the exception after the flush reaches the test; nothing is stored and
+    the session stays usable."""
+    before = snapshot(db_session)
+    service_method = {"POST": "create", "PATCH": "update", "DELETE": "delete"}[method]
+    original = getattr(ResourceService, service_method)
+    monkeypatch.setattr(
+        ResourceService, service_method, _fail_after(original, RuntimeError("late"))
+    )
+    article = f"/articles/{stored['article']}"
+    with pytest.raises(RuntimeError, match="late"):
+        if method == "POST":
+            client.post(
+                "/articles", json=_new_article(author={"type": "authors", "id": str(stored["bob"])})
+            )
+        elif method == "PATCH":
+            body = {"data": {"type": "articles", "id": str(stored["article"])}}
+            body["data"]["attributes"] = {"title": "Changed"}
+            client.patch(article, json=body)
+        else:
+            client.delete(article)
+    assert snapshot(db_session) == before
+    monkeypatch.undo()
+    _assert_still_works(client, db_session)
 
 
 # -- one commit per request --------------------------------------------------------------------

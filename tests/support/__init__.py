@@ -1,7 +1,7 @@
 """Reusable test harness: JSON:API schema validation, a validating Flask test client,
 an SQL statement counter and database helpers."""
 
-from tests.support.jsonapi_schema import (
+from flask_jsonapi.testing.validation import (
     SchemaNotFoundError,
     is_atomic_document,
     request_errors,

@@ -1,9 +1,10 @@
-"""Validate documents against the JSON:API JSON Schemas kept in ``shared/jsonapi-schema``.
+"""Validate documents against the JSON:API JSON Schemas bundled in ``schemas/``.
 
-The schema files are data (copied unchanged from the json-api/json-api repository, see
-``shared/jsonapi-schema/README.txt``). They live outside the checkout, in a ``shared``
-directory that is a sibling of the repository root; set ``JSONAPI_SCHEMA_DIR`` to use
-another location.
+The schema files are data, copied unchanged from the jsonapi.org repository (CC0; see
+``schemas/README.md``): ``1.0/`` holds the official 1.0 schemas, ``1.1/`` those of the
+unmerged json-api pull request #1603 (``lid``, ``jsonapi.ext``/``profile``, ``@``-members).
+This module needs the ``testing`` extra (``pip install 'flask-jsonapi[testing]'``:
+jsonschema and referencing).
 
 Two fixes are applied in memory when the files are loaded, because the schemas were
 written for ajv and python-jsonschema reads two constructs differently:
@@ -36,21 +37,27 @@ from __future__ import annotations
 import copy
 import functools
 import json
-import os
 import textwrap
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, relevance
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
+try:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError, relevance
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+except ImportError as exc:  # pragma: no cover - depends on the installed extras
+    raise ImportError(
+        "Validating JSON:API documents needs jsonschema and referencing: "
+        "pip install 'flask-jsonapi[testing]'"
+    ) from exc
 
-SCHEMA_DIR_ENV = "JSONAPI_SCHEMA_DIR"
+#: The bundled schemas (a directory of the installed package).
+SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 
 #: ``version`` argument -> sub-directory of the schema directory.
-VERSION_DIRS = {"1.0": "1.0", "1.1": "1.1-pr1603"}
+VERSION_DIRS = {"1.0": "1.0", "1.1": "1.1"}
 
 #: ``kind`` argument -> schema file name.
 SCHEMA_FILES = {
@@ -102,14 +109,8 @@ class SchemaNotFoundError(FileNotFoundError):
 
 
 def schema_dir() -> Path:
-    """The directory holding ``1.0/`` and ``1.1-pr1603/``.
-
-    ``$JSONAPI_SCHEMA_DIR`` if set, else ``<repository root>/../shared/jsonapi-schema``.
-    """
-    override = os.environ.get(SCHEMA_DIR_ENV)
-    if override:
-        return Path(override).expanduser().resolve()
-    return Path(__file__).resolve().parents[2].parent / "shared" / "jsonapi-schema"
+    """The directory holding the bundled ``1.0/`` and ``1.1/`` schemas."""
+    return SCHEMA_DIR
 
 
 def version_dir(version: str, base: Path | None = None) -> Path:
@@ -193,11 +194,7 @@ def load_schemas(
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise SchemaNotFoundError(
-                f"JSON:API schema file not found: {path}. The schemas are expected in "
-                f"'shared/jsonapi-schema' next to the repository checkout; set "
-                f"{SCHEMA_DIR_ENV} to point elsewhere."
-            ) from None
+            raise SchemaNotFoundError(f"JSON:API schema file not found: {path}") from None
         schemas[kind] = fix_schema(json.loads(text), fixes)
     return schemas
 
