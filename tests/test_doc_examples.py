@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import flask
@@ -84,6 +84,11 @@ def _run(app: flask.Flask, example: Example) -> list[str]:
     return problems
 
 
+def _utc(moment: datetime) -> datetime:
+    # The demo stores naive UTC times: a naive clock on the page is UTC, whatever TZ says.
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 def _document_id(path: Path) -> str:
     return str(path.relative_to(ROOT))
 
@@ -107,7 +112,7 @@ def test_every_example_answers_what_the_page_prints(path: Path) -> None:
     failures: list[str] = []
     try:
         frozen = (
-            time_machine.travel(datetime.fromisoformat(clock[1]), tick=False)
+            time_machine.travel(_utc(datetime.fromisoformat(clock[1])), tick=False)
             if clock
             else contextlib.nullcontext()
         )
@@ -124,3 +129,101 @@ def test_every_example_answers_what_the_page_prints(path: Path) -> None:
         session.remove()
         app.extensions["blog"]["engine"].dispose()
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("path", DOCUMENTS, ids=_document_id)
+def test_no_request_hides_in_another_kind_of_block(path: Path) -> None:
+    """A curl or HTTP request outside a ```sh / ```http block would escape the run above."""
+    assert doc_examples.stray_requests(path.read_text()) == []
+
+
+# The conventions themselves: a page that prints a wrong answer must fail.
+
+PAGE = """
+```sh
+curl -g -H 'Accept: application/vnd.api+json' 'http://127.0.0.1:5000/tags/1'
+```
+
+```json
+// HTTP 200, Content-Type: application/vnd.api+json
+{"data": {"type": "tags", "id": "1", "attributes": {"name": "python"}, ...}, ...}
+```
+
+<!-- not-run: shows a server that is not the demo -->
+```http
+GET /elsewhere
+```
+
+```http
+DELETE /tags/1
+Accept: application/vnd.api+json
+```
+
+```http
+HTTP/1.1 204 NO CONTENT
+```
+"""
+
+
+def test_a_page_is_read_into_requests_and_printed_answers() -> None:
+    """Requests, their answers, curl's defaults and the not-run mark, as the page has them."""
+    first, second, third = doc_examples.examples(PAGE)
+
+    assert (first.request.method, first.request.url) == ("GET", "http://127.0.0.1:5000/tags/1")
+    assert first.request.headers == [("Accept", "application/vnd.api+json")]
+    assert first.answer is not None and first.answer.status == 200
+    assert first.answer.headers == [("Content-Type", "application/vnd.api+json")]
+    assert second.not_run == "shows a server that is not the demo" and second.answer is None
+    assert third.request.method == "DELETE"
+    assert third.answer is not None and (third.answer.status, third.answer.body) == (204, None)
+
+
+def test_curl_defaults_are_curls() -> None:
+    """Without -H Accept curl sends */*; -d without -X is a form POST."""
+    (example,) = doc_examples.examples("```sh\ncurl http://h/x -d 'a=1'\n```\n")
+
+    assert example.request.method == "POST"
+    assert example.request.headers == [
+        ("Accept", "*/*"),
+        ("Content-Type", "application/x-www-form-urlencoded"),
+    ]
+
+
+def test_elision_matches_only_where_it_stands() -> None:
+    """``...`` forgives the members, elements or value it stands for, and nothing else."""
+    printed = doc_examples.parse_printed_json(
+        '{"data": [{"id": "1", ...}, ...], "meta": ..., "links": {"self": "x"}}'
+    )
+    actual = {
+        "data": [{"id": "1", "type": "tags"}, {"id": "2"}],
+        "meta": {"count": 2},
+        "links": {"self": "x"},
+    }
+    assert doc_examples.differences(printed, actual) == []
+
+    wrong = {**actual, "data": [{"id": "2", "type": "tags"}], "links": {"self": "y", "n": 1}}
+    assert doc_examples.differences(printed, wrong) == [
+        '/data/0/id: printed "1", got "2"',
+        '/links/self: printed "x", got "y"',
+        "/links/n: in the answer (1) but not printed",
+    ]
+    assert doc_examples.differences(printed, {"data": []}) == [
+        "/data: printed 1 elements, the answer has 0",
+        "/meta: printed, but missing from the answer",
+        "/links: printed, but missing from the answer",
+    ]
+
+
+def test_a_quoted_ellipsis_is_a_string_and_types_are_compared() -> None:
+    """Only a bare ``...`` elides; "..." in quotes is compared; 1 is not 1.0 or true."""
+    printed = doc_examples.parse_printed_json('{"a": "...", "b": 1}')
+
+    assert doc_examples.differences(printed, {"a": "x", "b": 1}) == ['/a: printed "...", got "x"']
+    assert doc_examples.differences(printed, {"a": "...", "b": True}) == ["/b: printed 1, got true"]
+
+
+def test_a_request_outside_a_request_block_is_found() -> None:
+    """A request in a plain or text block is reported by its line."""
+    page = "text\n\n```\nPOST /articles\n{}\n```\n\n```text\ncurl http://h/x\n```\n"
+
+    assert doc_examples.stray_requests(page) == [3, 8]

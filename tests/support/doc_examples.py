@@ -151,14 +151,26 @@ def examples(markdown: str) -> list[Example]:
         request = _request(block)
         if request is None:
             continue
-        example = Example(
-            line=block.line, request=request, not_run=block.not_run, demo=block.demo
-        )
+        example = Example(line=block.line, request=request, not_run=block.not_run, demo=block.demo)
         following = blocks[position + 1] if position + 1 < len(blocks) else None
         if following is not None and _adjacent(lines, block, following):
             example.answer = _answer(following)
         found.append(example)
     return found
+
+
+def stray_requests(markdown: str) -> list[int]:
+    """Lines of fenced blocks that look like a request but are not written as one."""
+    stray = []
+    for block in fenced_blocks(markdown):
+        if block.language in REQUEST_LANGUAGES or block.language == "http":
+            continue
+        lines = block.text.splitlines()
+        if any(line.lstrip().startswith("curl ") for line in lines) or (
+            lines and _HTTP_REQUEST_LINE.match(lines[0])
+        ):
+            stray.append(block.line)
+    return stray
 
 
 def _adjacent(lines: list[str], first: Block, second: Block) -> bool:
@@ -314,9 +326,9 @@ def parse_printed_json(text: str) -> Any:
             continue
         if text.startswith("...", index):
             if stack and stack[-1] == "{" and expecting_key:
-                out.append(f'"{_ELIDED_MEMBER_KEY}": null')
+                out.append(f"{json.dumps(_ELIDED_MEMBER_KEY)}: null")
             else:
-                out.append(f'"{_ELIDED_VALUE}"')
+                out.append(json.dumps(_ELIDED_VALUE))
             index += 3
             continue
         if char in "{[":
