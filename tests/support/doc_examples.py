@@ -49,7 +49,8 @@ from urllib.parse import urlsplit
 REQUEST_LANGUAGES = {"sh", "bash", "console", "shell"}
 NOT_RUN = re.compile(r"<!--\s*not-run:\s*(?P<reason>.+?)\s*-->")
 DEMO = re.compile(r"<!--\s*demo:\s*articles\s+(?P<options>\{.*\})\s*-->")
-_FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,})(?P<lang>[\w+-]*)\s*$")
+_FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,})(?P<lang>[\w+-]*)(?P<attrs>[^`]*)$")
+_TITLE = re.compile(r'\btitle="(?P<title>[^"]+)"')
 _HTTP_REQUEST_LINE = re.compile(r"^(GET|POST|PATCH|PUT|DELETE|HEAD|OPTIONS) (\S+)$")
 _STATUS_LINE = re.compile(r"^HTTP/\d(?:\.\d)? (\d{3})(?: .*)?$")
 _STATUS_COMMENT = re.compile(r"^//\s*HTTP (\d{3})(?:,\s*(.*))?$")
@@ -75,6 +76,7 @@ class Block:
     end_line: int  # 1-based line of the closing fence
     not_run: str | None = None  # the reason given by a <!-- not-run: ... --> mark
     demo: dict[str, Any] | None = None  # the options of a <!-- demo: articles {...} --> mark
+    title: str | None = None  # ```python title="path/to/file.py"
 
 
 @dataclass
@@ -136,6 +138,7 @@ def fenced_blocks(markdown: str) -> list[Block]:
                 end_line=index + 1,
                 not_run=mark["reason"] if mark else None,
                 demo=json.loads(demo["options"]) if demo else None,
+                title=title["title"] if (title := _TITLE.search(opening["attrs"])) else None,
             )
         )
         index += 1
@@ -402,6 +405,39 @@ def differences(printed: Any, actual: Any, path: str = "") -> list[str]:
     if printed != actual or type(printed) is not type(actual):
         return [f"{where}: printed {json.dumps(printed)}, got {json.dumps(actual)}"]
     return []
+
+
+def mismatches(client: Any, example: Example) -> list[str]:
+    """Send ``example``'s request with ``client`` (a ``JsonApiClient``); what differs from
+    its printed answer (status, each printed header, the body)."""
+    request = example.request
+    base_url, target = request_target(request)
+    response = client.open(
+        target,
+        method=request.method,
+        base_url=base_url,
+        headers=request.headers,
+        data=request.body.encode() if request.body is not None else None,
+        jsonapi_headers=False,
+    )
+    answer = example.answer
+    assert answer is not None, f"line {example.line}: no printed answer"
+    problems: list[str] = []
+    if answer.status is not None and response.status_code != answer.status:
+        problems.append(f"status: printed {answer.status}, got {response.status_code}")
+    for name, value in answer.headers:
+        got = response.headers.get(name)
+        if got != value:
+            problems.append(f"header {name}: printed {value!r}, got {got!r}")
+    body = response.get_data(as_text=True)
+    if answer.body is None:
+        if body:
+            problems.append(f"printed no body, got {body[:300]!r}")
+    elif not body:
+        problems.append("printed a body, got none")
+    else:
+        problems += differences(answer.body, response.document)
+    return problems
 
 
 def request_target(request: Request) -> tuple[str, str]:
