@@ -55,7 +55,7 @@ $(DOCS_STAMP): $(STAMP)
 
 # --strict: a broken link, a page missing from the nav or a bad reference fails the build.
 docs: $(DOCS_STAMP)
-	$(BIN)/mkdocs build --strict
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 docs-serve: $(DOCS_STAMP)
 	$(BIN)/mkdocs serve
