@@ -80,8 +80,7 @@ def test_every_example_answers_what_the_page_prints(path: Path) -> None:
     )
     runnable = [e for e in found if e.not_run is None]
     if not runnable:
-        assert not found or all(e.not_run for e in found)
-        return
+        return  # a page without requests (or only excused ones) has nothing to run
     clock = _CLOCK.search(markdown)
     app = _demo()
     failures: list[str] = []
