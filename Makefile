@@ -1,6 +1,7 @@
 # Two commands from a fresh clone (needs only python3 and make):
 #   make run    serve the blog demo on http://127.0.0.1:5000 (make run PORT=5055 HOST=0.0.0.0)
 #   make test   lint, check formatting and run the test suite
+#   make docs   build the documentation site into site/ (mkdocs.yml)
 #   make bench  speed against the peers (benchmarks/README.md); make bench-http: under gunicorn
 PYTHON ?= python3
 VENV := .venv
@@ -49,7 +50,22 @@ bench:
 bench-http:
 	$(PYTHON) benchmarks/bench_http.py $(BENCH_ARGS)
 
+# The docs site: its tools go into the same .venv, on top of the dev install.
+DOCS_STAMP := $(VENV)/.installed-docs
+.PHONY: docs docs-serve
+
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,docs]'
+	@touch $@
+
+# --strict: a broken link, a page missing from the nav or a bad reference fails the build.
+docs: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+docs-serve: $(DOCS_STAMP)
+	$(BIN)/mkdocs serve
+
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) build dist site *.egg-info .pytest_cache .ruff_cache .hypothesis
 	rm -f examples/blog/blog.db examples/blog/blog.db-journal
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
