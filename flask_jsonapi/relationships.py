@@ -54,7 +54,7 @@ class _RelationshipMixin:
 
     def read_parent(self, spec: RelationshipSpec) -> tuple[Any, Any]:
         service = self.service()
-        id_ = service.parse_id(self.resource_id)
+        id_ = service.url_id(self.resource_id)
         node = IncludeNode(spec.member, spec.attribute, spec.type_, spec.many, {}, included=False)
         return id_, service.fetch_one(id_, ResourceQuery(load={spec.member: node}), rows=False)
 

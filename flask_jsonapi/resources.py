@@ -291,7 +291,7 @@ class ResourceDetail(ResourceBase):
     def get(self, *args: Any, **kwargs: Any) -> flask.Response:
         query = self.parse_query(collection=False)
         service = self.service()
-        id_ = service.parse_id(self.resource_id)
+        id_ = service.url_id(self.resource_id)
         with self.transaction():
             document = self.resource_document(service.fetch_one(id_, query), query)
         return self.document_response(document)
@@ -300,15 +300,17 @@ class ResourceDetail(ResourceBase):
         query = self.parse_query(collection=False)
         resource = parse_resource_document(self.request_document())
         service = self.service()
-        id_ = service.parse_id(self.resource_id)
+        id_ = service.url_id(self.resource_id)
         with self.transaction():
             obj = service.update(id_, resource, self.resource_id, query)
+            if obj is None:  # an update() answering nothing, and no read(): as the original
+                return self.document_response(None, status=204)
             document = self.resource_document(obj, query, self_link=False)
         return self.document_response(document)
 
     def delete(self, *args: Any, **kwargs: Any) -> flask.Response:
         service = self.service()
-        id_ = service.parse_id(self.resource_id)
+        id_ = service.url_id(self.resource_id)
         with self.transaction():
             service.delete(id_)
         # DEL-1 allows either; "meta" serves clients that parse every write response as JSON.
@@ -337,9 +339,13 @@ class ResourceList(ResourceBase):
     def create(self, data: dict[str, Any], **kwargs: Any) -> Any:
         raise exceptions.NotImplementedMethod("Creating is not implemented.")
 
-    def prepare_response(self, data: Any) -> Any:
-        """Override to change what POST answers (the original's hook)."""
-        return data
+    def prepare_response(self, data: dict[str, Any]) -> Any:
+        """Create from the loaded ``data`` and answer the new object (the original's hook).
+
+        An override may answer a response object (``response.JsonApiResponse(...)``),
+        which is sent as it is, or the created object, which gets the usual document.
+        """
+        return self.create(data=data)
 
     def get_pagination_links(self, parsed_pagination: dict, parsed_filters: dict) -> dict:
         """The top-level ``links`` of a GET on the collection (the original's hook).
@@ -362,8 +368,14 @@ class ResourceList(ResourceBase):
     def post(self, *args: Any, **kwargs: Any) -> flask.Response:
         query = self.parse_query(collection=False)
         resource = parse_resource_document(self.request_document())
+        # The stock hook calls create() as the service would; an override stands in for it.
+        overridden = type(self).prepare_response is not ResourceList.prepare_response
         with self.transaction():
-            obj = self.prepare_response(self.service().create(resource, query))
+            obj = self.service().create(
+                resource, query, create=self.prepare_response if overridden else None
+            )
+            if hasattr(obj, "make_response"):
+                return obj
             document = self.resource_document(obj, query, self_link=False)
         headers = {}
         location = document["data"].get("links", {}).get("self")

@@ -112,7 +112,10 @@ class CompiledSchema:
         }
         loaded: dict[str, Any] = {}
         try:
-            loaded = self._make_loader(partial).load(known, partial=partial)
+            # The id is never an attribute: a schema's `id = fields.UUID(required=True)`
+            # must not make every create 422.
+            only_id = (self.id_spec.name,) if self.id_spec is not None else False
+            loaded = self._make_loader(partial).load(known, partial=partial or only_id)
         except marshmallow.ValidationError as error:
             errors.extend(self._validation_errors(error.messages, attributes))
         if errors:
