@@ -152,14 +152,16 @@ class Api:
                     related_view,
                     options,
                 )
+            endpoints = {
+                kind: self._endpoint(f"{base_view_name}_{kind}")
+                for kind in ("list", "detail", "relationship", "related")
+            }
             entry = self.registry.add(
                 viewset.schema,
-                list_endpoint=self._endpoint(f"{base_view_name}_list"),
-                detail_endpoint=self._endpoint(f"{base_view_name}_detail"),
-                relationship_endpoint=self._endpoint(f"{base_view_name}_relationship"),
-                related_endpoint=self._endpoint(f"{base_view_name}_related"),
+                **{f"{kind}_endpoint": name for kind, name in endpoints.items()},
                 repository=viewset.repository,
             )
+            self.registry.add_site(entry.type_, endpoints)
             entry.filter_schema = viewset.filter_schema
             entry.viewset = viewset
             entry.query_options = viewset.query_options()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -153,10 +154,14 @@ class CompoundDocument:
         lookup: SchemaLookup,
         links: LinkSource,
         fields: Mapping[str, frozenset[str]],
+        fetch: Callable[[str, list[Any]], list[Any]] | None = None,
     ) -> None:
         self._lookup = lookup
         self._links = links
         self._fields = fields
+        # Related objects of a relationship that holds ids (one declared over a foreign-key
+        # column, `attribute='author_id'`), fetched by type and ids.
+        self._fetch = fetch
 
     def build(
         self, objects: Iterable[Any], compiled: CompiledSchema, include: Mapping[str, IncludeNode]
@@ -183,20 +188,27 @@ class CompoundDocument:
                     if related_schema is None:
                         continue
                     children = []
+                    candidates = []
+                    held_ids = []
                     for parent in parents:
                         value = read(parent, node.attribute)
                         for child in value if node.many else [value]:
-                            if child is None or isinstance(child, (str, int)):
-                                continue
-                            key = (
-                                node.type_,
-                                related_schema.format_id(read(child, related_schema.id_attribute)),
-                            )
-                            linkage.setdefault(key, set()).update(node.children)
-                            found.setdefault(key, (child, related_schema))
-                            if (key, id(node)) not in visited:
-                                visited.add((key, id(node)))
-                                children.append(child)
+                            if isinstance(child, (str, int, uuid.UUID)):
+                                held_ids.append(child)
+                            elif child is not None:
+                                candidates.append(child)
+                    if held_ids and self._fetch is not None:
+                        candidates.extend(self._fetch(node.type_, list(dict.fromkeys(held_ids))))
+                    for child in candidates:
+                        key = (
+                            node.type_,
+                            related_schema.format_id(read(child, related_schema.id_attribute)),
+                        )
+                        linkage.setdefault(key, set()).update(node.children)
+                        found.setdefault(key, (child, related_schema))
+                        if (key, id(node)) not in visited:
+                            visited.add((key, id(node)))
+                            children.append(child)
                     if node.children and children:
                         next_level.append((children, node.children))
             level = next_level

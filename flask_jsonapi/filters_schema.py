@@ -196,8 +196,10 @@ def _generated_filters(schema_cls: Any, names: list[str]) -> dict[str, FilterFie
     for name in names:
         field = declared[name]
         if is_relationship(field):
+            # As the original: a relationship over a foreign-key column
+            # (`attribute='author_id'`) filters that column; any other filters the related id.
             id_field = getattr(field, "id_field", None) or "id"
-            attribute = f"{field.attribute or name}__{id_field}"
+            attribute = field.attribute or f"{name}__{id_field}"
             generated[name] = FilterField(attribute=attribute, type_=ma_fields.String)
         else:
             generated[name] = FilterField(attribute=field.attribute, type_=type(field))

@@ -38,6 +38,9 @@ class Registry:
         # Compiled schema -> the filters of a resource without a filter_schema (until the
         # next add: they reach related types through this registry).
         self._default_filters: dict[CompiledSchema, Any] = {}
+        # Endpoint -> (type, its view set's endpoints by kind), for the links of a type
+        # that several view sets serve.
+        self._sites: dict[str, tuple[str, dict[str, str]]] = {}
 
     def add(self, schema: Any, **endpoints: Any) -> ResourceEntry:
         """Register (or complete) the entry of ``schema``'s type."""
@@ -59,6 +62,16 @@ class Registry:
             schema = spec.related_schema
             if spec.type_ and spec.type_ not in self._entries and isinstance(schema, type):
                 self.add(schema)
+
+    def add_site(self, type_: str, endpoints: dict[str, str]) -> None:
+        """Record the endpoints (``{"detail": ..., "relationship": ...}``) of one view set
+        of ``type_``: a request to any of them links to them."""
+        for endpoint in endpoints.values():
+            self._sites[endpoint] = (type_, endpoints)
+
+    def site(self, endpoint: str | None) -> tuple[str, dict[str, str]] | None:
+        """The type and the view set endpoints that ``endpoint`` belongs to, if any."""
+        return self._sites.get(endpoint) if endpoint else None
 
     def get(self, type_: str) -> ResourceEntry | None:
         return self._entries.get(type_)

@@ -39,6 +39,7 @@ from .negotiation import Negotiated, check_content_type, content_type, negotiate
 from .query import QueryConfig, ResourceQuery, parse_query
 from .query.parser import CURSOR_PROFILE, plain_query
 from .registry import Registry
+from .resource_repositories.repositories import is_stock_repository
 from .schema.compiled import compile_schema
 from .services import Page, ResourceService
 
@@ -217,8 +218,30 @@ class ResourceBase(flask.views.View):
     ) -> tuple[list, list]:
         """Resource objects of ``objects`` (of this view's type unless ``compiled`` says
         otherwise) and the included resources."""
-        builder = CompoundDocument(self.registry.schema, LinkBuilder(self.registry), query.fields)
+        builder = CompoundDocument(
+            self.registry.schema, LinkBuilder(self.registry), query.fields, self.fetch_related
+        )
         return builder.build(objects, compiled or self.compiled, query.include)
+
+    def fetch_related(self, type_: str, ids: list[Any]) -> list[Any]:
+        """The objects of ``type_`` with these ids, through its repository (for includes
+        of a relationship declared over a foreign-key column); missing ones are left out."""
+        entry = self.registry.get(type_)
+        repository = getattr(entry, "repository", None)
+        if repository is None:
+            return []
+        if is_stock_repository(repository):
+            try:
+                return repository.get_many_by_ids([entry.compiled.parse_id(str(i)) for i in ids])
+            except (ValueError, exceptions.ObjectNotFound):
+                pass  # a dangling key: fetch one by one below, leaving it out
+        found = []
+        for id_ in ids:
+            try:
+                found.append(repository.get_detail(str(id_)))
+            except exceptions.ObjectNotFound:
+                continue
+        return found
 
     def resource_document(
         self, obj: Any, query: ResourceQuery, self_link: bool = True, compiled: Any = None
