@@ -10,12 +10,14 @@ import flask
 import orjson
 from werkzeug.exceptions import HTTPException
 
+from . import validation
 from .document import error_document
 from .exceptions import JsonApiException
 from .negotiation import MEDIA_TYPE, content_type
 from .registry import Registry
 from .relationships import related_view_class, relationship_view_class
 from .resources import ResourceDetail, ResourceList
+from .schema.compiled import compile_schema
 
 logger = logging.getLogger("flask_jsonapi")
 
@@ -33,6 +35,7 @@ class Api:
         self._deferred: list[Callable[[], None]] = []
         self._paths: set[str] = set()
         self._prefixes: list[str] = []
+        self._validated = False
         if app is not None:
             self.init_app(app)
 
@@ -57,6 +60,7 @@ class Api:
             app.register_error_handler(JsonApiException, _jsonapi_error)
             app.teardown_appcontext(_remove_sessions)
         apis.append(self)
+        app.before_request(self._validate_once)
 
     def owns(self, path: str) -> bool:
         """Whether ``path`` lies under one of this API's resource URLs."""
@@ -77,6 +81,7 @@ class Api:
         self.app.add_url_rule(url, endpoint, view, **options)
 
     def _when_bound(self, register: Callable[[], None]) -> None:
+        self._validated = False
         if self.app is None:
             self._deferred.append(register)
         else:
@@ -120,6 +125,10 @@ class Api:
         """Route a ``ResourceRepositoryViewSet``: the list at ``urls``, the detail below."""
 
         def register() -> None:
+            validation.check_view_set(viewset)
+            existing = self.registry.get(compile_schema(viewset.schema).type_)
+            if existing is not None:
+                validation.check_same_type(existing, viewset)
             options = dict(url_rule_options or {})
             list_view = viewset.as_list_view(f"{base_view_name}_list", api=self)
             detail_view = viewset.as_detail_view(f"{base_view_name}_detail", api=self)
@@ -162,9 +171,10 @@ class Api:
                 repository=viewset.repository,
             )
             self.registry.add_site(entry.type_, endpoints)
-            entry.filter_schema = viewset.filter_schema
-            entry.viewset = viewset
-            entry.query_options = viewset.query_options()
+            if entry.viewset is None:  # a second view set of the type shares the first's
+                entry.filter_schema = viewset.filter_schema
+                entry.viewset = viewset
+                entry.query_options = viewset.query_options()
 
         self._when_bound(register)
 
@@ -177,6 +187,24 @@ class Api:
             self._add_url_rule(url, view_name, view, {})
 
         self._when_bound(register)
+
+    def validate(self, *, strict: bool = True) -> None:
+        """Check the registered resources together (relationship types, schemas against
+        models, repositories); raise :class:`~flask_jsonapi.exceptions.ConfigurationError`
+        for the first mistake. Call it at the end of an app factory to fail at start-up.
+
+        It also runs by itself before the first request, not ``strict``: there a
+        relationship to a type nothing serves (and no near-miss of one) is only logged.
+        """
+        for entry in self.registry:
+            if entry.viewset is not None:
+                validation.check_view_set(entry.viewset)
+        validation.check_registry(self.registry, strict=strict)
+        self._validated = True
+
+    def _validate_once(self) -> None:
+        if not self._validated:
+            self.validate(strict=False)
 
     @staticmethod
     def get_detail_url(url: str) -> str:

@@ -82,6 +82,11 @@ def _strip_data(pointer: str) -> str:
     return pointer[len("/data") :] if pointer.startswith("/data") else pointer
 
 
+class ConfigurationError(Exception):
+    """A mistake in how resources are declared, found before any request is answered
+    (``Api.validate``); the message names the schema or view set, the field and the fix."""
+
+
 class BadRequest(JsonApiException):
     title = "Bad request"
     status = 400

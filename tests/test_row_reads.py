@@ -460,6 +460,9 @@ class DecodedArticle(Alt):
     __table__ = Article.__table__
 
     author = relationship("ShoutedAuthor", viewonly=True)
+    # ArticleSchema's other relationships (Api.validate checks schemas against models).
+    comments = relationship(Comment, viewonly=True)
+    tags = relationship(Tag, secondary=article_tags, viewonly=True)
 
 
 @event.listens_for(DecodedArticle, "load")
@@ -471,6 +474,7 @@ class ShoutedAuthor(Alt):
     """Names upper-cased by an ``@orm.reconstructor``."""
 
     __table__ = Author.__table__
+    articles = relationship("DecodedArticle", viewonly=True)  # AuthorSchema.articles
 
     @orm.reconstructor
     def _shout(self) -> None:
