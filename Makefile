@@ -2,6 +2,7 @@
 #   make run    serve the blog demo on http://127.0.0.1:5000
 #   make test   lint, check formatting and run the test suite
 #   make bench  speed against the peers (benchmarks/README.md); make bench-http: under gunicorn
+#   make original-tests ORIGINAL=path   the original flask-jsonapi's test suite against ours
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -9,7 +10,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := test
-.PHONY: .venv venv test run lint format clean bench bench-http
+.PHONY: .venv venv test run lint format clean bench bench-http original-tests
 
 .venv: $(STAMP)
 venv: $(STAMP)
@@ -43,6 +44,10 @@ bench:
 
 bench-http:
 	$(PYTHON) benchmarks/bench_http.py $(BENCH_ARGS)
+
+# ORIGINAL: a checkout of socialwifi/flask-jsonapi (nothing is fetched but PyPI packages).
+original-tests:
+	scripts/original-tests.sh $(ORIGINAL)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis
