@@ -12,7 +12,7 @@ import orjson
 from .exceptions import InvalidDocument, JsonApiException, pointer_token
 from .query.model import IncludeNode
 from .schema.compiled import CompiledSchema
-from .schema.serializer import LinkSource, read
+from .schema.serializer import LinkSource, read, serializer_for
 
 JSONAPI_VERSION = "1.1"
 
@@ -168,7 +168,7 @@ class CompoundDocument:
     ) -> tuple[list[dict], list[dict]]:
         """Resource objects for ``objects`` and the included resources of the tree."""
         if not include:
-            serialize = compiled.serializer(self._fields.get(compiled.type_)).serialize
+            serialize = serializer_for(compiled, self._fields.get(compiled.type_)).serialize
             return [serialize(obj, self._links) for obj in objects], []
         objects = list(objects)
         primary_keys = []
@@ -212,14 +212,14 @@ class CompoundDocument:
                     if node.children and children:
                         next_level.append((children, node.children))
             level = next_level
-        serializer = compiled.serializer(self._fields.get(compiled.type_))
+        serializer = serializer_for(compiled, self._fields.get(compiled.type_))
         data = [
             serializer.serialize(obj, self._links, frozenset(linkage[key]))
             for obj, key in zip(objects, primary_keys, strict=True)
         ]
         primary = set(primary_keys)
         included = [
-            schema.serializer(self._fields.get(key[0])).serialize(
+            serializer_for(schema, self._fields.get(key[0])).serialize(
                 obj, self._links, frozenset(linkage[key])
             )
             for key, (obj, schema) in found.items()

@@ -408,6 +408,16 @@ def _value_field(field: ma_fields.Field) -> ma_fields.Field:
     return value_field
 
 
+def default_filters(registry: Any, compiled: CompiledSchema) -> SchemaFilters:
+    """The filters of a type that declares no ``filter_schema`` (its attributes, and those
+    of related types through ``registry``), built once per set of registered types."""
+    cache = registry.cached_default_filters()
+    filters = cache.get(compiled)
+    if filters is None:
+        filters = cache[compiled] = SchemaFilters(compiled, registry.schema)
+    return filters
+
+
 class SchemaFilters(FilterSchemaBase):
     """The filters of a resource that declares no ``filter_schema``: ``id`` and each
     attribute the schema shows (operators by field type, see :func:`schema_field_operators`),

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import quote, urlencode
 
 import flask
 
 from .query.model import Page
-from .registry import Registry
+
+if TYPE_CHECKING:  # links read the registry handed to them; they never import it
+    from .registry import Registry
 
 _ID = "__jsonapi_id__"
 _REL = "__jsonapi_rel__"

@@ -20,6 +20,7 @@ from .document import ResourceInput, parse_linkage, parse_resource
 from .negotiation import ATOMIC_EXTENSION
 from .registry import ResourceEntry
 from .resources import ResourceBase
+from .schema.serializer import serializer_for
 from .services import ResourceService
 
 OPERATIONS = "atomic:operations"
@@ -269,7 +270,7 @@ class OperationsView(ResourceBase):
     def _resource(self, service: ResourceService, obj: Any) -> dict[str, Any]:
         from .links import LinkBuilder
 
-        serializer = service.compiled.serializer(None)
+        serializer = serializer_for(service.compiled, None)
         return serializer.serialize(obj, LinkBuilder(self.registry))
 
 

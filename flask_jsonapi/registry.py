@@ -93,15 +93,10 @@ class Registry:
             self._scoped_sessions = list(sessions.values())
         return self._scoped_sessions
 
-    def default_filters(self, compiled: CompiledSchema) -> Any:
-        """The filters of a type that declares no ``filter_schema`` (its attributes, and
-        those of related types), built once per set of registered types."""
-        filters = self._default_filters.get(compiled)
-        if filters is None:
-            from .filters_schema import SchemaFilters
-
-            filters = self._default_filters[compiled] = SchemaFilters(compiled, self.schema)
-        return filters
+    def cached_default_filters(self) -> dict[CompiledSchema, Any]:
+        """Where ``filters_schema.default_filters`` keeps the filters it built for this set
+        of registered types (emptied when a type is added)."""
+        return self._default_filters
 
     def __iter__(self):
         return iter(self._entries.values())

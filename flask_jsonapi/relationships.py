@@ -17,6 +17,7 @@ import flask
 from . import exceptions
 from .allowed_actions import Actions
 from .document import parse_relationship_document
+from .filters_schema import default_filters
 from .links import LinkBuilder, pagination_links, request_url
 from .query import QueryConfig, ResourceQuery, parse_query
 from .query.cursor import encode_cursor
@@ -196,7 +197,7 @@ class RelatedViewMixin(_RelationshipMixin):
             filters=(
                 related.filter_schema
                 if related.filter_schema is not None
-                else self.registry.default_filters(compiled)
+                else default_filters(self.registry, compiled)
             ).parse,
         )
         with self.transaction():

@@ -34,6 +34,7 @@ from .document import (
     load_json,
     parse_resource_document,
 )
+from .filters_schema import default_filters
 from .links import LinkBuilder, pagination_links, request_url
 from .negotiation import Negotiated, check_content_type, content_type, negotiate_accept
 from .query import QueryConfig, ResourceQuery, parse_query
@@ -193,7 +194,7 @@ class ResourceBase(flask.views.View):
             return plain_query(self.compiled, self.registry.schema)
         filters = getattr(self, "filter_schema", None)
         if filters is None and collection:
-            filters = self.registry.default_filters(self.compiled)
+            filters = default_filters(self.registry, self.compiled)
         return parse_query(
             args,
             self.compiled,

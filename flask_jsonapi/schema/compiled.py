@@ -166,16 +166,6 @@ class CompiledSchema:
         only = [*names, self.id_spec.name] if self.id_spec is not None else names
         return _flat_class(self.schema_cls, "Dumper")(only=only)
 
-    def serializer(self, fieldset: frozenset[str] | None) -> Any:
-        """The compiled serializer for a sparse fieldset (``None``: every field)."""
-        serializer = self._serializers.get(fieldset)
-        if serializer is None:
-            from .serializer import ResourceSerializer
-
-            serializer = ResourceSerializer(self, fieldset)
-            self._serializers[fieldset] = serializer
-        return serializer
-
 
 def _flatten(value: Any) -> list[str]:
     if isinstance(value, dict):

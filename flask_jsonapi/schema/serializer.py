@@ -63,6 +63,15 @@ def _is_mapping(kind: type) -> bool:
         return result
 
 
+def serializer_for(compiled: CompiledSchema, fieldset: frozenset[str] | None) -> ResourceSerializer:
+    """The serializer of ``compiled`` for a sparse fieldset (``None``: every field), built
+    once and kept with the compiled schema."""
+    serializer = compiled._serializers.get(fieldset)
+    if serializer is None:
+        serializer = compiled._serializers[fieldset] = ResourceSerializer(compiled, fieldset)
+    return serializer
+
+
 class ResourceSerializer:
     """Turns objects of one resource type into resource objects for one fieldset."""
 
