@@ -29,6 +29,7 @@ from flask_jsonapi import (
     exceptions,
     response,
 )
+from flask_jsonapi.resource_repositories.memory import MemoryRepository
 from flask_jsonapi.resource_repositories.sqlalchemy_repositories import SqlAlchemyModelRepository
 from tests.support.client import JsonApiClient
 from tests.support.error_checks import only_error
@@ -197,6 +198,17 @@ def test_a4_duck_typed_repository_without_optional_methods() -> None:
     assert [item["id"] for item in document["data"]] == [UUID_1]
     assert "meta" not in document
     assert client.get(f"/examples/{UUID_1}/").document["data"]["id"] == UUID_1
+
+
+def test_a3_memory_repository_finds_uuid_keys_by_the_url_string() -> None:
+    repository = MemoryRepository([example()])
+    app = app_with(
+        lambda api: api.repository(ExampleViewSet(repository=repository), "example", "/examples/")
+    )
+    client = app.test_client()
+    assert client.get(f"/examples/{UUID_1}/").document["data"]["attributes"] == {"body": "text"}
+    assert client.delete(f"/examples/{UUID_1}/").status_code == 204
+    assert repository.objects == {}
 
 
 # -- a5: Relationship(attribute='author_id') over SQLAlchemy ---------------------------------
