@@ -3,6 +3,7 @@
 #   make test   lint, check formatting and run the test suite
 #   make docs   build the documentation site into site/ (mkdocs.yml)
 #   make bench  speed against the peers (benchmarks/README.md); make bench-http: under gunicorn
+#   make original-tests ORIGINAL=path   the original flask-jsonapi's test suite against ours
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -10,7 +11,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := test
-.PHONY: .venv venv test run lint format clean bench bench-http
+.PHONY: .venv venv test run lint format clean bench bench-http original-tests
 
 .venv: $(STAMP)
 venv: $(STAMP)
@@ -64,6 +65,10 @@ docs: $(DOCS_STAMP)
 
 docs-serve: $(DOCS_STAMP)
 	$(BIN)/mkdocs serve
+
+# ORIGINAL: a checkout of socialwifi/flask-jsonapi (nothing is fetched but PyPI packages).
+original-tests:
+	scripts/original-tests.sh $(ORIGINAL)
 
 clean:
 	rm -rf $(VENV) build dist site *.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -10,6 +10,7 @@ import flask
 import orjson
 from werkzeug.exceptions import HTTPException
 
+from . import validation
 from .authentication import decorate, error_response
 from .document import error_document
 from .exceptions import JsonApiException
@@ -18,6 +19,7 @@ from .policy import Policy
 from .registry import Registry
 from .relationships import related_view_class, relationship_view_class
 from .resources import ResourceDetail, ResourceList
+from .schema.compiled import compile_schema
 
 logger = logging.getLogger("flask_jsonapi")
 
@@ -46,6 +48,7 @@ class Api:
         self._deferred: list[Callable[[], None]] = []
         self._paths: set[str] = set()
         self._prefixes: list[str] = []
+        self._validated = False
         if app is not None:
             self.init_app(app)
 
@@ -73,6 +76,7 @@ class Api:
             app.register_error_handler(JsonApiException, _jsonapi_error)
             app.teardown_appcontext(_remove_sessions)
         apis.append(self)
+        app.before_request(self._validate_once)
 
     def owns(self, path: str) -> bool:
         """Whether ``path`` lies under one of this API's resource URLs, or under the URL
@@ -101,6 +105,7 @@ class Api:
         return decorate(view, self.decorators)
 
     def _when_bound(self, register: Callable[[], None]) -> None:
+        self._validated = False
         if self.app is None:
             self._deferred.append(register)
         else:
@@ -144,6 +149,10 @@ class Api:
         """Route a ``ResourceRepositoryViewSet``: the list at ``urls``, the detail below."""
 
         def register() -> None:
+            validation.check_view_set(viewset)
+            existing = self.registry.get(compile_schema(viewset.schema).type_)
+            if existing is not None:
+                validation.check_same_type(existing, viewset)
             options = dict(url_rule_options or {})
             list_view = viewset.as_list_view(f"{base_view_name}_list", api=self)
             detail_view = viewset.as_detail_view(f"{base_view_name}_detail", api=self)
@@ -176,22 +185,25 @@ class Api:
                     related_view,
                     options,
                 )
+            endpoints = {
+                kind: self._endpoint(f"{base_view_name}_{kind}")
+                for kind in ("list", "detail", "relationship", "related")
+            }
             entry = self.registry.add(
                 viewset.schema,
-                list_endpoint=self._endpoint(f"{base_view_name}_list"),
-                detail_endpoint=self._endpoint(f"{base_view_name}_detail"),
-                relationship_endpoint=self._endpoint(f"{base_view_name}_relationship"),
-                related_endpoint=self._endpoint(f"{base_view_name}_related"),
+                **{f"{kind}_endpoint": name for kind, name in endpoints.items()},
                 repository=viewset.repository,
             )
-            entry.filter_schema = viewset.filter_schema
-            entry.viewset = viewset
-            entry.query_options = viewset.query_options()
+            self.registry.add_site(entry.type_, endpoints)
+            if entry.viewset is None:  # a second view set of the type shares the first's
+                entry.filter_schema = viewset.filter_schema
+                entry.viewset = viewset
+                entry.query_options = viewset.query_options()
             policy = viewset.get_policy()
             _check_policy(policy, viewset)
             if policy is not None and entry.policy is None:
                 entry.policy = policy
-                self.registry.policies_changed()
+            self.registry.policies_changed()
 
         self._when_bound(register)
 
@@ -204,6 +216,24 @@ class Api:
             self._add_url_rule(url, view_name, view, {})
 
         self._when_bound(register)
+
+    def validate(self, *, strict: bool = True) -> None:
+        """Check the registered resources together (relationship types, schemas against
+        models, repositories); raise :class:`~flask_jsonapi.exceptions.ConfigurationError`
+        for the first mistake. Call it at the end of an app factory to fail at start-up.
+
+        It also runs by itself before the first request, not ``strict``: there a
+        relationship to a type nothing serves (and no near-miss of one) is only logged.
+        """
+        for entry in self.registry:
+            if entry.viewset is not None:
+                validation.check_view_set(entry.viewset)
+        validation.check_registry(self.registry, strict=strict)
+        self._validated = True
+
+    def _validate_once(self) -> None:
+        if not self._validated:
+            self.validate(strict=False)
 
     @staticmethod
     def get_detail_url(url: str) -> str:

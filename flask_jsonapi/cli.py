@@ -9,7 +9,7 @@ import click
 import flask
 from flask.cli import AppGroup
 
-from .filters_schema import FilterField, RelationshipFilterField
+from .filters_schema import FilterField, RelationshipFilterField, default_filters
 
 jsonapi_cli = AppGroup("jsonapi", help="Inspect the JSON:API of the app.")
 
@@ -89,7 +89,7 @@ def _describe_entry(api: Any, entry: Any, rules: list[Any]) -> Iterator[str]:
 def _filters(api: Any, entry: Any) -> list[str]:
     filters = entry.filter_schema
     if filters is None:
-        filters = api.registry.default_filters(entry.compiled)
+        filters = default_filters(api.registry, entry.compiled)
     related_types = {
         spec.member.replace("-", "_"): spec.type_ for spec in entry.compiled.relationships.values()
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,7 +12,7 @@ import orjson
 from .exceptions import InvalidDocument, JsonApiException, pointer_token
 from .query.model import IncludeNode
 from .schema.compiled import CompiledSchema
-from .schema.serializer import LinkSource, read
+from .schema.serializer import LinkSource, read, serializer_for
 
 JSONAPI_VERSION = "1.1"
 
@@ -154,6 +155,7 @@ class CompoundDocument:
         links: LinkSource,
         fields: Mapping[str, frozenset[str]],
         checks: Mapping[str, Callable[[Any], bool]] | None = None,
+        fetch: Callable[[str, list[Any]], list[Any]] | None = None,
     ) -> None:
         self._lookup = lookup
         self._links = links
@@ -161,6 +163,9 @@ class CompoundDocument:
         # Type -> check of a loaded object: objects it refuses are neither included nor
         # named in linkage.
         self._checks = checks or None
+        # Related objects of a relationship that holds ids (one declared over a foreign-key
+        # column, `attribute='author_id'`), fetched by type and ids.
+        self._fetch = fetch
 
     def build(
         self, objects: Iterable[Any], compiled: CompiledSchema, include: Mapping[str, IncludeNode]
@@ -168,7 +173,7 @@ class CompoundDocument:
         """Resource objects for ``objects`` and the included resources of the tree."""
         checks = self._checks
         if not include:
-            serialize = compiled.serializer(self._fields.get(compiled.type_)).serialize
+            serialize = serializer_for(compiled, self._fields.get(compiled.type_)).serialize
             if checks:
                 return [serialize(obj, self._links, frozenset(), checks) for obj in objects], []
             return [serialize(obj, self._links) for obj in objects], []
@@ -191,33 +196,40 @@ class CompoundDocument:
                         continue
                     check = checks.get(node.type_) if checks else None
                     children = []
+                    candidates = []
+                    held_ids = []
                     for parent in parents:
                         value = read(parent, node.attribute)
                         for child in value if node.many else [value]:
-                            if child is None or isinstance(child, (str, int)):
-                                continue
-                            if check is not None and not check(child):
-                                continue
-                            key = (
-                                node.type_,
-                                related_schema.format_id(read(child, related_schema.id_attribute)),
-                            )
-                            linkage.setdefault(key, set()).update(node.children)
-                            found.setdefault(key, (child, related_schema))
-                            if (key, id(node)) not in visited:
-                                visited.add((key, id(node)))
-                                children.append(child)
+                            if isinstance(child, (str, int, uuid.UUID)):
+                                held_ids.append(child)
+                            elif child is not None:
+                                candidates.append(child)
+                    if held_ids and self._fetch is not None:
+                        candidates.extend(self._fetch(node.type_, list(dict.fromkeys(held_ids))))
+                    for child in candidates:
+                        if check is not None and not check(child):
+                            continue
+                        key = (
+                            node.type_,
+                            related_schema.format_id(read(child, related_schema.id_attribute)),
+                        )
+                        linkage.setdefault(key, set()).update(node.children)
+                        found.setdefault(key, (child, related_schema))
+                        if (key, id(node)) not in visited:
+                            visited.add((key, id(node)))
+                            children.append(child)
                     if node.children and children:
                         next_level.append((children, node.children))
             level = next_level
-        serializer = compiled.serializer(self._fields.get(compiled.type_))
+        serializer = serializer_for(compiled, self._fields.get(compiled.type_))
         data = [
             serializer.serialize(obj, self._links, frozenset(linkage[key]), checks)
             for obj, key in zip(objects, primary_keys, strict=True)
         ]
         primary = set(primary_keys)
         included = [
-            schema.serializer(self._fields.get(key[0])).serialize(
+            serializer_for(schema, self._fields.get(key[0])).serialize(
                 obj, self._links, frozenset(linkage[key]), checks
             )
             for key, (obj, schema) in found.items()

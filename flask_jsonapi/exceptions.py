@@ -47,10 +47,16 @@ class JsonApiException(Exception):
             error["code"] = self.code
         if self.detail is not None:
             error["detail"] = str(self.detail)
-        if self.source:
+        meta = dict(self.meta or {})
+        if isinstance(self.source, str):
+            # The original allowed any `source`; a string is no JSON:API source object,
+            # so it is kept under meta instead of breaking the error document.
+            if self.source:
+                meta.setdefault("source", self.source)
+        elif self.source:
             error["source"] = dict(self.source)
-        if self.meta:
-            error["meta"] = dict(self.meta)
+        if meta:
+            error["meta"] = meta
         if self.links:
             error["links"] = dict(self.links)
         return error
@@ -61,7 +67,7 @@ class JsonApiException(Exception):
 
     def with_pointer_prefix(self, prefix: str) -> JsonApiException:
         """Re-point ``source.pointer`` under ``prefix`` (used by Atomic Operations)."""
-        if self.source and "pointer" in self.source:
+        if isinstance(self.source, Mapping) and "pointer" in self.source:
             pointer = self.source["pointer"]
             self.source = {**self.source, "pointer": prefix + _strip_data(pointer)}
         return self
@@ -74,6 +80,11 @@ def pointer_token(name: str) -> str:
 
 def _strip_data(pointer: str) -> str:
     return pointer[len("/data") :] if pointer.startswith("/data") else pointer
+
+
+class ConfigurationError(Exception):
+    """A mistake in how resources are declared, found before any request is answered
+    (``Api.validate``); the message names the schema or view set, the field and the fix."""
 
 
 class BadRequest(JsonApiException):

@@ -196,8 +196,10 @@ def _generated_filters(schema_cls: Any, names: list[str]) -> dict[str, FilterFie
     for name in names:
         field = declared[name]
         if is_relationship(field):
+            # As the original: a relationship over a foreign-key column
+            # (`attribute='author_id'`) filters that column; any other filters the related id.
             id_field = getattr(field, "id_field", None) or "id"
-            attribute = f"{field.attribute or name}__{id_field}"
+            attribute = field.attribute or f"{name}__{id_field}"
             generated[name] = FilterField(attribute=attribute, type_=ma_fields.String)
         else:
             generated[name] = FilterField(attribute=field.attribute, type_=type(field))
@@ -404,6 +406,16 @@ def _value_field(field: ma_fields.Field) -> ma_fields.Field:
     value_field = copy.copy(field)
     value_field.validators = []
     return value_field
+
+
+def default_filters(registry: Any, compiled: CompiledSchema) -> SchemaFilters:
+    """The filters of a type that declares no ``filter_schema`` (its attributes, and those
+    of related types through ``registry``), built once per set of registered types."""
+    cache = registry.cached_default_filters()
+    filters = cache.get(compiled)
+    if filters is None:
+        filters = cache[compiled] = SchemaFilters(compiled, registry.schema)
+    return filters
 
 
 class SchemaFilters(FilterSchemaBase):

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import quote, urlencode
 
 import flask
 
 from .query.model import Page
-from .registry import Registry
+
+if TYPE_CHECKING:  # links read the registry handed to them; they never import it
+    from .registry import Registry
 
 _ID = "__jsonapi_id__"
 _REL = "__jsonapi_rel__"
@@ -24,15 +26,22 @@ class LinkBuilder:
         key = (*_host_key(environ), environ.get("SCRIPT_NAME"))
         self._templates = registry.link_templates.setdefault(key, {})
         self._kits: dict[str, LinkKit] = {}
+        # A type served by several view sets links its resources to the one serving this
+        # request; other types to the first registered.
+        self._site = registry.site(flask.request.endpoint)
 
     def _template(self, type_: str, kind: str) -> tuple[str, ...] | None:
-        key = (type_, kind)
+        site = self._site
+        if site is not None and site[0] == type_:
+            endpoint = site[1].get(kind)
+        else:
+            entry = self._registry.get(type_)
+            endpoint = getattr(entry, f"{kind}_endpoint", None) if entry else None
+        key = (kind, endpoint)
         try:
             return self._templates[key]
         except KeyError:
             pass
-        entry = self._registry.get(type_)
-        endpoint = getattr(entry, f"{kind}_endpoint", None) if entry else None
         template = None
         if endpoint:
             if kind == "detail":

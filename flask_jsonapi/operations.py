@@ -21,6 +21,7 @@ from .document import ResourceInput, parse_linkage, parse_resource
 from .negotiation import ATOMIC_EXTENSION
 from .registry import ResourceEntry
 from .resources import ResourceBase
+from .schema.serializer import serializer_for
 from .services import ResourceService
 
 OPERATIONS = "atomic:operations"
@@ -194,13 +195,13 @@ class OperationsView(ResourceBase):
                 resource.pointer,
                 resource.relationship_pointers,
             )
-            obj = service.update(service.parse_id(raw_id), resource, raw_id)
+            obj = service.update(service.url_id(raw_id), resource, raw_id)
             return {"data": self._resource(service, obj)}
         if target is None:
             raise exceptions.InvalidDocument("'remove' needs a 'ref' or 'href'.", pointer)
         raw_id = self._resolve_id(target.type, target.id, target.lid, pointer, lids)
         service = self._service(target.type, pointer, lids)
-        service.delete(service.parse_id(raw_id))
+        service.delete(service.url_id(raw_id))
         return {}
 
     def _relationship(
@@ -220,7 +221,7 @@ class OperationsView(ResourceBase):
                 f"Relationship '{spec.member}' cannot be replaced as a whole."
             )
         raw_id = self._resolve_id(target.type, target.id, target.lid, pointer, lids)
-        id_ = service.parse_id(raw_id)
+        id_ = service.url_id(raw_id)
         linkage = parse_linkage(data, f"{pointer}/data")
         value = service.resolve_linkage(spec, linkage, f"{pointer}/data")
         service.change_members(id_, spec, value, "replace" if op == "update" else op)
@@ -305,7 +306,7 @@ class OperationsView(ResourceBase):
         fieldset = None
         if hidden:
             fieldset = (frozenset(compiled.attributes) | frozenset(compiled.relationships)) - hidden
-        serializer = compiled.serializer(fieldset)
+        serializer = serializer_for(compiled, fieldset)
         return serializer.serialize(
             obj, LinkBuilder(self.registry), frozenset(), scopes.object_checks()
         )
@@ -315,9 +316,10 @@ def _point(error: exceptions.JsonApiException, pointer: str) -> exceptions.JsonA
     """Make an operation's error point into ``/atomic:operations/N``."""
     errors = error.errors if isinstance(error, exceptions.ErrorList) else [error]
     for item in errors:
-        current = (item.source or {}).get("pointer")
+        source = item.source if isinstance(item.source, dict) else {}
+        current = source.get("pointer")
         if current is None:
             item.source = {"pointer": pointer}
         elif not current.startswith(f"/{OPERATIONS}"):
-            item.source = {**item.source, "pointer": pointer + current}
+            item.source = {**source, "pointer": pointer + current}
     return error

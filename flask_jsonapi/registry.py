@@ -43,6 +43,9 @@ class Registry:
         self._default_filters: dict[CompiledSchema, Any] = {}
         self._policies: tuple[dict, dict] | None = None
         self._decorated: dict[str, tuple[Any, ...]] | None = None
+        # Endpoint -> (type, its view set's endpoints by kind), for the links of a type
+        # that several view sets serve.
+        self._sites: dict[str, tuple[str, dict[str, str]]] = {}
 
     def add(self, schema: Any, **endpoints: Any) -> ResourceEntry:
         """Register (or complete) the entry of ``schema``'s type."""
@@ -65,6 +68,16 @@ class Registry:
             schema = spec.related_schema
             if spec.type_ and spec.type_ not in self._entries and isinstance(schema, type):
                 self.add(schema)
+
+    def add_site(self, type_: str, endpoints: dict[str, str]) -> None:
+        """Record the endpoints (``{"detail": ..., "relationship": ...}``) of one view set
+        of ``type_``: a request to any of them links to them."""
+        for endpoint in endpoints.values():
+            self._sites[endpoint] = (type_, endpoints)
+
+    def site(self, endpoint: str | None) -> tuple[str, dict[str, str]] | None:
+        """The type and the view set endpoints that ``endpoint`` belongs to, if any."""
+        return self._sites.get(endpoint) if endpoint else None
 
     def get(self, type_: str) -> ResourceEntry | None:
         return self._entries.get(type_)
@@ -126,15 +139,10 @@ class Registry:
         entry = self._entries.get(type_)
         return entry.policy if entry is not None else None
 
-    def default_filters(self, compiled: CompiledSchema) -> Any:
-        """The filters of a type that declares no ``filter_schema`` (its attributes, and
-        those of related types), built once per set of registered types."""
-        filters = self._default_filters.get(compiled)
-        if filters is None:
-            from .filters_schema import SchemaFilters
-
-            filters = self._default_filters[compiled] = SchemaFilters(compiled, self.schema)
-        return filters
+    def cached_default_filters(self) -> dict[CompiledSchema, Any]:
+        """Where ``filters_schema.default_filters`` keeps the filters it built for this set
+        of registered types (emptied when a type is added)."""
+        return self._default_filters
 
     def __iter__(self):
         return iter(self._entries.values())

@@ -18,6 +18,7 @@ from . import exceptions, scopes
 from .allowed_actions import Actions
 from .authentication import guard_reach
 from .document import parse_relationship_document
+from .filters_schema import default_filters
 from .links import LinkBuilder, pagination_links, request_url
 from .query import QueryConfig, ResourceQuery, parse_query
 from .query.cursor import encode_cursor
@@ -61,7 +62,7 @@ class _RelationshipMixin:
 
     def read_parent(self, spec: RelationshipSpec) -> tuple[Any, Any]:
         service = self.service()
-        id_ = service.parse_id(self.resource_id)
+        id_ = service.url_id(self.resource_id)
         node = IncludeNode(spec.member, spec.attribute, spec.type_, spec.many, {}, included=False)
         return id_, service.fetch_one(id_, ResourceQuery(load={spec.member: node}), rows=False)
 
@@ -205,7 +206,7 @@ class RelatedViewMixin(_RelationshipMixin):
             filters=(
                 related.filter_schema
                 if related.filter_schema is not None
-                else self.registry.default_filters(compiled)
+                else default_filters(self.registry, compiled)
             ).parse,
         )
         query = self.restrict(query, compiled)

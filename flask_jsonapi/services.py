@@ -21,6 +21,7 @@ from .policy import CREATE, DELETE, READ, UPDATE
 from .query.cursor import page_window
 from .query.model import ResourceQuery
 from .registry import Registry
+from .resource_repositories.repositories import is_stock_repository, repository_hook
 from .schema.compiled import CompiledSchema, RelationshipSpec
 from .schema.serializer import read
 
@@ -154,14 +155,11 @@ class ResourceService:
 
     # -- reading -----------------------------------------------------------------------
 
-    def parse_id(self, raw: Any) -> Any:
-        """A URL id as the key type; an id that type cannot hold is 404 (it names nothing)."""
-        try:
-            return self.compiled.parse_id(raw)
-        except ValueError:
-            raise exceptions.ObjectNotFound(
-                None, f"{self.compiled.type_} {raw} not found."
-            ) from None
+    def url_id(self, raw: str) -> str:
+        """The id the hooks receive for a URL id: the URL's string, as the original gave
+        it. The stock repositories convert it to the key type (404 for an id that type
+        cannot hold); a hand-written ``read(id)`` gets what its users' code expects."""
+        return raw
 
     def row_reader(self, query: ResourceQuery) -> Any:
         """The hooks' reads as rows for ``query``, if they offer them (the fast path)."""
@@ -211,9 +209,15 @@ class ResourceService:
         factory = getattr(self.hooks, "row_writer", None)
         return factory(query) if factory is not None else None
 
-    def create(self, resource: ResourceInput, query: ResourceQuery | None = None) -> Any:
+    def create(
+        self,
+        resource: ResourceInput,
+        query: ResourceQuery | None = None,
+        create: Callable[..., Any] | None = None,
+    ) -> Any:
         """Create from a resource object (CRT-*): type, id rules, attributes, relationships.
-        With the ``query`` of the response, the row writes may answer a record."""
+        With the ``query`` of the response, the row writes may answer a record; ``create``
+        stands in for the hooks' ``create`` (a view's ``prepare_response``)."""
         self._check_type(resource)
         self.require(CREATE, pointer=resource.pointer)
         self._check_fields(resource)
@@ -245,9 +249,9 @@ class ResourceService:
                     self._missing_related(resource)
         if created is None:
             data.update(self.relationship_data(resource, action=CREATE))
-            created = call_hook(self.hooks.create, data, strategy="flush")
-            if self.policy is not None:  # (the row writes check it in their statement)
-                self._check_in_scope(created, resource.pointer)
+            created = call_hook(create or self.hooks.create, data, strategy="flush")
+            if self.policy is not None and not hasattr(created, "make_response"):
+                self._check_in_scope(created, resource.pointer)  # (row writes: in SQL)
         return created
 
     def update(
@@ -285,12 +289,28 @@ class ResourceService:
                 self._read_visible(id_)  # hidden by object checks: 404 (SQL scopes: below)
             data.update(self.relationship_data(resource, replacing=True))
             self._keep_hidden_members(id_, resource, data)
+            # The original's update hooks found the body's id in `data`, as the schema loads it.
+            data.setdefault(self.compiled.id_attribute, self._body_id(resource.id))
             updated = call_hook(self.hooks.update, id_, data, strategy="flush")
             if updated is None:
-                updated = self.hooks.read(id_)
-            if self.policy is not None:  # (the row writes check it in their statement)
-                self._check_in_scope(updated, resource.pointer)
+                updated = self._read_back(id_)
+            if self.policy is not None and updated is not None:
+                self._check_in_scope(updated, resource.pointer)  # (row writes: in SQL)
         return updated
+
+    def _body_id(self, raw: str) -> Any:
+        try:
+            return self.compiled.parse_id(raw)
+        except ValueError:
+            return raw
+
+    def _read_back(self, id_: Any) -> Any:
+        """The resource after an update hook that answered nothing; ``None`` (a 204, as
+        the original answered) when the hooks cannot read."""
+        try:
+            return self.hooks.read(id_)
+        except exceptions.NotImplementedMethod:
+            return None
 
     def delete(self, id_: Any) -> None:
         self.require(DELETE)
@@ -351,7 +371,8 @@ class ResourceService:
         """409 pointing at ``id`` when a client-generated id is taken (CRT-12); the
         database's unique key still stops a create that races this check."""
         entry = self.registry.get(self.compiled.type_)
-        find = getattr(getattr(entry, "repository", None), "get_many_by_ids", None)
+        repository = getattr(entry, "repository", None)
+        find = repository_hook(repository, "get_many_by_ids") if repository else None
         if find is None:
             return
         try:
@@ -455,12 +476,21 @@ class ResourceService:
         if entry is None or entry.repository is None:
             values: list[Any] = [(id_, None) for id_ in ids] if keys else ids
         else:
+            repository = entry.repository
             try:
-                parsed = [entry.compiled.parse_id(id_) for id_ in ids]
-                if keys:
-                    values = [(key, entry.repository) for key in parsed]
+                if not is_stock_repository(repository):
+                    # Another object with the CRUD methods: its get_detail, with URL-like ids.
+                    values = (
+                        [(id_, None) for id_ in ids]
+                        if keys
+                        else [repository.get_detail(id_) for id_ in ids]
+                    )
+                elif keys:
+                    values = [(entry.compiled.parse_id(id_), repository) for id_ in ids]
                 else:
-                    values = entry.repository.get_many_by_ids(parsed)
+                    values = repository.get_many_by_ids(
+                        [entry.compiled.parse_id(id_) for id_ in ids]
+                    )
                     check = _object_check(spec.type_)
                     if check is not None and not all(check(value) for value in values):
                         raise exceptions.RelatedObjectNotFound(

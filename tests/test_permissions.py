@@ -161,4 +161,4 @@ def test_protected_read_override_is_used() -> None:
     setup = Setup(detail_view_cls=AuditedDetail)
     assert setup.client.get("/notes/1").status_code == 200
     only_error(setup.client.get("/notes/2"), 403)
-    assert seen == [1, 2]
+    assert seen == ["1", "2"]  # the URL's strings, as the original gave them

@@ -60,11 +60,12 @@ def test_api_with_app() -> None:
 def test_api_init_app_registers_earlier_routes() -> None:
     """Routes declared before ``init_app`` are served once it runs."""
     api = Api()
-    api.repository(NoteViewSet(repository=memory_repository()), "notes", "/notes")
+    repository = memory_repository()  # one type, one repository (Api.validate)
+    api.repository(NoteViewSet(repository=repository), "notes", "/notes")
     app = flask.Flask(__name__)
     app.test_client_class = JsonApiClient
     api.init_app(app)
-    api.repository(NoteViewSet(repository=memory_repository()), "more", "/more")
+    api.repository(NoteViewSet(repository=repository), "more", "/more")
     client = app.test_client()
     assert [n["id"] for n in client.get("/notes").document["data"]] == ["1", "2", "3"]
     assert client.get("/more/2").document["data"]["attributes"]["content"] == "second"

@@ -928,8 +928,9 @@ class PrepareList(ResourceRepositoryListView):
 
     def prepare_response(self, data: Any) -> Any:
         self.calls.append("prepare_response")
-        data.title = data.title + " (prepared)"
-        return data
+        obj = self.create(data=data)
+        obj.title = obj.title + " (prepared)"
+        return obj
 
 
 class UpdateCountingDetail(ResourceRepositoryDetailView):

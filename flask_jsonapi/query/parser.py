@@ -109,7 +109,11 @@ def parse_fields(args: Any, lookup: SchemaLookup) -> dict[str, frozenset[str]]:
         if schema is None:
             raise InvalidField(f"'{type_}' is not a resource type.", parameter=name)
         value = single_parameter(args, name, InvalidField) or ""
-        members = frozenset(m.strip() for m in value.split(",") if m.strip())
+        # `id` and `type` are always rendered; the original required `id` in every
+        # fieldset, so clients written for it send it: accepted and ignored.
+        members = frozenset(
+            m.strip() for m in value.split(",") if m.strip() and m.strip() not in ("id", "type")
+        )
         unknown = sorted(m for m in members if not _is_field(schema, m))
         if unknown:
             raise InvalidField(

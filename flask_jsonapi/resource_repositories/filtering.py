@@ -69,6 +69,10 @@ def condition(model: Any, path: list[str], operator: str, value: Any, key: str) 
     """The SQL condition ``path operator value``, following relationships from ``model``."""
     mapper = sa.inspect(model)
     name, rest = path[0], path[1:]
+    if rest and name in mapper.column_attrs and _references(getattr(model, name), rest):
+        # `author_id__id`: a relationship declared over its foreign-key column
+        # (`attribute='author_id'`) filters that column.
+        return condition(model, [name], operator, value, key)
     if rest:
         if name not in mapper.relationships:
             raise exceptions.InvalidFilters(f"'{key}': '{name}' is not a relationship")
@@ -97,6 +101,12 @@ def condition(model: Any, path: list[str], operator: str, value: Any, key: str) 
     if operator == "range" and (not isinstance(value, (list, tuple)) or len(value) != 2):
         raise exceptions.InvalidFilters(f"'{key}': range needs two values")
     return OPERATORS[operator](column, value)
+
+
+def _references(column: Any, rest: list[str]) -> bool:
+    """Whether ``rest`` names the column that the foreign key ``column`` references."""
+    foreign_keys = getattr(column.expression, "foreign_keys", ())
+    return len(rest) == 1 and any(fk.column.key == rest[0] for fk in foreign_keys)
 
 
 def _through(model: Any, relationship: Any, inner: Any) -> Any:

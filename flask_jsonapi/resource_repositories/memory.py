@@ -71,6 +71,9 @@ class MemoryRepository(ResourceRepository):
         for key in (id, _as_int(id)):
             if key in self.objects:
                 return self.objects[key]
+        for key, obj in self.objects.items():
+            if str(key) == str(id):  # a URL's string for a UUID (or other) key
+                return obj
         raise exceptions.ObjectNotFound(None, f"{self.instance_name} {id} not found.")
 
     def get_list(self, filters=None, sorting=None, pagination=None, **kwargs: Any) -> list[Any]:

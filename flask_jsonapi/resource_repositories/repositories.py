@@ -10,7 +10,8 @@ dict (``{'size': 50, 'number': 1}``); ``include`` (a tree of
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from .. import exceptions
@@ -52,3 +53,28 @@ class ResourceRepository:
     def begin_transaction(self) -> Iterator[None]:
         """One unit of work: commit when the block succeeds, roll back when it raises."""
         yield
+
+
+def repository_hook(repository: Any, name: str) -> Callable[..., Any] | None:
+    """The optional method ``name`` of a repository, or ``None`` when its class has none.
+
+    Asked of the class: a duck-typed repository (the original accepted any object with
+    the CRUD methods) may lack ``begin_transaction`` or ``get_count``, and a
+    ``unittest.mock.Mock`` answers every attribute without offering anything.
+    """
+    if getattr(type(repository), name, None) is None:
+        return None
+    return getattr(repository, name)
+
+
+def is_stock_repository(repository: Any) -> bool:
+    """Whether ``repository`` is one of this library's classes (a subclass included),
+    whose methods take the optional keywords (``include``, ``strategy``) and convert ids."""
+    return isinstance(repository, ResourceRepository)
+
+
+def offers_row_access(repository: Any) -> bool:
+    """Whether ``repository`` is a ``SqlAlchemyModelRepository``, the only class whose
+    reads and writes may run as rows (the fast path); never inferred from attributes."""
+    module = sys.modules.get("flask_jsonapi.resource_repositories.sqlalchemy_repositories")
+    return module is not None and isinstance(repository, module.SqlAlchemyModelRepository)

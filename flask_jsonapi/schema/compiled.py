@@ -112,7 +112,10 @@ class CompiledSchema:
         }
         loaded: dict[str, Any] = {}
         try:
-            loaded = self._make_loader(partial).load(known, partial=partial)
+            # The id is never an attribute: a schema's `id = fields.UUID(required=True)`
+            # must not make every create 422.
+            only_id = (self.id_spec.name,) if self.id_spec is not None else False
+            loaded = self._make_loader(partial).load(known, partial=partial or only_id)
         except marshmallow.ValidationError as error:
             errors.extend(self._validation_errors(error.messages, attributes))
         if errors:
@@ -148,15 +151,20 @@ class CompiledSchema:
                 self._loader = loader
         return loader
 
-    def serializer(self, fieldset: frozenset[str] | None) -> Any:
-        """The compiled serializer for a sparse fieldset (``None``: every field)."""
-        serializer = self._serializers.get(fieldset)
-        if serializer is None:
-            from .serializer import ResourceSerializer
+    @property
+    def dump_hooks(self) -> list[str]:
+        """The user's ``@pre_dump``/``@post_dump`` methods of the schema (marshmallow_jsonapi's
+        own document formatting excluded): with any, attributes go through ``Schema.dump``."""
+        hooks = self.__dict__.get("_dump_hooks")
+        if hooks is None:
+            hooks = self.__dict__["_dump_hooks"] = _dump_hooks(self.schema_cls)
+        return hooks
 
-            serializer = ResourceSerializer(self, fieldset)
-            self._serializers[fieldset] = serializer
-        return serializer
+    def dumper(self, names: list[str]) -> marshmallow.Schema:
+        """A schema instance dumping the fields ``names`` of one object to a flat dict,
+        the user's dump hooks run (slower than the compiled serializer)."""
+        only = [*names, self.id_spec.name] if self.id_spec is not None else names
+        return _flat_class(self.schema_cls, "Dumper")(only=only)
 
 
 def _flatten(value: Any) -> list[str]:
@@ -167,7 +175,25 @@ def _flatten(value: Any) -> list[str]:
     return [str(value)]
 
 
+def _dump_hooks(schema_cls: type) -> list[str]:
+    names = []
+    for key, entries in getattr(schema_cls, "_hooks", {}).items():
+        tag = key[0] if isinstance(key, tuple) else key  # marshmallow 3 keys (tag, many)
+        if tag not in ("pre_dump", "post_dump"):
+            continue
+        for entry in entries:
+            name = entry[0] if isinstance(entry, tuple) else entry
+            module = getattr(getattr(schema_cls, name, None), "__module__", "") or ""
+            if not module.startswith(("marshmallow_jsonapi", "flask_jsonapi")):
+                names.append(name)
+    return names
+
+
 def _loader_class(schema_cls: type) -> type:
+    return _flat_class(schema_cls, "AttributesLoader")
+
+
+def _flat_class(schema_cls: type, suffix: str) -> type:
     """A subclass that loads one flat dict of attributes, keeping the user's validators.
 
     marshmallow_jsonapi schemas unwrap whole documents in a ``pre_load`` hook and
@@ -183,7 +209,7 @@ def _loader_class(schema_cls: type) -> type:
                 "_do_load": marshmallow.Schema._do_load,
             }
             break
-    return type(f"{schema_cls.__name__}AttributesLoader", (schema_cls,), overrides)
+    return type(f"{schema_cls.__name__}{suffix}", (schema_cls,), overrides)
 
 
 _cache: dict[type, CompiledSchema] = {}

@@ -63,6 +63,15 @@ def _is_mapping(kind: type) -> bool:
         return result
 
 
+def serializer_for(compiled: CompiledSchema, fieldset: frozenset[str] | None) -> ResourceSerializer:
+    """The serializer of ``compiled`` for a sparse fieldset (``None``: every field), built
+    once and kept with the compiled schema."""
+    serializer = compiled._serializers.get(fieldset)
+    if serializer is None:
+        serializer = compiled._serializers[fieldset] = ResourceSerializer(compiled, fieldset)
+    return serializer
+
+
 class ResourceSerializer:
     """Turns objects of one resource type into resource objects for one fieldset."""
 
@@ -82,6 +91,17 @@ class ResourceSerializer:
             if fieldset is None or spec.member in fieldset
         ]
         self._accessor = compiled.instance.get_attribute
+        # A schema with dump hooks: its attributes come from marshmallow's dump, hooks run.
+        self._dumper = None
+        if compiled.dump_hooks:
+            specs = [
+                spec
+                for spec in compiled.attributes.values()
+                if spec.dump and (fieldset is None or spec.member in fieldset)
+            ]
+            self._dumper = compiled.dumper([spec.name for spec in specs])
+            self._dumped = [(spec.member, spec.field.data_key or spec.name) for spec in specs]
+            self._attributes = []
 
     def identifier(self, obj: Any) -> dict[str, str]:
         """The resource identifier object of ``obj``."""
@@ -104,6 +124,9 @@ class ResourceSerializer:
         id_ = str(raw_id) if type(raw_id) in (int, str) else self.compiled.format_id(raw_id)
         resource: dict[str, Any] = {"type": self.type_, "id": id_}
         attributes = {}
+        if self._dumper is not None:
+            flat = self._dumper.dump(obj)
+            attributes = {member: flat[key] for member, key in self._dumped if key in flat}
         for member, attribute, name, field, native, convert in self._attributes:
             if native is not None and not is_mapping:
                 value = getattr(obj, attribute, None)
