@@ -31,7 +31,7 @@ def test_routes_of_the_blog_demo(blog_app: flask.Flask) -> None:
         "    DELETE, GET, PATCH       /articles/<id>",
         "    DELETE, GET, PATCH, POST /articles/<id>/relationships/<relationship>",
         "    GET                      /articles/<id>/<relationship>",
-        "  attributes: title, body, created (read-only), views",
+        "  attributes: title, body, created (read-only), views, draft",
         "  relationships: author -> authors (to-one), comments -> comments (to-many), "
         "tags -> tags (to-many)",
         "  filters:",
@@ -40,6 +40,7 @@ def test_routes_of_the_blog_demo(blog_app: flask.Flask) -> None:
         f"    filter[body]  operators: {TEXT_OPERATORS}",
         f"    filter[created]  operators: {ORDERED_OPERATORS}",
         f"    filter[views]  operators: {ORDERED_OPERATORS}",
+        "    filter[draft]  operators: eq, ne, isnull",
         "    filter[author][...]  the filters of authors",
         "    filter[comments][...]  the filters of comments",
         "    filter[tags][...]  the filters of tags",

@@ -19,12 +19,17 @@ def _page() -> str:
 
 
 def keys_read_by_the_library() -> set[str]:
-    """Every quoted ``JSONAPI_*`` name in flask_jsonapi/."""
-    return {
-        key
-        for path in (ROOT / "flask_jsonapi").rglob("*.py")
-        for key in _KEY_IN_CODE.findall(path.read_text())
-    }
+    """Every quoted ``JSONAPI_*`` name in flask_jsonapi/, but for Python names a module
+    exports (``__all__`` quotes them too: ``testing.JSONAPI_MEDIA_TYPE``)."""
+    keys = set()
+    for path in (ROOT / "flask_jsonapi").rglob("*.py"):
+        text = path.read_text()
+        keys |= {
+            key
+            for key in _KEY_IN_CODE.findall(text)
+            if not re.search(rf"\b(as {key}|{key} =)", text)
+        }
+    return keys
 
 
 def test_every_key_has_a_row_with_a_default_and_a_meaning() -> None:
