@@ -7,6 +7,7 @@ on a to-many relationship never duplicates rows. Case-sensitive matching avoids 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -65,8 +66,19 @@ OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 
-def condition(model: Any, path: list[str], operator: str, value: Any, key: str) -> Any:
-    """The SQL condition ``path operator value``, following relationships from ``model``."""
+def condition(
+    model: Any,
+    path: list[str],
+    operator: str,
+    value: Any,
+    key: str,
+    dialect: str | None = None,
+    parameter: str | None = None,
+) -> Any:
+    """The SQL condition ``path operator value``, following relationships from ``model``.
+
+    With the ``dialect`` of the database, an integer the column cannot hold is 400 (naming
+    ``parameter``) instead of an error in the database."""
     mapper = sa.inspect(model)
     name, rest = path[0], path[1:]
     if rest:
@@ -74,7 +86,7 @@ def condition(model: Any, path: list[str], operator: str, value: Any, key: str) 
             raise exceptions.InvalidFilters(f"'{key}': '{name}' is not a relationship")
         relationship = mapper.relationships[name]
         related = relationship.mapper.class_
-        inner = condition(related, rest, operator, value, key)
+        inner = condition(related, rest, operator, value, key, dialect, parameter)
         current = scopes.current()
         if current is not None:
             if current.checks_objects(related):
@@ -90,13 +102,47 @@ def condition(model: Any, path: list[str], operator: str, value: Any, key: str) 
         # A relationship compared directly: compare the related primary key.
         relationship = mapper.relationships[name]
         related_pk = sa.inspect(relationship.mapper).primary_key[0].key
-        return condition(model, [name, related_pk], operator, value, key)
+        return condition(model, [name, related_pk], operator, value, key, dialect, parameter)
     if name not in mapper.column_attrs:
         raise exceptions.InvalidFilters(f"'{key}': '{name}' is not a column")
     column = getattr(model, name)
     if operator == "range" and (not isinstance(value, (list, tuple)) or len(value) != 2):
         raise exceptions.InvalidFilters(f"'{key}': range needs two values")
+    if dialect is not None and operator in _COMPARISONS:
+        _check_integers(column, value, dialect, key, parameter)
     return OPERATORS[operator](column, value)
+
+
+_COMPARISONS = frozenset({"eq", "exact", "ne", "lt", "lte", "gt", "gte", "in", "notin", "range"})
+_INTEGER_TEXT = re.compile(r"^[+-]?[0-9]+$")
+
+
+def integer_bits(column_type: Any, dialect: str) -> int:
+    """The width of an integer column: SQLite stores every integer in 64 bits."""
+    if dialect == "sqlite" or isinstance(column_type, sa.BigInteger):
+        return 64
+    if isinstance(column_type, sa.SmallInteger):
+        return 16
+    return 32 if isinstance(column_type, sa.Integer) else 64
+
+
+def _check_integers(column: Any, value: Any, dialect: str, key: str, parameter: str | None) -> None:
+    """400 for an integer (or integer text) outside an integer column's range: the database
+    would fail the statement (PostgreSQL) or the driver refuse it (SQLite)."""
+    column_type = getattr(column, "type", None)
+    if not isinstance(column_type, sa.Integer):
+        return
+    bits = integer_bits(column_type, dialect)
+    low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+    for item in value if isinstance(value, (list, tuple)) else (value,):
+        number = item if type(item) is int else None
+        if isinstance(item, str) and _INTEGER_TEXT.match(item):
+            number = int(item)
+        if number is not None and not low <= number <= high:
+            raise exceptions.InvalidFilters(
+                f"'{key}': {item} is out of range for its column ({low} to {high}).",
+                parameter=parameter or "filter[" + "][".join(key.split("__")) + "]",
+            )
 
 
 def _through(model: Any, relationship: Any, inner: Any) -> Any:
@@ -118,22 +164,27 @@ def _through(model: Any, relationship: Any, inner: Any) -> Any:
     return sa.and_(local.is_not(None), local.in_(related))
 
 
-def key_condition(model: Any, key: str, value: Any) -> Any:
-    """The condition of one entry of the flat filter form (``author__name__icontains``)."""
+def key_condition(
+    model: Any, key: str, value: Any, dialect: str | None = None, parameter: str | None = None
+) -> Any:
+    """The condition of one entry of the flat filter form (``author__name__icontains``);
+    ``dialect``: check integers against their columns' range."""
     *path, operator = key.split("__")
     if operator not in OPERATORS:
         path, operator = [*path, operator], "eq"
     if not path or not all(path):
         raise exceptions.InvalidFilters(f"'{key}' names no attribute")
-    return condition(model, path, operator, value, key)
+    return condition(model, path, operator, value, key, dialect, parameter)
 
 
-def expression_condition(model: Any, expression: FilterExpression) -> Any:
+def expression_condition(
+    model: Any, expression: FilterExpression, dialect: str | None = None
+) -> Any:
     """The condition of a filter expression: and/or/not over flat-form conditions."""
     parts = [
-        expression_condition(model, item)
+        expression_condition(model, item, dialect)
         if isinstance(item, FilterExpression)
-        else key_condition(model, *item)
+        else key_condition(model, *item, dialect, "filter")
         for item in expression.items
     ]
     if expression.op == "not":

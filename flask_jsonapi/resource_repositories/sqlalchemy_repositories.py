@@ -18,9 +18,10 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import orm
 
 from .. import exceptions, scopes
+from ..limits import DATABASE_PARAMETERS
 from ..query.cursor import convert_value
 from ..query.model import EXPRESSION_KEY, IncludeNode, PageItems
-from .filtering import expression_condition, key_condition
+from .filtering import expression_condition, integer_bits, key_condition
 from .repositories import ResourceRepository
 from .row_reads import RowReader, listened, plan_reads
 from .row_writes import RowWriter, writable
@@ -350,9 +351,15 @@ class SqlAlchemyModelRepository(ResourceRepository):
     def get_many_by_ids(self, ids: Sequence[Any]) -> list[Any]:
         keys = [self._coerce_id(id_) for id_ in ids]
         found = {}
-        if keys:
-            stmt = self.scoped_query().where(self._pk.in_(keys))
-            found = {getattr(obj, self._pk.key): obj for obj in self.get_session().scalars(stmt)}
+        unique = list(dict.fromkeys(keys))
+        # In chunks: one IN list may not pass the database's limit on bind parameters.
+        for start in range(0, len(unique), DATABASE_PARAMETERS):
+            stmt = self.scoped_query().where(
+                self._pk.in_(unique[start : start + DATABASE_PARAMETERS])
+            )
+            found.update(
+                (getattr(obj, self._pk.key), obj) for obj in self.get_session().scalars(stmt)
+            )
         missing = [str(id_) for id_, key in zip(ids, keys, strict=True) if key not in found]
         if missing:
             raise exceptions.RelatedObjectNotFound(
@@ -382,13 +389,16 @@ class SqlAlchemyModelRepository(ResourceRepository):
             )
         return key
 
+    def _dialect(self) -> str:
+        """The name of the database dialect this model is stored with."""
+        return self.get_session().get_bind(mapper=_mapper(self.model)).dialect.name
+
     def _fits_key_column(self, key: Any) -> bool:
         if not isinstance(key, int) or isinstance(key, bool):
             return True
         if -(2**31) <= key < 2**31 and not isinstance(self._pk.type, sa.SmallInteger):
             return True  # every other integer column holds 32 bits
-        dialect = self.get_session().get_bind(mapper=_mapper(self.model)).dialect.name
-        bits = _integer_bits(self._pk.type, dialect)
+        bits = integer_bits(self._pk.type, self._dialect())
         return -(2 ** (bits - 1)) <= key < 2 ** (bits - 1)
 
     # -- writing ---------------------------------------------------------------------
@@ -462,11 +472,14 @@ class SqlAlchemyModelRepository(ResourceRepository):
         for key, method in self.filter_methods_map.items():
             if key in filters:
                 stmt = stmt.where(method(filters.pop(key)))
+        if not filters:
+            return stmt
+        dialect = self._dialect()
         expression = filters.pop(EXPRESSION_KEY, None)
         if expression is not None:
-            stmt = stmt.where(expression_condition(self.model, expression))
+            stmt = stmt.where(expression_condition(self.model, expression, dialect))
         for key, value in filters.items():
-            stmt = stmt.where(key_condition(self.model, key, value))
+            stmt = stmt.where(key_condition(self.model, key, value, dialect))
         return stmt
 
     def apply_sorts(self, stmt: sa.Select, sorting: Sequence[str]) -> sa.Select:
@@ -615,15 +628,6 @@ def _python_type(column: Any) -> type:
         return column.type.python_type
     except NotImplementedError:
         return object
-
-
-def _integer_bits(column_type: Any, dialect: str) -> int:
-    """The width of an integer column: SQLite stores every integer in 64 bits."""
-    if dialect == "sqlite" or isinstance(column_type, sa.BigInteger):
-        return 64
-    if isinstance(column_type, sa.SmallInteger):
-        return 16
-    return 32 if isinstance(column_type, sa.Integer) else 64
 
 
 def _required(relationship: Any) -> bool:
