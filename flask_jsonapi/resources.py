@@ -36,6 +36,7 @@ from .document import (
     load_json,
     parse_resource_document,
 )
+from .faults import unavailable
 from .links import LinkBuilder, pagination_links, request_url
 from .negotiation import Negotiated, check_content_type, content_type, negotiate_accept
 from .query import QueryConfig, ResourceQuery, parse_query
@@ -143,7 +144,10 @@ class ResourceBase(flask.views.View):
             return result.make_response() if hasattr(result, "make_response") else result
         except exceptions.JsonApiException as error:
             return self.error_response(error)
-        except Exception:
+        except Exception as error:
+            fault = unavailable(error)
+            if fault is not None:
+                return self.error_response(fault)
             logger.exception("unexpected error in %s %s", request.method, request.path)
             return self.error_response(
                 exceptions.JsonApiException(

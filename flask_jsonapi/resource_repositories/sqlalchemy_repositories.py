@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import orm
 
-from .. import exceptions, scopes
+from .. import exceptions, limits, scopes
 from ..limits import DATABASE_PARAMETERS
 from ..query.cursor import convert_value
 from ..query.model import EXPRESSION_KEY, IncludeNode, PageItems
@@ -56,6 +56,8 @@ _WRITING = (
     "database_errors",
 )
 _MAX_PLANS = 256
+# Ids named in a "not found" detail; a long list of missing ids is counted instead.
+_NAMED_MISSING = 20
 # Session.info key: only row reads ran in the session's transaction (nothing to commit).
 _READS_ONLY = "flask_jsonapi.reads_only"
 
@@ -92,7 +94,10 @@ class SqlAlchemyModelRepository(ResourceRepository):
         to commit and is closed instead, which is cheaper."""
         session = self.get_session()
         session.info.pop(_READS_ONLY, None)
+        timeout = limits.get("JSONAPI_STATEMENT_TIMEOUT")
         try:
+            if timeout:
+                self._limit_statements(session, timeout)
             yield session
             if session.info.pop(_READS_ONLY, False) and not _has_changes(session):
                 session.close()
@@ -102,6 +107,13 @@ class SqlAlchemyModelRepository(ResourceRepository):
             session.info.pop(_READS_ONLY, None)
             session.rollback()
             raise
+
+    def _limit_statements(self, session: orm.Session, timeout: int) -> None:
+        """Begin the transaction with PostgreSQL's ``statement_timeout`` (milliseconds), so a
+        runaway statement is cancelled (503) instead of holding a worker."""
+        connection = session.connection(bind_arguments={"mapper": _mapper(self.model)})
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SET LOCAL statement_timeout = {int(timeout)}")
 
     def note_foreign_work(self) -> None:
         """Code other than the row reads runs in this transaction now: it is committed."""
@@ -362,8 +374,11 @@ class SqlAlchemyModelRepository(ResourceRepository):
             )
         missing = [str(id_) for id_, key in zip(ids, keys, strict=True) if key not in found]
         if missing:
+            named = ", ".join(missing[:_NAMED_MISSING])
+            if len(missing) > _NAMED_MISSING:
+                named += f" and {len(missing) - _NAMED_MISSING} more"
             raise exceptions.RelatedObjectNotFound(
-                None, f"{self.instance_name.capitalize()} {', '.join(missing)} not found."
+                None, f"{self.instance_name.capitalize()} {named} not found."
             )
         return [found[key] for key in keys]
 
