@@ -427,12 +427,26 @@ def test_whole_numbers_for_an_integer_attribute_are_kept(client, db_session, vie
 
 
 def test_integer_attribute_past_a_32_bit_column_is_422(client, db_session, arranged) -> None:
-    """SQLite stores 2**31; PostgreSQL's integer column cannot: 422, nothing written."""
+    """SQLite stores 2**31; PostgreSQL's integer column cannot: 422 naming the member
+    before the statement is sent, nothing written."""
     before = snapshot(db_session)
     response = client.post("/articles", json=_article(views=2**31))
     if _postgresql(db_session):
         error = only_error(response, 422)
-        assert error["source"]["pointer"] in ("/data", "/data/attributes/views")
+        assert error["source"] == {"pointer": "/data/attributes/views"}
+        assert error["detail"] == (
+            "'views' is out of range for its column (-2147483648 to 2147483647)."
+        )
+        patch = {"data": {"type": "articles", "id": "1", "attributes": {"views": -(2**31) - 1}}}
+        error = only_error(client.patch("/articles/1", json=patch), 422)
+        assert error["source"] == {"pointer": "/data/attributes/views"}
+        response = atomic(
+            client,
+            {"op": "update", "data": patch["data"]},
+            {"op": "add", "data": _article(views=2**31)["data"]},
+        )
+        error = only_error_atomic(response, 422)
+        assert error["source"] == {"pointer": "/atomic:operations/0/data/attributes/views"}
         assert snapshot(db_session) == before
     else:
         assert response.status_code == 201

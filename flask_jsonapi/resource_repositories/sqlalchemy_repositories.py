@@ -404,6 +404,11 @@ class SqlAlchemyModelRepository(ResourceRepository):
             )
         return key
 
+    def integer_ranges(self) -> dict[str, tuple[int, int]]:
+        """The integer columns narrower than 64 bits on this database (attribute -> lowest
+        and highest value), computed once per model and dialect."""
+        return _integer_ranges(self.model, self._dialect())
+
     def _dialect(self) -> str:
         """The name of the database dialect this model is stored with."""
         return self.get_session().get_bind(mapper=_mapper(self.model)).dialect.name
@@ -568,6 +573,18 @@ def _stock(cls: type, names: tuple[str, ...]) -> bool:
 @functools.lru_cache(maxsize=256)
 def _key_column(model: Any) -> Any:
     return sa.inspect(model).primary_key[0]
+
+
+@functools.lru_cache(maxsize=256)
+def _integer_ranges(model: Any, dialect: str) -> dict[str, tuple[int, int]]:
+    ranges = {}
+    for prop in sa.inspect(model).column_attrs:
+        column_type = getattr(prop.columns[0], "type", None)
+        if len(prop.columns) == 1 and isinstance(column_type, sa.Integer):
+            bits = integer_bits(column_type, dialect)
+            if bits < 64:
+                ranges[prop.key] = (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
+    return ranges
 
 
 def _has_changes(session: orm.Session) -> bool:
