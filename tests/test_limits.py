@@ -3,6 +3,7 @@ it is a JSON:API error naming the culprit, with nothing written and nothing read
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import socket
@@ -482,3 +483,21 @@ def test_atomic_href_of_this_api_acts(client, db_session, arranged, href) -> Non
     assert response.status_code == 204, response.get_data(as_text=True)
     assert row(db_session, Tag, 5) is None
     assert row(db_session, Tag, 4) is not None
+
+
+@pytest.mark.parametrize("value", [2**31, 2**63, -(2**63) - 1])
+def test_forged_cursor_with_an_integer_past_its_column_is_400(
+    blog_app, db_session, arranged, value
+) -> None:
+    """A cursor is the client's text: an id past the key column is 400, not a database
+    error (PostgreSQL: 32 bits; SQLite: 64)."""
+    client = query_app(blog_app, pagination="cursor").test_client()
+    raw = json.dumps({"s": "", "v": [value]}).encode()
+    cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    response = client.get(f"/articles?page[after]={cursor}")
+    if value == 2**31 and not _postgresql(db_session):
+        assert response.status_code == 200, response.document
+        assert response.document["data"] == []
+        return
+    error = only_error(response, 400)
+    assert error["source"] == {"parameter": "page[after]"}

@@ -126,14 +126,22 @@ def integer_bits(column_type: Any, dialect: str) -> int:
     return 32 if isinstance(column_type, sa.Integer) else 64
 
 
+def integer_range(column: Any, dialect: str) -> tuple[int, int] | None:
+    """The lowest and highest value of an integer column, ``None`` for other columns."""
+    column_type = getattr(column, "type", None)
+    if not isinstance(column_type, sa.Integer):
+        return None
+    bits = integer_bits(column_type, dialect)
+    return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+
+
 def _check_integers(column: Any, value: Any, dialect: str, key: str, parameter: str | None) -> None:
     """400 for an integer (or integer text) outside an integer column's range: the database
     would fail the statement (PostgreSQL) or the driver refuse it (SQLite)."""
-    column_type = getattr(column, "type", None)
-    if not isinstance(column_type, sa.Integer):
+    bounds = integer_range(column, dialect)
+    if bounds is None:
         return
-    bits = integer_bits(column_type, dialect)
-    low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+    low, high = bounds
     for item in value if isinstance(value, (list, tuple)) else (value,):
         number = item if type(item) is int else None
         if isinstance(item, str) and _INTEGER_TEXT.match(item):

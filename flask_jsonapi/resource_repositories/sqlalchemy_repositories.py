@@ -21,7 +21,7 @@ from .. import exceptions, limits, scopes
 from ..limits import DATABASE_PARAMETERS
 from ..query.cursor import convert_value
 from ..query.model import EXPRESSION_KEY, IncludeNode, PageItems
-from .filtering import expression_condition, integer_bits, key_condition
+from .filtering import expression_condition, integer_bits, integer_range, key_condition
 from .repositories import ResourceRepository
 from .row_reads import RowReader, listened, plan_reads
 from .row_writes import RowWriter, writable
@@ -231,9 +231,26 @@ class SqlAlchemyModelRepository(ResourceRepository):
                 convert_value(value, _python_type(key.column), parameter)
                 for key, value in zip(keys, values, strict=True)
             ]
+            self._check_cursor_integers(keys, values, parameter)
             stmt = stmt.where(_keyset_after(keys, values, backwards))
         stmt = stmt.order_by(*(_ordering(key, backwards) for key in keys))
         return stmt.limit(pagination["limit"]), keys
+
+    def _check_cursor_integers(
+        self, keys: list[_SortColumn], values: list[Any], parameter: str
+    ) -> None:
+        """A forged cursor with an integer its column cannot hold is 400, not a database
+        error."""
+        dialect = None
+        for key, value in zip(keys, values, strict=True):
+            if type(value) is not int:
+                continue
+            dialect = dialect or self._dialect()
+            bounds = integer_range(key.column, dialect)
+            if bounds is not None and not bounds[0] <= value <= bounds[1]:
+                raise exceptions.InvalidPage(
+                    f"'{parameter}' is not a valid cursor.", parameter=parameter
+                )
 
     def get_count(
         self, filters: dict[str, Any] | None = None, *, related_to: tuple[Any, str] | None = None
