@@ -57,6 +57,13 @@ def test_an_unavailable_database_is_503_then_requests_recover(
     with _bound_to(db_session, unreachable):
         _assert_unavailable(client.get("/articles"))
         _assert_unavailable(client.get("/articles/1"))
+        _assert_unavailable(client.get("/articles/1/relationships/tags"))
+        _assert_unavailable(client.get("/articles/1/tags"))
+        _assert_unavailable(
+            client.post(
+                "/articles/1/relationships/tags", json={"data": [{"type": "tags", "id": "1"}]}
+            )
+        )
         _assert_unavailable(client.post("/articles", json=_article()))
         _assert_unavailable(client.delete("/articles/1"))
         response = atomic(client, {"op": "remove", "ref": {"type": "articles", "id": "1"}})
