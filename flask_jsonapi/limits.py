@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-import flask
+from flask.globals import _cv_app as _app_context  # read directly: no proxy per limit
 
 __all__ = ["DEFAULTS", "DATABASE_PARAMETERS", "INT64", "get", "int64_fits"]
 
@@ -33,9 +33,10 @@ INT64 = (-(2**63), 2**63 - 1)
 
 def get(name: str) -> Any:
     """The app's value of limit ``name`` (its default outside an app context)."""
-    if flask.has_app_context():
-        return flask.current_app.config.get(name, DEFAULTS[name])
-    return DEFAULTS[name]
+    context = _app_context.get(None)
+    if context is None:
+        return DEFAULTS[name]
+    return context.app.config.get(name, DEFAULTS[name])
 
 
 def int64_fits(value: Any) -> bool:

@@ -72,13 +72,14 @@ def condition(
     operator: str,
     value: Any,
     key: str,
-    dialect: str | None = None,
+    dialect: Callable[[], str] | None = None,
     parameter: str | None = None,
 ) -> Any:
     """The SQL condition ``path operator value``, following relationships from ``model``.
 
-    With the ``dialect`` of the database, an integer the column cannot hold is 400 (naming
-    ``parameter``) instead of an error in the database."""
+    With ``dialect`` (a function answering the database's dialect name, asked only for an
+    integer past 16 bits), an integer the column cannot hold is 400 (naming ``parameter``)
+    instead of an error in the database."""
     mapper = sa.inspect(model)
     name, rest = path[0], path[1:]
     if rest:
@@ -109,7 +110,8 @@ def condition(
     if operator == "range" and (not isinstance(value, (list, tuple)) or len(value) != 2):
         raise exceptions.InvalidFilters(f"'{key}': range needs two values")
     if dialect is not None and operator in _COMPARISONS:
-        _check_integers(column, value, dialect, key, parameter)
+        table_column = mapper.column_attrs[name].columns[0]
+        _check_integers(table_column, value, dialect, key, parameter)
     return OPERATORS[operator](column, value)
 
 
@@ -135,18 +137,24 @@ def integer_range(column: Any, dialect: str) -> tuple[int, int] | None:
     return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
 
 
-def _check_integers(column: Any, value: Any, dialect: str, key: str, parameter: str | None) -> None:
+def _check_integers(
+    column: Any, value: Any, dialect: Callable[[], str], key: str, parameter: str | None
+) -> None:
     """400 for an integer (or integer text) outside an integer column's range: the database
     would fail the statement (PostgreSQL) or the driver refuse it (SQLite)."""
-    bounds = integer_range(column, dialect)
-    if bounds is None:
+    if not isinstance(getattr(column, "type", None), sa.Integer):
         return
-    low, high = bounds
+    bounds = None
     for item in value if isinstance(value, (list, tuple)) else (value,):
         number = item if type(item) is int else None
         if isinstance(item, str) and _INTEGER_TEXT.match(item):
             number = int(item)
-        if number is not None and not low <= number <= high:
+        if number is None or -(2**15) <= number < 2**15:
+            continue  # fits every integer column
+        if bounds is None:
+            bounds = integer_range(column, dialect())
+        low, high = bounds
+        if not low <= number <= high:
             raise exceptions.InvalidFilters(
                 f"'{key}': {item} is out of range for its column ({low} to {high}).",
                 parameter=parameter or "filter[" + "][".join(key.split("__")) + "]",
@@ -173,7 +181,11 @@ def _through(model: Any, relationship: Any, inner: Any) -> Any:
 
 
 def key_condition(
-    model: Any, key: str, value: Any, dialect: str | None = None, parameter: str | None = None
+    model: Any,
+    key: str,
+    value: Any,
+    dialect: Callable[[], str] | None = None,
+    parameter: str | None = None,
 ) -> Any:
     """The condition of one entry of the flat filter form (``author__name__icontains``);
     ``dialect``: check integers against their columns' range."""
@@ -186,7 +198,7 @@ def key_condition(
 
 
 def expression_condition(
-    model: Any, expression: FilterExpression, dialect: str | None = None
+    model: Any, expression: FilterExpression, dialect: Callable[[], str] | None = None
 ) -> Any:
     """The condition of a filter expression: and/or/not over flat-form conditions."""
     parts = [

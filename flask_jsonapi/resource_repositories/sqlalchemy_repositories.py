@@ -243,8 +243,8 @@ class SqlAlchemyModelRepository(ResourceRepository):
         error."""
         dialect = None
         for key, value in zip(keys, values, strict=True):
-            if type(value) is not int:
-                continue
+            if type(value) is not int or -(2**15) <= value < 2**15:
+                continue  # fits every integer column
             dialect = dialect or self._dialect()
             bounds = integer_range(key.column, dialect)
             if bounds is not None and not bounds[0] <= value <= bounds[1]:
@@ -509,14 +509,11 @@ class SqlAlchemyModelRepository(ResourceRepository):
         for key, method in self.filter_methods_map.items():
             if key in filters:
                 stmt = stmt.where(method(filters.pop(key)))
-        if not filters:
-            return stmt
-        dialect = self._dialect()
         expression = filters.pop(EXPRESSION_KEY, None)
         if expression is not None:
-            stmt = stmt.where(expression_condition(self.model, expression, dialect))
+            stmt = stmt.where(expression_condition(self.model, expression, self._dialect))
         for key, value in filters.items():
-            stmt = stmt.where(key_condition(self.model, key, value, dialect))
+            stmt = stmt.where(key_condition(self.model, key, value, self._dialect))
         return stmt
 
     def apply_sorts(self, stmt: sa.Select, sorting: Sequence[str]) -> sa.Select:
