@@ -14,9 +14,15 @@ import sys
 from . import limits
 from .exceptions import ServiceUnavailable
 
-__all__ = ["unavailable"]
+__all__ = ["database_faults", "unavailable"]
 
 logger = logging.getLogger("flask_jsonapi")
+
+
+def database_faults() -> tuple[type[BaseException], ...]:
+    """The exception classes that may stand for a database fault (none without SQLAlchemy)."""
+    sa_exc = sys.modules.get("sqlalchemy.exc")
+    return () if sa_exc is None else (sa_exc.OperationalError, sa_exc.TimeoutError)
 
 
 def unavailable(error: BaseException) -> ServiceUnavailable | None:

@@ -196,3 +196,33 @@ def test_the_timeout_is_set_only_when_configured_and_only_on_postgresql(
         expected = []
     db_session.remove()
     assert [s for s in counter.statements if "statement_timeout" in s] == expected, counter
+
+
+def test_a_fault_in_an_api_decorator_is_503_too(blog_app, db_session) -> None:
+    """An Api-wide decorator (authentication, say) that reads the database outside the view
+    gets the same 503 when the database cannot answer."""
+    import flask
+
+    from examples.blog import api as blog_api
+    from flask_jsonapi import Api
+    from tests.support.client import JsonApiClient
+
+    unreachable = sa.create_engine("sqlite:////nonexistent-directory/for/jsonapi/blog.db")
+
+    def authenticate(view):
+        def wrapper(*args, **kwargs):
+            with unreachable.connect() as connection:
+                connection.exec_driver_sql("SELECT 1")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    app = flask.Flask(__name__)
+    app.test_client_class = JsonApiClient
+    api = Api(app, decorators=[authenticate])
+    session = blog_app.extensions["blog"]["session"]
+    api.repository(
+        blog_api.TagViewSet(repository=blog_api.TagRepository(session=session)), "tags", "/tags"
+    )
+    _assert_unavailable(app.test_client().get("/tags"))
+    unreachable.dispose()
