@@ -14,6 +14,7 @@ from . import validation
 from .authentication import decorate, error_response
 from .document import error_document
 from .exceptions import JsonApiException
+from .faults import database_faults, unavailable
 from .negotiation import MEDIA_TYPE, content_type
 from .policy import Policy
 from .registry import Registry
@@ -74,6 +75,8 @@ class Api:
             app.cli.add_command(jsonapi_cli)
             app.register_error_handler(HTTPException, _http_error)
             app.register_error_handler(JsonApiException, _jsonapi_error)
+            for fault in database_faults():
+                app.register_error_handler(fault, _database_fault)
             app.teardown_appcontext(_remove_sessions)
         apis.append(self)
         app.before_request(self._validate_once)
@@ -284,6 +287,16 @@ def _http_error(error: HTTPException) -> Any:
 def _jsonapi_error(error: JsonApiException) -> flask.Response:
     """A JSON:API error raised outside a view's own handling (e.g. by a view decorator)."""
     return error_response(error)
+
+
+def _database_fault(error: Exception) -> flask.Response:
+    """A database fault raised outside a view (by an Api decorator, say) under an API: 503."""
+    request = flask.request
+    fault = unavailable(error)
+    wants_jsonapi = MEDIA_TYPE in request.headers.get("Accept", "")
+    if fault is None or not (wants_jsonapi or any(api.owns(request.path) for api in _apis())):
+        raise error
+    return error_response(fault)
 
 
 def _remove_sessions(exc: BaseException | None) -> None:

@@ -9,7 +9,8 @@ from typing import Any
 
 import orjson
 
-from .exceptions import InvalidDocument, JsonApiException, pointer_token
+from . import limits
+from .exceptions import InvalidDocument, JsonApiException, PayloadTooLarge, pointer_token
 from .query.model import IncludeNode
 from .schema.compiled import CompiledSchema
 from .schema.serializer import LinkSource, read, serializer_for
@@ -97,6 +98,12 @@ def parse_linkage(value: Any, pointer: str) -> Identifier | list[Identifier] | N
     if value is None:
         return None
     if isinstance(value, list):
+        limit = limits.get("JSONAPI_MAX_RELATIONSHIP_IDENTIFIERS")
+        if len(value) > limit:
+            raise PayloadTooLarge(
+                {"pointer": pointer},
+                f"A relationship may be given at most {limit} identifiers, not {len(value)}.",
+            )
         return [parse_identifier(item, f"{pointer}/{i}") for i, item in enumerate(value)]
     return parse_identifier(value, pointer)
 

@@ -200,6 +200,18 @@ class PayloadTooLarge(JsonApiException):
     status = 413
 
 
+class ServiceUnavailable(JsonApiException):
+    """The database cannot answer now (connection lost, unreachable, statement timed out);
+    the client may retry after ``Retry-After`` seconds."""
+
+    title = "Service unavailable"
+    status = 503
+
+    def __init__(self, detail: str | None = None, *, retry_after: int = 1, **kwargs: Any) -> None:
+        headers = {"Retry-After": str(retry_after), **dict(kwargs.pop("headers", None) or {})}
+        super().__init__(None, detail, headers=headers, **kwargs)
+
+
 class AttributeValidationError(JsonApiException):
     title = "Attribute error"
     status = 422

@@ -18,7 +18,9 @@ import orjson
 from marshmallow import ValidationError
 from marshmallow import fields as ma_fields
 
+from . import limits
 from .exceptions import InvalidFilters
+from .limits import int64_fits
 from .query.model import EXPRESSION_KEY, FilterExpression
 from .schema.compiled import CompiledSchema, is_relationship
 
@@ -119,18 +121,38 @@ class FilterField:
                 f"Error parsing '{parameter}={_text(value)}': a list of values is expected",
                 parameter=parameter,
             )
+        limit = max_filter_values()
+        if len(parts) > limit:
+            raise InvalidFilters(
+                f"'{parameter}' has {len(parts)} values; a request may filter by at most {limit}.",
+                parameter=parameter,
+            )
         return [self._convert(part, parameter) for part in parts]
 
     def _convert(self, value: Any, parameter: str, type_: Any = None) -> Any:
         field_type = type_ or self.type_
         field = field_type() if isinstance(field_type, type) else field_type
         try:
-            return field.deserialize(value)
+            converted = field.deserialize(value)
         except ValidationError as error:
             messages = "; ".join(str(m) for m in _messages(error.messages))
             raise InvalidFilters(
                 f"Error parsing '{parameter}={_text(value)}': {messages}", parameter=parameter
             ) from None
+        if not int64_fits(converted):
+            # No integer column of any supported database holds it; the database would fail.
+            raise InvalidFilters(
+                f"Error parsing '{parameter}={_text(value)}': {value} is out of range "
+                "for an integer.",
+                parameter=parameter,
+            )
+        return converted
+
+
+def max_filter_values() -> int:
+    """How many filter values one request may give (``JSONAPI_MAX_FILTER_VALUES``), never
+    more than one statement can bind."""
+    return min(limits.get("JSONAPI_MAX_FILTER_VALUES"), limits.DATABASE_PARAMETERS)
 
 
 def _text(value: Any) -> str:
@@ -208,7 +230,6 @@ def _generated_filters(schema_cls: Any, names: list[str]) -> dict[str, FilterFie
 
 # Names of the filter expression syntax (Flask-REST-JSONAPI's) for our operators.
 _EXPRESSION_OPERATORS = {"ge": "gte", "le": "lte", "in_": "in", "notin_": "notin"}
-_MAX_EXPRESSION_NODES = 100
 
 
 class FilterSchemaBase:
@@ -223,6 +244,7 @@ class FilterSchemaBase:
         if args is None:
             args = flask.request.args
         parsed: dict[str, Any] = {}
+        budget = None
         for parameter in args:
             if parameter != "filter" and not parameter.startswith("filter["):
                 continue
@@ -237,6 +259,7 @@ class FilterSchemaBase:
                         parameter=parameter,
                     )
                 parsed[EXPRESSION_KEY] = self.parse_expression(values[0], parameter)
+                budget = _spend(budget, _count_values(parsed[EXPRESSION_KEY]), parameter)
                 continue
             match = _FILTER_KEY.match(parameter)
             if not match:
@@ -251,6 +274,8 @@ class FilterSchemaBase:
             ]
             key, parsed_value = self._parse_names(names, values[0], parameter)
             parsed[key] = parsed_value
+            if isinstance(parsed_value, list):
+                budget = _spend(budget, len(parsed_value), parameter)
         return parsed
 
     def _lookup(self, names: list[str], parameter: str) -> tuple[list[str], Any, str, list[str]]:
@@ -302,15 +327,27 @@ class FilterSchemaBase:
             raise InvalidFilters(
                 f"'{parameter}' must be a non-empty JSON list of conditions.", parameter=parameter
             )
-        budget = [_MAX_EXPRESSION_NODES]
+        budget = [limits.get("JSONAPI_MAX_FILTER_CONDITIONS")]
         return FilterExpression(
-            "and", tuple(self._condition(item, [], parameter, budget) for item in data)
+            "and", tuple(self._condition(item, [], parameter, budget, 1) for item in data)
         )
 
-    def _condition(self, node: Any, prefix: list[str], parameter: str, budget: list[int]) -> Any:
+    def _condition(
+        self, node: Any, prefix: list[str], parameter: str, budget: list[int], depth: int
+    ) -> Any:
         budget[0] -= 1
         if budget[0] < 0:
-            raise InvalidFilters(f"'{parameter}' has too many conditions.", parameter=parameter)
+            raise InvalidFilters(
+                f"'{parameter}' has more than {limits.get('JSONAPI_MAX_FILTER_CONDITIONS')} "
+                "conditions.",
+                parameter=parameter,
+            )
+        max_depth = limits.get("JSONAPI_MAX_FILTER_DEPTH")
+        if depth > max_depth:
+            raise InvalidFilters(
+                f"'{parameter}' nests and/or/not deeper than {max_depth} levels.",
+                parameter=parameter,
+            )
         if not isinstance(node, dict):
             raise InvalidFilters(
                 f"'{parameter}': each condition must be a JSON object.", parameter=parameter
@@ -324,7 +361,8 @@ class FilterSchemaBase:
                         parameter=parameter,
                     )
                 return FilterExpression(
-                    op, tuple(self._condition(i, prefix, parameter, budget) for i in items)
+                    op,
+                    tuple(self._condition(i, prefix, parameter, budget, depth + 1) for i in items),
                 )
         if "not" in node:
             if len(node) != 1:
@@ -333,7 +371,7 @@ class FilterSchemaBase:
                     parameter=parameter,
                 )
             return FilterExpression(
-                "not", (self._condition(node["not"], prefix, parameter, budget),)
+                "not", (self._condition(node["not"], prefix, parameter, budget, depth + 1),)
             )
         name, op = node.get("name"), node.get("op", "eq")
         if set(node) - {"name", "op", "val"} or not isinstance(name, str) or not name:
@@ -345,7 +383,7 @@ class FilterSchemaBase:
             raise InvalidFilters(f"'{parameter}': 'op' must be a string.", parameter=parameter)
         names = [*prefix, *(n for part in name.split("__") for n in part.split("."))]
         if op in ("has", "any"):
-            return self._condition(node.get("val"), names, parameter, budget)
+            return self._condition(node.get("val"), names, parameter, budget, depth + 1)
         if "val" not in node:
             raise InvalidFilters(
                 f"'{parameter}': the condition on '{name}' needs a 'val'.", parameter=parameter
@@ -360,6 +398,31 @@ class FilterSchemaBase:
             op = None
         key, value = field.parse(leaf, node["val"], op, parameter)
         return "__".join([*path, key]), value
+
+
+def _count_values(expression: FilterExpression) -> int:
+    return sum(
+        _count_values(item)
+        if isinstance(item, FilterExpression)
+        else len(item[1])
+        if isinstance(item[1], list)
+        else 1
+        for item in expression.items
+    )
+
+
+def _spend(budget: int | None, count: int, parameter: str) -> int:
+    """What is left of the request's filter values after ``count`` more (400 past it)."""
+    if budget is None:
+        budget = max_filter_values()
+    budget -= count
+    if budget < 0:
+        raise InvalidFilters(
+            f"The filters of one request may give at most {max_filter_values()} values; "
+            f"'{parameter}' passes that.",
+            parameter=parameter,
+        )
+    return budget
 
 
 class FilterSchema(FilterSchemaBase, metaclass=FilterSchemaMeta):

@@ -10,12 +10,12 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import flask
 from werkzeug.exceptions import HTTPException
 
-from . import exceptions, scopes
+from . import exceptions, limits, scopes
 from .authentication import guard_reach
 from .document import ResourceInput, parse_linkage, parse_resource
 from .negotiation import ATOMIC_EXTENSION
@@ -86,6 +86,12 @@ class OperationsView(ResourceBase):
         operations = document[OPERATIONS]
         if not operations:
             raise exceptions.InvalidDocument("There are no operations.", f"/{OPERATIONS}")
+        limit = limits.get("JSONAPI_MAX_OPERATIONS")
+        if len(operations) > limit:
+            raise exceptions.PayloadTooLarge(
+                {"pointer": f"/{OPERATIONS}"},
+                f"One request may carry at most {limit} operations, not {len(operations)}.",
+            )
         lids: dict[tuple[str, str], str] = {}
         results = []
         with self._transaction():
@@ -252,7 +258,12 @@ class OperationsView(ResourceBase):
     def _target_from_href(self, href: Any, pointer: str) -> Target:
         if not isinstance(href, str):
             raise exceptions.InvalidDocument("'href' must be a string.", pointer)
-        path = urlsplit(href).path
+        path = _api_path(href)
+        if path is None:
+            raise exceptions.InvalidDocument(
+                f"'{href}' is not a URL of this API (its scheme, host or path prefix differ).",
+                pointer,
+            )
         adapter = flask.current_app.url_map.bind("localhost", script_name=flask.request.script_root)
         try:
             endpoint, values = adapter.match(path, method="GET")
@@ -310,6 +321,32 @@ class OperationsView(ResourceBase):
         return serializer.serialize(
             obj, LinkBuilder(self.registry), frozenset(), scopes.object_checks()
         )
+
+
+def _api_path(href: str) -> str | None:
+    """The path of ``href`` below this app's root, resolved against the request URL;
+    ``None`` when it names another scheme, host or path prefix (another API)."""
+    request = flask.request
+    own = urlsplit(request.host_url)
+    try:
+        url = urlsplit(urljoin(request.base_url, href))
+        same_origin = (url.scheme.lower(), url.hostname, _port(url)) == (
+            own.scheme,
+            own.hostname,
+            _port(own),
+        )
+    except ValueError:  # an invalid port or IPv6 literal
+        return None
+    if not same_origin:
+        return None
+    root = request.script_root.rstrip("/")
+    if root and not (url.path == root or url.path.startswith(root + "/")):
+        return None
+    return url.path[len(root) :] or "/"
+
+
+def _port(url: Any) -> int | None:
+    return url.port or {"http": 80, "https": 443}.get(url.scheme.lower())
 
 
 def _point(error: exceptions.JsonApiException, pointer: str) -> exceptions.JsonApiException:

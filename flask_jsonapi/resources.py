@@ -17,7 +17,7 @@ import flask
 import flask.views
 import orjson
 
-from . import exceptions, scopes
+from . import exceptions, limits, scopes
 from .allowed_actions import (  # noqa: F401 - the original's import path
     Actions,
     AllowedActionsResourceDetailMixin,
@@ -27,6 +27,7 @@ from .allowed_actions import (  # noqa: F401 - the original's import path
     check_allowed_action,
 )
 from .authentication import guard_reach
+from .body import read_body
 from .descriptors import NotImplementedProperty
 from .document import (
     CompoundDocument,
@@ -35,6 +36,7 @@ from .document import (
     load_json,
     parse_resource_document,
 )
+from .faults import unavailable
 from .filters_schema import default_filters
 from .links import LinkBuilder, pagination_links, request_url
 from .negotiation import Negotiated, check_content_type, content_type, negotiate_accept
@@ -144,7 +146,10 @@ class ResourceBase(flask.views.View):
             return result.make_response() if hasattr(result, "make_response") else result
         except exceptions.JsonApiException as error:
             return self.error_response(error)
-        except Exception:
+        except Exception as error:
+            fault = unavailable(error)
+            if fault is not None:
+                return self.error_response(fault)
             if _propagates_exceptions(flask.current_app):
                 raise  # TESTING or debug: the test or the debugger sees the exception
             logger.exception("unexpected error in %s %s", request.method, request.path)
@@ -237,14 +242,9 @@ class ResourceBase(flask.views.View):
             guard_reach(decorated, types, self.compiled.type_)
 
     def request_document(self) -> Any:
-        request = flask.request
-        limit = flask.current_app.config.get("JSONAPI_MAX_BODY_SIZE", 10 * 1024 * 1024)
-        if request.content_length is not None and request.content_length > limit:
-            raise exceptions.PayloadTooLarge(None, f"The request body exceeds {limit} bytes.")
-        body = request.get_data(cache=False)
-        if len(body) > limit:
-            raise exceptions.PayloadTooLarge(None, f"The request body exceeds {limit} bytes.")
-        return load_json(body)
+        """The request body as JSON, read in bounded chunks: 413 as soon as it passes
+        ``JSONAPI_MAX_BODY_SIZE`` (chunked or not), 400 when its framing is broken."""
+        return load_json(read_body(limits.get("JSONAPI_MAX_BODY_SIZE")))
 
     def compound(
         self, objects: list[Any], query: ResourceQuery, compiled: Any = None

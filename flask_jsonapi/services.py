@@ -399,11 +399,44 @@ class ResourceService:
 
     def _load_attributes(self, resource: ResourceInput, *, partial: bool) -> dict[str, Any]:
         try:
-            return self.compiled.load_attributes(resource.attributes, partial=partial)
+            data = self.compiled.load_attributes(resource.attributes, partial=partial)
+            if self.compiled.integers:
+                self._check_integer_columns(data, resource.attributes)
+            return data
         except exceptions.JsonApiException as error:
             if resource.pointer != "/data":
                 error.with_pointer_prefix(resource.pointer)
             raise
+
+    def _check_integer_columns(self, data: dict[str, Any], given: dict[str, Any]) -> None:
+        """422 for an integer its column cannot hold (32 bits on PostgreSQL's ``integer``),
+        before the database fails the statement; the repository knows its columns."""
+        # Values of 16 bits fit every integer column: most requests stop here.
+        specs = [
+            spec
+            for spec in self.compiled.integers
+            if spec.member in given
+            and type(data.get(spec.attribute)) is int
+            and not -(2**15) <= data[spec.attribute] < 2**15
+        ]
+        entry = self.registry.get(self.compiled.type_) if specs else None
+        ranges = getattr(getattr(entry, "repository", None), "integer_ranges", None)
+        if ranges is None:
+            return
+        bounds = ranges()
+        errors = []
+        for spec in specs:
+            low, high = bounds.get(spec.attribute, (None, None))
+            value = data[spec.attribute]
+            if low is not None and not low <= value <= high:
+                errors.append(
+                    exceptions.ValidationFailed(
+                        f"'{spec.member}' is out of range for its column ({low} to {high}).",
+                        attribute=spec.member,
+                    )
+                )
+        if errors:
+            raise exceptions.ErrorList(errors)
 
     # -- relationships -----------------------------------------------------------------
 

@@ -22,21 +22,28 @@ NAMES = st.sampled_from(
         "include", "fields[articles]", "fields[authors]", "fields[nope]", "fields", "sort",
         "page[size]", "page[number]", "page[offset]", "page[after]", "page", "filter",
         "filter[title]", "filter[views][gt]", "filter[author][name]", "filter[tags][id][in]",
-        "filter[nope]", "foo", "fooBar", "include[x]",
+        "filter[nope]", "foo", "fooBar", "include[x]", "filter[id]", "filter[id][in]",
+        "filter[views][in]", "filter[views][lt]", "filter[author][id]",
     ]
 )  # fmt: skip
 VALUES = st.one_of(
     st.sampled_from(
         ["author", "comments.author", "tags", "-title", "author.name", "title,views", "0",
          "-1", "1000000", "abc", "", "1,2", "[]", '[{"name":"title","op":"eq","val":1}]',
-         "a.b.c.d", "%", "\x00", "..", ","]
+         "a.b.c.d", "%", "\x00", "..", ",", "9223372036854775808", "2147483648",
+         "-2147483649", "1.9", "1,2147483648", ",".join(["7"] * 10_001)]
     ),
     st.text(max_size=12),
 )  # fmt: skip
 QUERIES = st.lists(st.tuples(NAMES, VALUES), max_size=5)
 
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.sampled_from([2**31, -(2**31) - 1, 2**63, -(2**63) - 1, 10**30, 1.9, 2.0])
+    | st.floats(allow_nan=False)
+    | st.text(max_size=8),
     lambda children: (
         st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
     ),
@@ -191,7 +198,17 @@ OPERATIONS = st.one_of(
                             "op": st.sampled_from(["add", "update", "remove", "x", 1]),
                             "ref": JSON_VALUES
                             | st.just({"type": "articles", "id": "1", "relationship": "tags"}),
-                            "href": st.sampled_from(["/articles/1", "/nope", 3, "/tags"]),
+                            "href": st.sampled_from(
+                                [
+                                    "/articles/1",
+                                    "/nope",
+                                    3,
+                                    "/tags",
+                                    "http://evil.example/articles/1",
+                                    "//evil.example/tags",
+                                    "https://localhost/articles/1",
+                                ]
+                            ),
                             "data": RESOURCES | JSON_VALUES,
                         },
                     ),
@@ -236,4 +253,49 @@ def test_random_atomic_requests_never_crash(client, db_session, body) -> None:
     )
     _assert_answer(response, {200, 204, 400, 403, 404, 405, 409, 422})
     if response.status_code >= 400:
+        assert snapshot(db_session) == before
+
+
+LIMITS = {
+    "JSONAPI_MAX_BODY_SIZE": 2000,
+    "JSONAPI_MAX_OPERATIONS": 3,
+    "JSONAPI_MAX_RELATIONSHIP_IDENTIFIERS": 3,
+    "JSONAPI_MAX_FILTER_VALUES": 4,
+}
+
+
+@settings(FUZZ, max_examples=25)
+@given(count=st.integers(min_value=0, max_value=6), padding=st.integers(0, 2500))
+def test_sizes_around_the_limits_are_refused_exactly_past_them(
+    blog_app, client, db_session, count, padding
+) -> None:
+    """docs/limits.md: under a limit the request works; past it 413 (or 400 for filters),
+    and a refused write changes nothing."""
+    blog_app.config.update(LIMITS)
+    _arrange(db_session)
+    before = snapshot(db_session)
+    # Only tag 1 exists: under the limit, more than one identifier is 404.
+    linkage = {"data": [{"type": "tags", "id": str(n)} for n in range(1, count + 1)]}
+    response = client.post("/articles/1/relationships/tags", json=linkage)
+    _assert_answer(response, {413} if count > 3 else {404} if count > 1 else {200, 204})
+    if count > 1:
+        assert response.document["errors"][0]["source"] == {"pointer": "/data"}
+        assert snapshot(db_session) == before
+    before = snapshot(db_session)
+    operation = {"op": "update", "data": {"type": "tags", "id": "1", "attributes": {}}}
+    response = client.post(
+        "/operations",
+        data=json.dumps({"atomic:operations": [operation] * count}),
+        headers={"Content-Type": ATOMIC, "Accept": ATOMIC},
+    )
+    _assert_answer(response, {413} if count > 3 else {400} if count == 0 else {200})
+    assert snapshot(db_session) == before
+    values = ",".join(str(n) for n in range(count))
+    response = client.get(f"/articles?filter%5Bid%5D%5Bin%5D={values}")
+    _assert_answer(response, {400} if count > 4 or count == 0 else {200})
+    body = {"data": {"type": "articles", "attributes": {"title": "t", "body": "x" * padding}}}
+    size = len(json.dumps(body).encode())
+    response = client.post("/articles", data=json.dumps(body), content_type=ATOMIC.split(";")[0])
+    _assert_answer(response, {413} if size > 2000 else {201})
+    if size > 2000:
         assert snapshot(db_session) == before

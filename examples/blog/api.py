@@ -163,7 +163,9 @@ class TagViewSet(ResourceRepositoryViewSet):
 def _create_engine(database_url: str) -> Engine:
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
-        return sqlalchemy.create_engine(url)
+        # A connection the server dropped (restart, pg_terminate_backend) is found and
+        # replaced before use, instead of failing one request (docs/limits.md).
+        return sqlalchemy.create_engine(url, pool_pre_ping=True)
 
     options: dict = {"connect_args": {"check_same_thread": False}}
     if url.database in (None, "", ":memory:"):

@@ -7,6 +7,7 @@ on a to-many relationship never duplicates rows. Case-sensitive matching avoids 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -65,20 +66,32 @@ OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 
-def condition(model: Any, path: list[str], operator: str, value: Any, key: str) -> Any:
-    """The SQL condition ``path operator value``, following relationships from ``model``."""
+def condition(
+    model: Any,
+    path: list[str],
+    operator: str,
+    value: Any,
+    key: str,
+    dialect: Callable[[], str] | None = None,
+    parameter: str | None = None,
+) -> Any:
+    """The SQL condition ``path operator value``, following relationships from ``model``.
+
+    With ``dialect`` (a function answering the database's dialect name, asked only for an
+    integer past 16 bits), an integer the column cannot hold is 400 (naming ``parameter``)
+    instead of an error in the database."""
     mapper = sa.inspect(model)
     name, rest = path[0], path[1:]
     if rest and name in mapper.column_attrs and _references(getattr(model, name), rest):
         # `author_id__id`: a relationship declared over its foreign-key column
         # (`attribute='author_id'`) filters that column.
-        return condition(model, [name], operator, value, key)
+        return condition(model, [name], operator, value, key, dialect, parameter)
     if rest:
         if name not in mapper.relationships:
             raise exceptions.InvalidFilters(f"'{key}': '{name}' is not a relationship")
         relationship = mapper.relationships[name]
         related = relationship.mapper.class_
-        inner = condition(related, rest, operator, value, key)
+        inner = condition(related, rest, operator, value, key, dialect, parameter)
         current = scopes.current()
         if current is not None:
             if current.checks_objects(related):
@@ -94,12 +107,15 @@ def condition(model: Any, path: list[str], operator: str, value: Any, key: str) 
         # A relationship compared directly: compare the related primary key.
         relationship = mapper.relationships[name]
         related_pk = sa.inspect(relationship.mapper).primary_key[0].key
-        return condition(model, [name, related_pk], operator, value, key)
+        return condition(model, [name, related_pk], operator, value, key, dialect, parameter)
     if name not in mapper.column_attrs:
         raise exceptions.InvalidFilters(f"'{key}': '{name}' is not a column")
     column = getattr(model, name)
     if operator == "range" and (not isinstance(value, (list, tuple)) or len(value) != 2):
         raise exceptions.InvalidFilters(f"'{key}': range needs two values")
+    if dialect is not None and operator in _COMPARISONS:
+        table_column = mapper.column_attrs[name].columns[0]
+        _check_integers(table_column, value, dialect, key, parameter)
     return OPERATORS[operator](column, value)
 
 
@@ -107,6 +123,52 @@ def _references(column: Any, rest: list[str]) -> bool:
     """Whether ``rest`` names the column that the foreign key ``column`` references."""
     foreign_keys = getattr(column.expression, "foreign_keys", ())
     return len(rest) == 1 and any(fk.column.key == rest[0] for fk in foreign_keys)
+
+
+_COMPARISONS = frozenset({"eq", "exact", "ne", "lt", "lte", "gt", "gte", "in", "notin", "range"})
+_INTEGER_TEXT = re.compile(r"^[+-]?[0-9]+$")
+
+
+def integer_bits(column_type: Any, dialect: str) -> int:
+    """The width of an integer column: SQLite stores every integer in 64 bits."""
+    if dialect == "sqlite" or isinstance(column_type, sa.BigInteger):
+        return 64
+    if isinstance(column_type, sa.SmallInteger):
+        return 16
+    return 32 if isinstance(column_type, sa.Integer) else 64
+
+
+def integer_range(column: Any, dialect: str) -> tuple[int, int] | None:
+    """The lowest and highest value of an integer column, ``None`` for other columns."""
+    column_type = getattr(column, "type", None)
+    if not isinstance(column_type, sa.Integer):
+        return None
+    bits = integer_bits(column_type, dialect)
+    return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+
+
+def _check_integers(
+    column: Any, value: Any, dialect: Callable[[], str], key: str, parameter: str | None
+) -> None:
+    """400 for an integer (or integer text) outside an integer column's range: the database
+    would fail the statement (PostgreSQL) or the driver refuse it (SQLite)."""
+    if not isinstance(getattr(column, "type", None), sa.Integer):
+        return
+    bounds = None
+    for item in value if isinstance(value, (list, tuple)) else (value,):
+        number = item if type(item) is int else None
+        if isinstance(item, str) and _INTEGER_TEXT.match(item):
+            number = int(item)
+        if number is None or -(2**15) <= number < 2**15:
+            continue  # fits every integer column
+        if bounds is None:
+            bounds = integer_range(column, dialect())
+        low, high = bounds
+        if not low <= number <= high:
+            raise exceptions.InvalidFilters(
+                f"'{key}': {item} is out of range for its column ({low} to {high}).",
+                parameter=parameter or "filter[" + "][".join(key.split("__")) + "]",
+            )
 
 
 def _through(model: Any, relationship: Any, inner: Any) -> Any:
@@ -128,22 +190,31 @@ def _through(model: Any, relationship: Any, inner: Any) -> Any:
     return sa.and_(local.is_not(None), local.in_(related))
 
 
-def key_condition(model: Any, key: str, value: Any) -> Any:
-    """The condition of one entry of the flat filter form (``author__name__icontains``)."""
+def key_condition(
+    model: Any,
+    key: str,
+    value: Any,
+    dialect: Callable[[], str] | None = None,
+    parameter: str | None = None,
+) -> Any:
+    """The condition of one entry of the flat filter form (``author__name__icontains``);
+    ``dialect``: check integers against their columns' range."""
     *path, operator = key.split("__")
     if operator not in OPERATORS:
         path, operator = [*path, operator], "eq"
     if not path or not all(path):
         raise exceptions.InvalidFilters(f"'{key}' names no attribute")
-    return condition(model, path, operator, value, key)
+    return condition(model, path, operator, value, key, dialect, parameter)
 
 
-def expression_condition(model: Any, expression: FilterExpression) -> Any:
+def expression_condition(
+    model: Any, expression: FilterExpression, dialect: Callable[[], str] | None = None
+) -> Any:
     """The condition of a filter expression: and/or/not over flat-form conditions."""
     parts = [
-        expression_condition(model, item)
+        expression_condition(model, item, dialect)
         if isinstance(item, FilterExpression)
-        else key_condition(model, *item)
+        else key_condition(model, *item, dialect, "filter")
         for item in expression.items
     ]
     if expression.op == "not":

@@ -17,10 +17,11 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import orm
 
-from .. import exceptions, scopes
+from .. import exceptions, limits, scopes
+from ..limits import DATABASE_PARAMETERS
 from ..query.cursor import convert_value
 from ..query.model import EXPRESSION_KEY, IncludeNode, PageItems
-from .filtering import expression_condition, key_condition
+from .filtering import expression_condition, integer_bits, integer_range, key_condition
 from .repositories import ResourceRepository
 from .row_reads import RowReader, listened, plan_reads
 from .row_writes import RowWriter, writable
@@ -55,6 +56,8 @@ _WRITING = (
     "database_errors",
 )
 _MAX_PLANS = 256
+# Ids named in a "not found" detail; a long list of missing ids is counted instead.
+_NAMED_MISSING = 20
 # Session.info key: only row reads ran in the session's transaction (nothing to commit).
 _READS_ONLY = "flask_jsonapi.reads_only"
 
@@ -91,7 +94,10 @@ class SqlAlchemyModelRepository(ResourceRepository):
         to commit and is closed instead, which is cheaper."""
         session = self.get_session()
         session.info.pop(_READS_ONLY, None)
+        timeout = limits.get("JSONAPI_STATEMENT_TIMEOUT")
         try:
+            if timeout:
+                self._limit_statements(session, timeout)
             yield session
             if session.info.pop(_READS_ONLY, False) and not _has_changes(session):
                 session.close()
@@ -101,6 +107,13 @@ class SqlAlchemyModelRepository(ResourceRepository):
             session.info.pop(_READS_ONLY, None)
             session.rollback()
             raise
+
+    def _limit_statements(self, session: orm.Session, timeout: int) -> None:
+        """Begin the transaction with PostgreSQL's ``statement_timeout`` (milliseconds), so a
+        runaway statement is cancelled (503) instead of holding a worker."""
+        connection = session.connection(bind_arguments={"mapper": _mapper(self.model)})
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SET LOCAL statement_timeout = {int(timeout)}")
 
     def note_foreign_work(self) -> None:
         """Code other than the row reads runs in this transaction now: it is committed."""
@@ -218,9 +231,26 @@ class SqlAlchemyModelRepository(ResourceRepository):
                 convert_value(value, _python_type(key.column), parameter)
                 for key, value in zip(keys, values, strict=True)
             ]
+            self._check_cursor_integers(keys, values, parameter)
             stmt = stmt.where(_keyset_after(keys, values, backwards))
         stmt = stmt.order_by(*(_ordering(key, backwards) for key in keys))
         return stmt.limit(pagination["limit"]), keys
+
+    def _check_cursor_integers(
+        self, keys: list[_SortColumn], values: list[Any], parameter: str
+    ) -> None:
+        """A forged cursor with an integer its column cannot hold is 400, not a database
+        error."""
+        dialect = None
+        for key, value in zip(keys, values, strict=True):
+            if type(value) is not int or -(2**15) <= value < 2**15:
+                continue  # fits every integer column
+            dialect = dialect or self._dialect()
+            bounds = integer_range(key.column, dialect)
+            if bounds is not None and not bounds[0] <= value <= bounds[1]:
+                raise exceptions.InvalidPage(
+                    f"'{parameter}' is not a valid cursor.", parameter=parameter
+                )
 
     def get_count(
         self, filters: dict[str, Any] | None = None, *, related_to: tuple[Any, str] | None = None
@@ -349,13 +379,22 @@ class SqlAlchemyModelRepository(ResourceRepository):
     def get_many_by_ids(self, ids: Sequence[Any]) -> list[Any]:
         keys = [self._coerce_id(id_) for id_ in ids]
         found = {}
-        if keys:
-            stmt = self.scoped_query().where(self._pk.in_(keys))
-            found = {getattr(obj, self._pk.key): obj for obj in self.get_session().scalars(stmt)}
+        unique = list(dict.fromkeys(keys))
+        # In chunks: one IN list may not pass the database's limit on bind parameters.
+        for start in range(0, len(unique), DATABASE_PARAMETERS):
+            stmt = self.scoped_query().where(
+                self._pk.in_(unique[start : start + DATABASE_PARAMETERS])
+            )
+            found.update(
+                (getattr(obj, self._pk.key), obj) for obj in self.get_session().scalars(stmt)
+            )
         missing = [str(id_) for id_, key in zip(ids, keys, strict=True) if key not in found]
         if missing:
+            named = ", ".join(missing[:_NAMED_MISSING])
+            if len(missing) > _NAMED_MISSING:
+                named += f" and {len(missing) - _NAMED_MISSING} more"
             raise exceptions.RelatedObjectNotFound(
-                None, f"{self.instance_name.capitalize()} {', '.join(missing)} not found."
+                None, f"{self.instance_name.capitalize()} {named} not found."
             )
         return [found[key] for key in keys]
 
@@ -381,13 +420,21 @@ class SqlAlchemyModelRepository(ResourceRepository):
             )
         return key
 
+    def integer_ranges(self) -> dict[str, tuple[int, int]]:
+        """The integer columns narrower than 64 bits on this database (attribute -> lowest
+        and highest value), computed once per model and dialect."""
+        return _integer_ranges(self.model, self._dialect())
+
+    def _dialect(self) -> str:
+        """The name of the database dialect this model is stored with."""
+        return self.get_session().get_bind(mapper=_mapper(self.model)).dialect.name
+
     def _fits_key_column(self, key: Any) -> bool:
         if not isinstance(key, int) or isinstance(key, bool):
             return True
         if -(2**31) <= key < 2**31 and not isinstance(self._pk.type, sa.SmallInteger):
             return True  # every other integer column holds 32 bits
-        dialect = self.get_session().get_bind(mapper=_mapper(self.model)).dialect.name
-        bits = _integer_bits(self._pk.type, dialect)
+        bits = integer_bits(self._pk.type, self._dialect())
         return -(2 ** (bits - 1)) <= key < 2 ** (bits - 1)
 
     # -- writing ---------------------------------------------------------------------
@@ -463,9 +510,9 @@ class SqlAlchemyModelRepository(ResourceRepository):
                 stmt = stmt.where(method(filters.pop(key)))
         expression = filters.pop(EXPRESSION_KEY, None)
         if expression is not None:
-            stmt = stmt.where(expression_condition(self.model, expression))
+            stmt = stmt.where(expression_condition(self.model, expression, self._dialect))
         for key, value in filters.items():
-            stmt = stmt.where(key_condition(self.model, key, value))
+            stmt = stmt.where(key_condition(self.model, key, value, self._dialect))
         return stmt
 
     def apply_sorts(self, stmt: sa.Select, sorting: Sequence[str]) -> sa.Select:
@@ -541,6 +588,18 @@ def _key_column(model: Any) -> Any:
     return sa.inspect(model).primary_key[0]
 
 
+@functools.lru_cache(maxsize=256)
+def _integer_ranges(model: Any, dialect: str) -> dict[str, tuple[int, int]]:
+    ranges = {}
+    for prop in sa.inspect(model).column_attrs:
+        column_type = getattr(prop.columns[0], "type", None)
+        if len(prop.columns) == 1 and isinstance(column_type, sa.Integer):
+            bits = integer_bits(column_type, dialect)
+            if bits < 64:
+                ranges[prop.key] = (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
+    return ranges
+
+
 def _has_changes(session: orm.Session) -> bool:
     """Whether the session holds objects added, changed or deleted but not flushed."""
     return bool(session.new or session.dirty or session.deleted)
@@ -614,15 +673,6 @@ def _python_type(column: Any) -> type:
         return column.type.python_type
     except NotImplementedError:
         return object
-
-
-def _integer_bits(column_type: Any, dialect: str) -> int:
-    """The width of an integer column: SQLite stores every integer in 64 bits."""
-    if dialect == "sqlite" or isinstance(column_type, sa.BigInteger):
-        return 64
-    if isinstance(column_type, sa.SmallInteger):
-        return 16
-    return 32 if isinstance(column_type, sa.Integer) else 64
 
 
 def _required(relationship: Any) -> bool:

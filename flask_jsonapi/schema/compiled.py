@@ -15,6 +15,7 @@ import marshmallow
 from marshmallow import fields as ma_fields
 
 from ..exceptions import ErrorList, ValidationFailed, pointer_token
+from ..limits import int64_fits
 
 MEMBER_NAME = re.compile(
     r"^[a-zA-Z0-9\u0080-\uffff](?:[a-zA-Z0-9_\- \u0080-\uffff]*[a-zA-Z0-9\u0080-\uffff])?$"
@@ -67,6 +68,8 @@ class CompiledSchema:
     id_spec: AttributeSpec | None
     attributes: dict[str, AttributeSpec]
     relationships: dict[str, RelationshipSpec]
+    # Integer attributes, whose values are checked against 64 bits (computed once).
+    integers: tuple[AttributeSpec, ...] = ()
     _loader: marshmallow.Schema | None = None
     _partial_loader: marshmallow.Schema | None = None
     _serializers: dict[Any, Any] = field(default_factory=dict)
@@ -106,6 +109,8 @@ class CompiledSchema:
                         f"'{member}' is read-only.", attribute=member, title="Read-only attribute"
                     )
                 )
+        if self.integers:
+            errors.extend(_fractions(self.integers, attributes))
         # Read-only members are reported above; loading them too would add "Unknown field".
         known = {
             k: v for k, v in attributes.items() if k in self.attributes and self.attributes[k].load
@@ -118,6 +123,8 @@ class CompiledSchema:
             loaded = self._make_loader(partial).load(known, partial=partial or only_id)
         except marshmallow.ValidationError as error:
             errors.extend(self._validation_errors(error.messages, attributes))
+        if self.integers:
+            errors.extend(_out_of_range(self.integers, attributes, loaded, errors))
         if errors:
             raise ErrorList(errors)
         return loaded
@@ -165,6 +172,37 @@ class CompiledSchema:
         the user's dump hooks run (slower than the compiled serializer)."""
         only = [*names, self.id_spec.name] if self.id_spec is not None else names
         return _flat_class(self.schema_cls, "Dumper")(only=only)
+
+
+def _fractions(integers: tuple[AttributeSpec, ...], given: dict[str, Any]) -> list[Any]:
+    """422 for a number with a fraction sent for an integer (marshmallow would cut it)."""
+    return [
+        ValidationFailed(
+            f"'{spec.member}' must be a whole number, not {given[spec.member]!r}.",
+            attribute=spec.member,
+        )
+        for spec in integers
+        if isinstance(given.get(spec.member), float) and not given[spec.member].is_integer()
+    ]
+
+
+def _out_of_range(
+    integers: tuple[AttributeSpec, ...], given: dict[str, Any], loaded: dict[str, Any], errors: list
+) -> list[Any]:
+    """422 for an integer that no database column can hold (more than 64 bits)."""
+    pointed = {(error.source or {}).get("pointer") for error in errors}
+    found = []
+    for spec in integers:
+        value = loaded.get(spec.attribute, loaded.get(spec.name))
+        pointer = f"/data/attributes/{pointer_token(spec.member)}"
+        if spec.member in given and pointer not in pointed and not int64_fits(value):
+            found.append(
+                ValidationFailed(
+                    f"'{spec.member}' is out of range for an integer: at most 64 bits.",
+                    source={"pointer": pointer},
+                )
+            )
+    return found
 
 
 def _flatten(value: Any) -> list[str]:
@@ -275,7 +313,14 @@ def _compile(schema_cls: type) -> CompiledSchema:
                 dump=not schema_field.load_only,
                 load=not schema_field.dump_only,
             )
-    return CompiledSchema(schema_cls, type_, instance, id_spec, attributes, relationships)
+    integers = tuple(
+        spec
+        for spec in attributes.values()
+        if spec.load and isinstance(spec.field, ma_fields.Integer)
+    )
+    return CompiledSchema(
+        schema_cls, type_, instance, id_spec, attributes, relationships, integers=integers
+    )
 
 
 def _check_member_name(name: str, where: str) -> None:
