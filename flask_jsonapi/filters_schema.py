@@ -125,12 +125,19 @@ class FilterField:
         field_type = type_ or self.type_
         field = field_type() if isinstance(field_type, type) else field_type
         try:
-            return field.deserialize(value)
+            converted = field.deserialize(value)
         except ValidationError as error:
             messages = "; ".join(str(m) for m in _messages(error.messages))
             raise InvalidFilters(
                 f"Error parsing '{parameter}={_text(value)}': {messages}", parameter=parameter
             ) from None
+        if isinstance(converted, int) and not -(2**63) <= converted < 2**63:
+            # No database column holds it (SQLite's driver cannot even send it: a 500).
+            raise InvalidFilters(
+                f"Error parsing '{parameter}={_text(value)}': the number is out of range",
+                parameter=parameter,
+            )
+        return converted
 
 
 def _text(value: Any) -> str:
