@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from .document import error_document
 from .exceptions import JsonApiException
 from .negotiation import MEDIA_TYPE, content_type
+from .openapi import install as install_openapi
 from .registry import Registry
 from .relationships import related_view_class, relationship_view_class
 from .resources import ResourceDetail, ResourceList
@@ -33,6 +34,7 @@ class Api:
         self._deferred: list[Callable[[], None]] = []
         self._paths: set[str] = set()
         self._prefixes: list[str] = []
+        self.operations_endpoint: str | None = None  # described by the OpenAPI document
         if app is not None:
             self.init_app(app)
 
@@ -57,6 +59,7 @@ class Api:
             app.register_error_handler(JsonApiException, _jsonapi_error)
             app.teardown_appcontext(_remove_sessions)
         apis.append(self)
+        install_openapi(self, app, prefix)
 
     def owns(self, path: str) -> bool:
         """Whether ``path`` lies under one of this API's resource URLs."""
@@ -173,6 +176,7 @@ class Api:
         def register() -> None:
             view = OperationsView.as_view(view_name, api=self)
             self._add_url_rule(url, view_name, view, {})
+            self.operations_endpoint = self._endpoint(view_name)
 
         self._when_bound(register)
 
