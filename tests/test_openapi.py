@@ -277,3 +277,27 @@ def test_docs_page_assets_are_served_locally():
         response = client.get(f"/docs/{asset}")
         assert response.status_code == 200
         assert len(response.data) > 10_000
+
+
+def test_allowed_actions_limit_the_methods_described():
+    from flask_jsonapi import AllowedActionsResourceViewSetMixin
+    from flask_jsonapi.resources import Actions
+
+    class ReadOnlyAuthors(AllowedActionsResourceViewSetMixin, AuthorViewSet):
+        allowed_actions = (Actions.read, Actions.read_many)
+
+    engine = _create_engine("sqlite://")
+    session = scoped_session(sessionmaker(bind=engine))
+    app = flask.Flask("read_only")
+    api = Api(app)
+    api.repository(
+        ReadOnlyAuthors(repository=AuthorRepository(session=session)), "authors", "/authors"
+    )
+    paths = _document(app)["paths"]
+    assert [m for m in paths["/authors"] if m != "parameters"] == ["get"]
+    assert [m for m in paths["/authors/{id}"] if m != "parameters"] == ["get"]
+    assert [m for m in paths["/authors/{id}/relationships/articles"] if m != "parameters"] == [
+        "get"
+    ]
+    response = app.test_client().post("/authors", data="{}", content_type=MEDIA_TYPE)
+    assert response.status_code == 405  # what the document leaves out is refused

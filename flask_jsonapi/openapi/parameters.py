@@ -192,7 +192,8 @@ def _filters(filters: Any, convert: Convert, prefix: str = "filter", related: bo
         operators = [op for op in field.operators if op is not None]
         default = field.default_operator
         if None in field.operators or default is not None:
-            yield f"{prefix}[{name}]", _value(field, default, convert), _ops_text(operators)
+            parameter = f"{prefix}[{name}]"
+            yield parameter, _value(field, default, convert), _ops_text(parameter, operators)
         if related:
             continue
         for op in operators:
@@ -200,8 +201,8 @@ def _filters(filters: Any, convert: Convert, prefix: str = "filter", related: bo
                 yield f"{prefix}[{name}][{op}]", _value(field, op, convert), ""
 
 
-def _ops_text(operators: list[str]) -> str:
-    return f"Also filter[...][OP] with OP one of: {', '.join(operators)}." if operators else ""
+def _ops_text(parameter: str, operators: list[str]) -> str:
+    return f"Also {parameter}[OP], OP one of: {', '.join(operators)}." if operators else ""
 
 
 def _value(field: Any, operator: str | None, convert: Convert) -> dict[str, Any]:
