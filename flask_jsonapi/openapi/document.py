@@ -124,7 +124,7 @@ class _Builder:
         if converter in ("int", "float"):
             schema = {"type": "integer" if converter == "int" else "number"}
         elif name == "id" and entry.compiled.id_spec is not None:
-            schema = params._scalar(self.convert(entry.compiled.id_spec.field))
+            schema = params.scalar(self.convert(entry.compiled.id_spec.field))
             schema = {k: v for k, v in schema.items() if k in ("type", "format")} or {
                 "type": "string"
             }
@@ -140,7 +140,7 @@ class _Builder:
         operations: dict[str, dict],
     ) -> None:
         methods = {m.lower() for m in rule.methods or ()}
-        allowed = self._allowed_actions(entry, rule.endpoint)
+        allowed = self._allowed_actions(entry)
         kept = {}
         for method, operation in operations.items():
             if method not in methods:
@@ -153,18 +153,15 @@ class _Builder:
         if kept:
             self.spec.path(path=path, operations=kept, parameters=path_params or None)
 
-    def _allowed_actions(self, entry: ResourceEntry, endpoint: str) -> Any:
-        for owner in (
-            entry.viewset,
-            getattr(self.app.view_functions.get(endpoint), "view_class", None),
-        ):
-            allowed = getattr(owner, "allowed_actions", None)
-            if allowed is not None:
-                return set(allowed)
-        return None
+    def _allowed_actions(self, entry: ResourceEntry) -> Any:
+        # A view set's allowed_actions (a hand-written view may get its own per instance,
+        # which the document cannot see: its methods are all described).
+        allowed = getattr(entry.viewset, "allowed_actions", None)
+        return None if allowed is None else set(allowed)
 
     def _operation_id(self, base: str) -> str:
-        name, n = re.sub(r"[^A-Za-z0-9_]", "_", base), 1
+        base = re.sub(r"[^A-Za-z0-9_]", "_", base)
+        name, n = base, 1
         while name in self._operation_ids:
             n += 1
             name = f"{base}_{n}"
@@ -184,7 +181,12 @@ class _Builder:
                 compiled, lookup, config.sortable_fields, config.max_include_depth
             )
             parameters += params.page_parameters(config)
-            filters = entry.filter_schema or self.registry.default_filters(compiled)
+            view = self.app.view_functions.get(entry.list_endpoint or "")
+            filters = (
+                entry.filter_schema
+                or getattr(getattr(view, "view_class", None), "filter_schema", None)
+                or self.registry.default_filters(compiled)
+            )
             parameters += params.filter_parameters(filters, self.convert, config.filter_expressions)
         return parameters
 

@@ -23,6 +23,7 @@ __all__ = [
     "filter_parameters",
     "include_parameter",
     "page_parameters",
+    "scalar",
     "sort_parameter",
 ]
 
@@ -210,7 +211,7 @@ def _value(field: Any, operator: str | None, convert: Convert) -> dict[str, Any]
     if operator == Operators.ISNULL:
         return {"type": "boolean"}
     type_ = field.type_
-    schema = _scalar(convert(type_() if isinstance(type_, type) else type_))
+    schema = scalar(convert(type_() if isinstance(type_, type) else type_))
     if schema.get("type") == "string":
         schema["minLength"] = max(schema.get("minLength", 1), 1)  # an empty value is 400
     if operator in LIST_OPERATORS or _is_list_field(field):
@@ -227,7 +228,7 @@ def _is_list_field(field: Any) -> bool:
     return isinstance(field, ListFilterField)
 
 
-def _scalar(schema: dict[str, Any]) -> dict[str, Any]:
+def scalar(schema: dict[str, Any]) -> dict[str, Any]:
     """A query string value: no null, no read/write markers."""
     schema = {k: v for k, v in schema.items() if k not in _PROPERTY_NOISE}
     types = schema.get("type")

@@ -32,10 +32,12 @@ def install(api: Any, app: flask.Flask, prefix: str) -> None:
     if endpoint in app.view_functions:  # a second Api with the same name: the first keeps it
         return
     document_url = prefix + url
+    built: list[bytes] = []  # built on the first request, once every route is registered
 
     def serve_openapi() -> flask.Response:
-        body = orjson.dumps(openapi_document(api), option=orjson.OPT_NON_STR_KEYS)
-        return flask.Response(body, content_type="application/json")
+        if not built:
+            built.append(orjson.dumps(openapi_document(api), option=orjson.OPT_NON_STR_KEYS))
+        return flask.Response(built[0], content_type="application/json")
 
     app.add_url_rule(document_url, endpoint, serve_openapi, methods=["GET"])
     docs_url = app.config.get("JSONAPI_DOCS_URL", DEFAULT_DOCS_URL)
