@@ -85,7 +85,20 @@ def condition(model: Any, path: list[str], operator: str, value: Any, key: str) 
     column = getattr(model, name)
     if operator == "range" and (not isinstance(value, (list, tuple)) or len(value) != 2):
         raise exceptions.InvalidFilters(f"'{key}': range needs two values")
+    if isinstance(column.type, sa.Integer) and not isinstance(column.type, sa.BigInteger):
+        value = _widened(value)
     return OPERATORS[operator](column, value)
+
+
+def _widened(value: Any) -> Any:
+    """Integers beyond 32 bits as BIGINT parameters: PostgreSQL casts a parameter compared
+    with an INTEGER column to INTEGER, and one out of its range fails the query (a 500),
+    where ``views < 2^40`` simply holds for every row."""
+    if isinstance(value, (list, tuple)):
+        return [_widened(item) for item in value]
+    if isinstance(value, int) and not isinstance(value, bool) and not -(2**31) <= value < 2**31:
+        return sa.literal(value, sa.BigInteger())
+    return value
 
 
 def _through(model: Any, relationship: Any, inner: Any) -> Any:
