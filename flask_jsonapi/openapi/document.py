@@ -107,8 +107,8 @@ class _Builder:
                     self._path(concrete, concrete_params, rule, entry, kind, operations)
 
     def _rules(self, endpoint: str | None, entry: ResourceEntry):
-        if endpoint is None:
-            return
+        if endpoint is None or endpoint not in self.app.view_functions:
+            return  # e.g. a Blueprint registered under another name than the Api saw
         for rule in self.app.url_map.iter_rules(endpoint):
             path_params = []
             for match in _ARGUMENT.finditer(rule.rule):
@@ -321,6 +321,8 @@ class _Builder:
 
     def add_operations(self, endpoint: str) -> None:
         """``POST /operations`` (the Atomic Operations extension)."""
+        if endpoint not in self.app.view_functions:
+            return
         self.spec.tag({"name": "operations", "description": "Atomic Operations."})
         for rule in self.app.url_map.iter_rules(endpoint):
             operation = {
