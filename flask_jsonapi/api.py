@@ -16,6 +16,7 @@ from .document import error_document
 from .exceptions import JsonApiException
 from .faults import database_faults, unavailable
 from .negotiation import MEDIA_TYPE, content_type
+from .openapi import install as install_openapi
 from .policy import Policy
 from .registry import Registry
 from .relationships import related_view_class, relationship_view_class
@@ -50,6 +51,7 @@ class Api:
         self._paths: set[str] = set()
         self._prefixes: list[str] = []
         self._validated = False
+        self.operations_endpoint: str | None = None  # described by the OpenAPI document
         if app is not None:
             self.init_app(app)
 
@@ -80,6 +82,7 @@ class Api:
             app.teardown_appcontext(_remove_sessions)
         apis.append(self)
         app.before_request(self._validate_once)
+        install_openapi(self, app, prefix)
 
     def owns(self, path: str) -> bool:
         """Whether ``path`` lies under one of this API's resource URLs, or under the URL
@@ -217,6 +220,7 @@ class Api:
         def register() -> None:
             view = OperationsView.as_view(view_name, api=self)
             self._add_url_rule(url, view_name, view, {})
+            self.operations_endpoint = self._endpoint(view_name)
 
         self._when_bound(register)
 

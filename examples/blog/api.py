@@ -193,6 +193,7 @@ def create_app(database_url: str | None = None, *, seed_data: bool = True) -> fl
         session.remove()
 
     app = flask.Flask(__name__)
+    app.config["JSONAPI_OPENAPI_INFO"] = {"title": "Blog demo", "version": "1.0.0"}
     api = Api(app)
     api.repository(
         AuthorViewSet(repository=AuthorRepository(session=session)), "authors", "/authors"

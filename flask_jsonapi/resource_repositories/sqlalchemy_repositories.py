@@ -141,11 +141,12 @@ class SqlAlchemyModelRepository(ResourceRepository):
                 f"{self.instance_name.capitalize()} conflicts with existing data "
                 "(a unique or foreign-key constraint).",
             ) from error
-        except sa_exc.DataError as error:
+        except (sa_exc.DataError, OverflowError) as error:
             # A value the schema accepted but the column cannot store (a NUL character or
-            # a string too long on PostgreSQL, a number out of the column's range).
+            # a string too long on PostgreSQL, a number out of the column's range; SQLite's
+            # driver raises OverflowError itself for an integer beyond 64 bits).
             self.get_session().rollback()
-            logger.info("data error on %s: %s", self.instance_name, error.orig)
+            logger.info("data error on %s: %s", self.instance_name, getattr(error, "orig", error))
             raise exceptions.ValidationFailed(
                 f"A value cannot be stored as {self.instance_name}: it does not fit its column.",
                 source={"pointer": "/data"},
