@@ -14,10 +14,10 @@ import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from examples.blog.models import Article, Tag
+from flask_jsonapi.testing.validation import validate_response
 from tests.support.atomic import ATOMIC_TYPE, atomic
 from tests.support.blog_rows import add_rows, article_tag_pairs, make_article, make_tag, row
 from tests.support.error_checks import only_error, snapshot
-from tests.support.jsonapi_schema import validate_response
 from tests.support.query_data import query_app
 
 MEDIA_TYPE = "application/vnd.api+json"

@@ -57,7 +57,7 @@ def test_create_with_attribute_beyond_64_bits_is_422(client, db_session):
     body = {"data": {"type": "articles", "attributes": {"title": "Big", "views": HUGE}}}
     response = client.post("/articles", json=body)
     assert response.status_code == 422, response.json
-    assert response.json["errors"][0]["source"] == {"pointer": "/data"}
+    assert response.json["errors"][0]["source"] == {"pointer": "/data/attributes/views"}
     assert db_session.scalar(sa.select(sa.func.count()).select_from(Article)) == 0
 
 

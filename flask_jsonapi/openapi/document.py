@@ -15,6 +15,7 @@ import flask
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
+from ..filters_schema import default_filters
 from ..negotiation import ATOMIC_EXTENSION, MEDIA_TYPE
 from ..query.config import QueryConfig
 from ..query.parser import CURSOR_PROFILE
@@ -185,7 +186,7 @@ class _Builder:
             filters = (
                 entry.filter_schema
                 or getattr(getattr(view, "view_class", None), "filter_schema", None)
-                or self.registry.default_filters(compiled)
+                or default_filters(self.registry, compiled)
             )
             parameters += params.filter_parameters(filters, self.convert, config.filter_expressions)
         return parameters
