@@ -1,4 +1,4 @@
-"""The marshmallow-4 :class:`Schema` with JSON:API options in ``class Meta``."""
+"""The :class:`Schema` (marshmallow 3.18+ or 4) with JSON:API options in ``class Meta``."""
 
 from __future__ import annotations
 

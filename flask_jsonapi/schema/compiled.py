@@ -15,6 +15,7 @@ import marshmallow
 from marshmallow import fields as ma_fields
 
 from ..exceptions import ErrorList, ValidationFailed, pointer_token
+from .compat import ordered_fields
 
 MEMBER_NAME = re.compile(
     r"^[a-zA-Z0-9\u0080-\uffff](?:[a-zA-Z0-9_\- \u0080-\uffff]*[a-zA-Z0-9\u0080-\uffff])?$"
@@ -121,7 +122,10 @@ class CompiledSchema:
 
     def _validation_errors(self, messages: Any, given: dict[str, Any]) -> list[ValidationFailed]:
         errors = []
-        for key, value in messages.items() if isinstance(messages, dict) else [("", messages)]:
+        items = messages.items() if isinstance(messages, dict) else [("", messages)]
+        # In declaration order, whatever order marshmallow validated in (see compat).
+        rank = {member: position for position, member in enumerate(self.attributes)}
+        for key, value in sorted(items, key=lambda item: rank.get(item[0], len(rank))):
             pointer = f"/data/attributes/{pointer_token(key)}"
             prefix = ""
             if key in ("_schema", "") or key not in given:
@@ -215,7 +219,7 @@ def _compile(schema_cls: type) -> CompiledSchema:
     id_spec = None
     attributes: dict[str, AttributeSpec] = {}
     relationships: dict[str, RelationshipSpec] = {}
-    for name, schema_field in instance.fields.items():
+    for name, schema_field in ordered_fields(instance).items():
         if type(schema_field).__name__ in _IGNORED_FIELD_CLASSES:
             continue
         member = schema_field.data_key or (inflect(name) if inflect else name)
