@@ -1,14 +1,15 @@
 """An application written for the original flask-jsonapi runs on marshmallow 3 (issue 11 a0).
 
-The same two ``marshmallow_jsonapi`` schemas in three spellings, each served end to end
+The same two ``marshmallow_jsonapi`` schemas in four spellings, each served end to end
 over SQLAlchemy (POST, GET, PATCH, filters, 422s):
 
-* ``marshmallow3``: as the original's users wrote them for marshmallow 3 and upstream
-  marshmallow-jsonapi 0.24 (``missing=``, ``default=``, ``Meta.self_url``...); marshmallow 4
+* ``marshmallow3`` and ``marshmallow3-flask``: as the original's users wrote them for
+  marshmallow 3 and upstream marshmallow-jsonapi 0.24 (``missing=``, ``default=``,
+  ``Meta.self_url``, or ``Meta.self_view`` with ``marshmallow_jsonapi.flask``); marshmallow 4
   refuses them at import, so they run in ``.venv-mm3`` only.
 * ``marshmallow4``: marshmallow-4 spelling (``load_default=``, ``@validates`` receiving
   ``data_key``) on the minfork, in ``.venv`` only.
-* ``portable``: the spelling both accept, in both environments.
+* ``portable-flask``: ``marshmallow_jsonapi.flask`` in the spelling both accept, in both.
 
 ``make test`` runs both environments, so every spelling is tested.
 """
@@ -140,9 +141,10 @@ def marshmallow4_schemas() -> tuple[type, type]:
 
 
 @functools.cache
-def portable_schemas() -> tuple[type, type]:
-    """The same schemas in the spelling marshmallow 3.13+ and 4 both accept."""
-    from marshmallow_jsonapi import Schema, fields
+def marshmallow3_flask_schemas() -> tuple[type, type]:
+    """As written for flask-jsonapi 1.x with ``marshmallow_jsonapi.flask`` (view names)."""
+    from marshmallow_jsonapi import fields
+    from marshmallow_jsonapi.flask import Relationship, Schema
 
     class AuthorSchema(Schema):
         id = fields.Int()
@@ -150,13 +152,63 @@ def portable_schemas() -> tuple[type, type]:
 
         class Meta:
             type_ = "authors"
+            self_view = "authors_detail"
+            self_view_kwargs = {"id": "<id>"}
+            self_view_many = "authors_list"
+
+    class ArticleSchema(Schema):
+        id = fields.Int()
+        title = fields.Str(required=True, validate=validate.Length(min=1, max=100))
+        status = fields.Str(missing="draft", default="draft")
+        view_count = fields.Int(missing=0)
+        author = Relationship(
+            related_view="authors_detail",
+            related_view_kwargs={"id": "<author.id>"},
+            include_resource_linkage=True,
+            type_="authors",
+        )
+
+        @validates("title")
+        def validate_title(self, value):
+            if value.lower() == "untitled":
+                raise ValidationError("Give the article a title.")
+
+        class Meta:
+            type_ = "articles"
+            self_view = "articles_detail"
+            self_view_kwargs = {"id": "<id>"}
+            self_view_many = "articles_list"
+            inflect = dasherize
+
+    return AuthorSchema, ArticleSchema
+
+
+@functools.cache
+def portable_flask_schemas() -> tuple[type, type]:
+    """``marshmallow_jsonapi.flask`` schemas in the spelling marshmallow 3.13+ and 4 accept."""
+    from marshmallow_jsonapi import fields
+    from marshmallow_jsonapi.flask import Relationship, Schema
+
+    class AuthorSchema(Schema):
+        id = fields.Int()
+        name = fields.Str(required=True)
+
+        class Meta:
+            type_ = "authors"
+            self_view = "authors_detail"
+            self_view_kwargs = {"id": "<id>"}
 
     class ArticleSchema(Schema):
         id = fields.Int()
         title = fields.Str(required=True, validate=validate.Length(min=1, max=100))
         status = fields.Str(load_default="draft", dump_default="draft")
         view_count = fields.Int(load_default=0)
-        author = fields.Relationship(include_resource_linkage=True, type_="authors")
+        author = Relationship(
+            related_view="authors_detail",
+            related_view_kwargs={"id": "<author.id>"},
+            include_resource_linkage=True,
+            type_="authors",
+        )
 
         @validates("title")
         def validate_title(self, value: str, **kwargs: Any) -> None:
@@ -165,6 +217,8 @@ def portable_schemas() -> tuple[type, type]:
 
         class Meta:
             type_ = "articles"
+            self_view = "articles_detail"
+            self_view_kwargs = {"id": "<id>"}
             inflect = dasherize
 
     return AuthorSchema, ArticleSchema
@@ -172,16 +226,18 @@ def portable_schemas() -> tuple[type, type]:
 
 SPELLINGS = {
     "marshmallow3": marshmallow3_schemas,
+    "marshmallow3-flask": marshmallow3_flask_schemas,
     "marshmallow4": marshmallow4_schemas,
-    "portable": portable_schemas,
+    "portable-flask": portable_flask_schemas,
 }
 
 
 @pytest.fixture(
     params=[
         pytest.param("marshmallow3", marks=only_marshmallow3),
+        pytest.param("marshmallow3-flask", marks=only_marshmallow3),
         pytest.param("marshmallow4", marks=only_marshmallow4),
-        "portable",
+        "portable-flask",
     ]
 )
 def app(request: pytest.FixtureRequest, database_url: str) -> Iterator[flask.Flask]:

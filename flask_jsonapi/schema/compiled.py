@@ -177,11 +177,15 @@ def _loader_class(schema_cls: type) -> type:
     marshmallow_jsonapi schemas unwrap whole documents in a ``pre_load`` hook and
     reformat errors in ``_do_load``; the library parses documents itself, so those two
     are switched off here while ``@validates`` and ``@validates_schema`` hooks stay.
+    ``marshmallow_jsonapi.flask.Schema`` writes ``self_url`` into its ``Meta`` and refuses a
+    ``Meta`` with one: the loader gets a ``Meta`` without URLs (it renders no links).
     """
     overrides: dict[str, Any] = {}
     for base in schema_cls.__mro__:
         if base.__module__.startswith("marshmallow_jsonapi"):
+            no_urls = dict.fromkeys(("self_url", "self_url_kwargs", "self_url_many"))
             overrides = {
+                "Meta": type("Meta", (schema_cls.Meta,), no_urls),
                 "unwrap_request": lambda self, data, **kw: data,
                 "format_json_api_response": lambda self, data, **kw: data,
                 "_do_load": marshmallow.Schema._do_load,
