@@ -97,3 +97,10 @@ def article_id(db_session) -> int:
     article_id = article.id
     db_session.remove()
     return article_id
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Name the marshmallow the suite ran on (``make test`` runs it on 4 and on 3)."""
+    from tests.support.marshmallow_versions import schema_stack
+
+    terminalreporter.write_line(f"schemas: {schema_stack()}")

@@ -163,3 +163,46 @@ def test_declared_filters_reject_the_rest(
     assert response.status_code == 400
     (error,) = response.document["errors"]
     assert error["source"] == {"parameter": parameter}
+
+
+# -- Meta.inflect ------------------------------------------------------------------------------
+
+
+def dasherize(text: str) -> str:
+    return text.replace("_", "-")
+
+
+class OurInflectedPost(Schema):
+    id = fields.Int()
+    title = fields.Str(required=True)
+    word_count = fields.Int()
+
+    class Meta:
+        type_ = "posts"
+        inflect = dasherize
+
+
+class TheirInflectedPost(marshmallow_jsonapi.Schema):
+    id = marshmallow_jsonapi.fields.Int()
+    title = marshmallow_jsonapi.fields.Str(required=True)
+    word_count = marshmallow_jsonapi.fields.Int()
+
+    class Meta:
+        type_ = "posts"
+        inflect = dasherize
+
+
+def test_inflected_members_are_accepted_as_they_are_rendered() -> None:
+    ours, theirs = client_for(OurInflectedPost), client_for(TheirInflectedPost)
+    body = {"data": {"type": "posts", "attributes": {"title": "Three", "word-count": 3}}}
+
+    first, second = ours.post("/posts", json=body), theirs.post("/posts", json=body)
+    patched = ours.patch(
+        "/posts/1", json={"data": {"type": "posts", "id": "1", "attributes": {"word-count": 11}}}
+    )
+
+    assert first.status_code == second.status_code == 201, first.document
+    assert first.document == second.document
+    assert first.document["data"]["attributes"] == {"title": "Three", "word-count": 3}
+    assert patched.status_code == 200, patched.document
+    assert patched.document["data"]["attributes"] == {"title": "One", "word-count": 11}

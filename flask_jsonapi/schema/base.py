@@ -1,4 +1,4 @@
-"""The marshmallow-4 :class:`Schema` with JSON:API options in ``class Meta``."""
+"""The :class:`Schema` (marshmallow 3.18+ or 4) with JSON:API options in ``class Meta``."""
 
 from __future__ import annotations
 
@@ -29,3 +29,12 @@ class Schema(marshmallow.Schema):
 
     class Meta:
         type_: str | None = None
+
+    def on_bind_field(self, field_name: str, field_obj: marshmallow.fields.Field) -> None:
+        """``Meta.inflect`` names the member of each field without a ``data_key``.
+
+        Set as the ``data_key``, the inflected name is what loading accepts, not only what
+        documents show (as ``marshmallow_jsonapi.Schema`` does).
+        """
+        if self.opts.inflect is not None and field_obj.data_key is None:
+            field_obj.data_key = self.opts.inflect(field_name)

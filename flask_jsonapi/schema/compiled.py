@@ -16,6 +16,7 @@ from marshmallow import fields as ma_fields
 
 from ..exceptions import ErrorList, ValidationFailed, pointer_token
 from ..limits import int64_fits
+from .compat import ordered_fields
 
 MEMBER_NAME = re.compile(
     r"^[a-zA-Z0-9\u0080-\uffff](?:[a-zA-Z0-9_\- \u0080-\uffff]*[a-zA-Z0-9\u0080-\uffff])?$"
@@ -131,7 +132,10 @@ class CompiledSchema:
 
     def _validation_errors(self, messages: Any, given: dict[str, Any]) -> list[ValidationFailed]:
         errors = []
-        for key, value in messages.items() if isinstance(messages, dict) else [("", messages)]:
+        items = messages.items() if isinstance(messages, dict) else [("", messages)]
+        # In declaration order, whatever order marshmallow validated in (see compat).
+        rank = {member: position for position, member in enumerate(self.attributes)}
+        for key, value in sorted(items, key=lambda item: rank.get(item[0], len(rank))):
             pointer = f"/data/attributes/{pointer_token(key)}"
             prefix = ""
             if key in ("_schema", "") or key not in given:
@@ -237,11 +241,15 @@ def _flat_class(schema_cls: type, suffix: str) -> type:
     marshmallow_jsonapi schemas unwrap whole documents in a ``pre_load`` hook and
     reformat errors in ``_do_load``; the library parses documents itself, so those two
     are switched off here while ``@validates`` and ``@validates_schema`` hooks stay.
+    ``marshmallow_jsonapi.flask.Schema`` writes ``self_url`` into its ``Meta`` and refuses a
+    ``Meta`` with one: the loader gets a ``Meta`` without URLs (it renders no links).
     """
     overrides: dict[str, Any] = {}
     for base in schema_cls.__mro__:
         if base.__module__.startswith("marshmallow_jsonapi"):
+            no_urls = dict.fromkeys(("self_url", "self_url_kwargs", "self_url_many"))
             overrides = {
+                "Meta": type("Meta", (schema_cls.Meta,), no_urls),
                 "unwrap_request": lambda self, data, **kw: data,
                 "format_json_api_response": lambda self, data, **kw: data,
                 "_do_load": marshmallow.Schema._do_load,
@@ -279,7 +287,7 @@ def _compile(schema_cls: type) -> CompiledSchema:
     id_spec = None
     attributes: dict[str, AttributeSpec] = {}
     relationships: dict[str, RelationshipSpec] = {}
-    for name, schema_field in instance.fields.items():
+    for name, schema_field in ordered_fields(instance).items():
         if type(schema_field).__name__ in _IGNORED_FIELD_CLASSES:
             continue
         member = schema_field.data_key or (inflect(name) if inflect else name)
