@@ -62,7 +62,7 @@ def _fingerprint(target: str) -> str:
 
 
 #: targets that run in another target's venv (the same packages).
-SHARED = {"ours_unscoped": "ours"}
+SHARED = {"ours_unscoped": "ours", "ours_filtered": "ours"}
 
 
 def ensure_venv(target: str, *, log=print) -> Path:
