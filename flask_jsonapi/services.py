@@ -107,36 +107,28 @@ class ResourceService:
         read_only = set(policy.read_only_fields())
         if not hidden and not read_only:
             return
+        members = [
+            (member, f"{resource.pointer}/attributes/{pointer_token(member)}", "attribute")
+            for member in resource.attributes
+        ]
+        members += [
+            (member, resource.relationship_pointers.get(member, resource.pointer), "relationship")
+            for member in resource.relationships
+        ]
         errors: list[exceptions.JsonApiException] = []
-        for member in resource.attributes:
-            pointer = f"{resource.pointer}/attributes/{pointer_token(member)}"
+        for member, pointer, kind in members:
             if member in hidden:
+                article = "an" if kind == "attribute" else "a"
                 errors.append(
                     exceptions.ValidationFailed(
-                        f"'{member}' is not an attribute of '{self.compiled.type_}'.",
+                        f"'{member}' is not {article} {kind} of '{self.compiled.type_}'.",
                         source={"pointer": pointer},
-                        title="Unknown attribute",
+                        title=f"Unknown {kind}",
                     )
                 )
             elif member in read_only:
                 errors.append(
                     exceptions.ForbiddenError(f"'{member}' is read-only.", {"pointer": pointer})
-                )
-        for member in resource.relationships:
-            pointer = resource.relationship_pointers.get(member, resource.pointer)
-            if member in hidden:
-                errors.append(
-                    exceptions.ValidationFailed(
-                        f"'{member}' is not a relationship of '{self.compiled.type_}'.",
-                        source={"pointer": pointer},
-                        title="Unknown relationship",
-                    )
-                )
-            elif member in read_only:
-                errors.append(
-                    exceptions.ForbiddenError(
-                        f"Relationship '{member}' is read-only.", {"pointer": pointer}
-                    )
                 )
         if errors:
             raise errors[0] if len(errors) == 1 else exceptions.ErrorList(errors)
