@@ -1,6 +1,6 @@
 """The seed's promise: ``seed-example.py`` runs unchanged and answers as ``seed-usage.md`` says.
 
-``tests/seed_example.py`` is a byte-for-byte copy of ``../shared/seed-example.py``. Each
+``tests/seed_example.py`` is the user's seed, byte for byte (``test_shared_copies.py``). Each
 test loads a fresh module from it, so each gets its own in-memory database (the seed's
 module-level ``sqlite:///`` engine) and ids start at 1 whatever the test order.
 """
