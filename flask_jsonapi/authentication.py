@@ -54,13 +54,13 @@ def refusal(response: flask.Response) -> JsonApiException:
     )
 
 
-def run_guarded(decorators: Sequence[Callable], action: Callable[[], Any]) -> Any:
-    """Run ``action`` inside ``decorators`` as if it were a view; a decorator that answers
-    in its place (or aborts) raises the refusal as a :class:`JsonApiException`."""
-    results: list[Any] = []
+def require_passage(decorators: Sequence[Callable]) -> None:
+    """Run ``decorators`` around a view that does nothing; a decorator that answers in its
+    place (or aborts) raises its refusal as a :class:`JsonApiException`."""
+    passed: list[bool] = []
 
     def view(*args: Any, **kwargs: Any) -> Any:
-        results.append(action())
+        passed.append(True)
         return flask.Response(status=204)
 
     wrapped = view
@@ -70,9 +70,8 @@ def run_guarded(decorators: Sequence[Callable], action: Callable[[], Any]) -> An
         answer = wrapped()
     except HTTPException as error:
         raise refusal(error.get_response()) from None
-    if results:
-        return results[0]
-    raise refusal(flask.make_response(answer))
+    if not passed:
+        raise refusal(flask.make_response(answer))
 
 
 def error_response(error: JsonApiException) -> flask.Response:
@@ -93,8 +92,4 @@ def guard_reach(decorated: dict[str, tuple[Callable, ...]], types: Iterable[str]
     for type_ in dict.fromkeys(types):
         decorators = decorated.get(type_)
         if decorators and type_ != own:
-            run_guarded(decorators, _nothing)
-
-
-def _nothing() -> None:
-    return None
+            require_passage(decorators)
