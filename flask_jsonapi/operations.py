@@ -52,9 +52,15 @@ class _Hooks:
             listing.read_many,
             listing.get_count,
         )
+        self.member_writer = getattr(detail, "member_writer", None)
+        self._views = (detail, listing)
         self.client_generated_ids = detail.client_generated_ids
         self.repository = getattr(detail, "repository", None)
         self.permission_checker = getattr(detail, "permission_checker", None)
+
+    def retry_safe(self) -> bool:
+        """Whether both views write through the library's hooks only."""
+        return all(getattr(view, "retry_safe", lambda: False)() for view in self._views)
 
 
 class OperationsView(ResourceBase):
@@ -104,6 +110,15 @@ class OperationsView(ResourceBase):
         if all(not result for result in results):
             return self.document_response(None, status=204)
         return self.document_response({RESULTS: results})
+
+    def retry_safe(self) -> bool:
+        """Whether every type's views write through the library's hooks only, so that the
+        whole request may run again after a transaction conflict."""
+        return all(
+            _Hooks(entry, self.api).retry_safe()
+            for entry in self.registry
+            if getattr(entry, "viewset", None) is not None
+        )
 
     @contextlib.contextmanager
     def _transaction(self) -> Any:

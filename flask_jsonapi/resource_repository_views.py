@@ -37,6 +37,21 @@ class ResourceRepositoryViewMixin:
         begin = repository_hook(self.repository, "begin_transaction")
         return begin() if begin is not None else contextlib.nullcontext()
 
+    def retry_safe(self) -> bool:
+        """Whether only the library's own hooks and repository methods write in this
+        request's transaction, so that it may run again after a conflict."""
+        safe = repository_hook(self.repository, "retry_safe")
+        return self._stock_writes() and safe is not None and bool(safe())
+
+    def member_writer(self, attribute: str, mode: str) -> Any:
+        """The repository's statements that add, remove or replace members of the to-many
+        ``attribute`` (``mode``) race-free, or ``None`` when the writing hooks are
+        overridden or the repository needs the ORM for them."""
+        repository = self.repository
+        if not offers_row_access(repository) or not self._stock_writes():
+            return None
+        return repository.member_writer(attribute, mode)
+
     def note_foreign_work(self) -> None:
         note = repository_hook(self.repository, "note_foreign_work")
         if note is not None:
@@ -99,6 +114,9 @@ class ResourceRepositoryDetailView(ResourceRepositoryViewMixin, ResourceDetail):
             cls.update is ResourceRepositoryDetailView.update
             and cls.read is ResourceRepositoryDetailView.read
         )
+
+    def retry_safe(self) -> bool:
+        return super().retry_safe() and type(self).destroy is ResourceRepositoryDetailView.destroy
 
     def update(self, id: Any, data: dict[str, Any], **kwargs: Any) -> Any:
         data["id"] = id

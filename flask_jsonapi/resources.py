@@ -17,7 +17,7 @@ import flask
 import flask.views
 import orjson
 
-from . import exceptions, limits, scopes
+from . import conflicts, exceptions, limits, scopes
 from .allowed_actions import (  # noqa: F401 - the original's import path
     Actions,
     AllowedActionsResourceDetailMixin,
@@ -121,6 +121,12 @@ class ResourceBase(flask.views.View):
         """The unit of work around one request (a no-op for hand-written resources)."""
         return contextlib.nullcontext()
 
+    def retry_safe(self) -> bool:
+        """Whether this request may run again after a transaction conflict (``conflicts``):
+        not through hand-written hooks, whose effects outside the database a rollback
+        cannot undo."""
+        return False
+
     def note_foreign_work(self) -> None:
         """User code runs inside the request's unit of work (a repository may need to know
         that it can no longer treat the work as reads only)."""
@@ -141,8 +147,8 @@ class ResourceBase(flask.views.View):
                 return self.options_response()
             if request.method in self.body_methods:
                 check_content_type(request.headers.get("Content-Type"), self.supported_extensions)
-            method = "get" if request.method == "HEAD" else request.method.lower()
-            result = getattr(self, method)(*args, **kwargs)
+            method = getattr(self, "get" if request.method == "HEAD" else request.method.lower())
+            result = conflicts.run(lambda: method(*args, **kwargs), self.retry_safe)
             return result.make_response() if hasattr(result, "make_response") else result
         except exceptions.JsonApiException as error:
             return self.error_response(error)
@@ -244,7 +250,10 @@ class ResourceBase(flask.views.View):
     def request_document(self) -> Any:
         """The request body as JSON, read in bounded chunks: 413 as soon as it passes
         ``JSONAPI_MAX_BODY_SIZE`` (chunked or not), 400 when its framing is broken."""
-        return load_json(read_body(limits.get("JSONAPI_MAX_BODY_SIZE")))
+        body = self.__dict__.get("_body")
+        if body is None:  # kept: a request run again after a conflict reads it again
+            body = self.__dict__["_body"] = read_body(limits.get("JSONAPI_MAX_BODY_SIZE"))
+        return load_json(body)
 
     def compound(
         self, objects: list[Any], query: ResourceQuery, compiled: Any = None

@@ -8,6 +8,7 @@ through the registry. Transactions are the caller's: one per request or operatio
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 from collections.abc import Callable, Mapping
@@ -265,6 +266,7 @@ class ResourceService:
         self._check_fields(resource)
         data = self._load_attributes(resource, partial=True)
         self._check_required_relationships(resource, partial=True)
+        resource = self._replace_members(id_, resource)
         writer = self.row_writer(query) if query is not None else None
         updated = None
         if writer is not None:
@@ -496,7 +498,8 @@ class ResourceService:
                     {"pointer": f"{identifier.pointer}/type"},
                     f"Relationship '{spec.member}' holds '{spec.type_}', not '{identifier.type}'.",
                 )
-        ids = [self._identifier_id(identifier) for identifier in identifiers]
+        # A member named twice is one member (UREL-5): not a duplicate row, not a 409.
+        ids = list(dict.fromkeys(self._identifier_id(identifier) for identifier in identifiers))
         entry = self.registry.get(spec.type_) if spec.type_ else None
         if entry is None or entry.repository is None:
             values: list[Any] = [(id_, None) for id_ in ids] if keys else ids
@@ -527,7 +530,7 @@ class ResourceService:
                     getattr(error, "detail", None) or f"A related '{spec.type_}' does not exist.",
                 ) from None
         if spec.many:
-            return values
+            return _unique(values, keys)
         if values:
             return values[0]
         return (None, entry.repository if entry else None) if keys else None
@@ -536,10 +539,17 @@ class ResourceService:
         self, id_: Any, spec: RelationshipSpec, value: Any, mode: str, parent: Any = None
     ) -> Any:
         """Replace (``"replace"``), add to (``"add"``) or remove from (``"remove"``) one
-        relationship of a resource, as one update through the hooks (UREL-*, ATOM-23/24).
-        Adding a member already there, or removing one that is not, changes nothing.
-        Members the client may not see stay as they are."""
+        relationship of a resource (UREL-*, ATOM-23/24). Adding a member already there, or
+        removing one that is not, changes nothing. Members the client may not see stay as
+        they are. A to-many is changed by statements that hold whatever the rows are by
+        now (the hooks' ``member_writer``), else as one update through the hooks."""
         self.require(UPDATE, spec.member, "/data")
+        writer = self._member_writer(spec, mode)
+        keys = writer.keys(value) if writer is not None else None
+        if keys is not None:
+            self._lock(writer, id_)
+            writer.change(id_, keys, mode)
+            return parent
         if parent is None:
             parent = self._read_visible(id_)
         check = _object_check(spec.type_) if spec.many else None
@@ -554,6 +564,52 @@ class ResourceService:
                 value = value + [obj for obj in current if not check(obj)]
         updated = call_hook(self.hooks.update, id_, {spec.attribute: value}, strategy="flush")
         return updated if updated is not None else parent
+
+    def _member_writer(self, spec: RelationshipSpec, mode: str) -> Any:
+        """The hooks' statements for ``mode`` on the to-many ``spec``, if they offer them
+        and no object check (which needs the objects) applies to either side."""
+        factory = getattr(self.hooks, "member_writer", None)
+        if factory is None or not spec.many:
+            return None
+        if self._own_check() is not None or _object_check(spec.type_) is not None:
+            return None
+        return factory(spec.attribute, mode)
+
+    def _lock(self, writer: Any, id_: Any) -> None:
+        """Lock the resource's row for a member write: 404 when it is gone or hidden."""
+        if not writer.lock(id_):
+            raise exceptions.ObjectNotFound(None, f"{self.compiled.type_} {id_} not found.")
+
+    def _replace_members(self, id_: Any, resource: ResourceInput) -> ResourceInput:
+        """Replace the to-many relationships of an update that the hooks' member writer
+        can write (UPD-4), in the transaction and whatever the rows are by now; the rest
+        of ``resource`` is left to the update."""
+        writers = {}
+        for member in resource.relationships:
+            spec = self.compiled.relationships.get(member)
+            if spec is not None and spec.many:
+                writer = self._member_writer(spec, "replace")
+                if writer is not None:
+                    writers[member] = (spec, writer)
+        if not writers:
+            return resource
+        given = {member: resource.relationships[member] for member in writers}
+        values = self.relationship_data(
+            dataclasses.replace(resource, relationships=given), replacing=True
+        )
+        changes = []
+        for member, (spec, writer) in writers.items():
+            keys = writer.keys(values[spec.attribute])
+            if keys is None:
+                del given[member]  # not stored objects of the model: the update writes it
+            else:
+                changes.append((writer, keys))
+        for number, (writer, keys) in enumerate(changes):
+            if number == 0:
+                self._lock(writer, id_)
+            writer.change(id_, keys, "replace")
+        rest = {m: v for m, v in resource.relationships.items() if m not in given}
+        return dataclasses.replace(resource, relationships=rest)
 
     def _identifier_id(self, identifier: Identifier) -> str:
         if identifier.id is not None:
@@ -570,6 +626,18 @@ class ResourceService:
 def _object_check(type_: str) -> Callable[[Any], bool] | None:
     current = scopes.current()
     return current.object_check(type_) if current is not None else None
+
+
+def _unique(values: list[Any], keys: bool) -> list[Any]:
+    """``values`` without repeats: ids that differ as strings may name one row ("1", "01")."""
+    seen: set[Any] = set()
+    unique = []
+    for value in values:
+        mark = value[0] if keys else id(value)
+        if mark not in seen:
+            seen.add(mark)
+            unique.append(value)
+    return unique
 
 
 def _holds(objects: list[Any], obj: Any) -> bool:

@@ -22,6 +22,7 @@ from ..limits import DATABASE_PARAMETERS
 from ..query.cursor import convert_value
 from ..query.model import EXPRESSION_KEY, IncludeNode, PageItems
 from .filtering import expression_condition, integer_bits, integer_range, key_condition
+from .member_writes import MemberWriter, member_writer
 from .repositories import ResourceRepository
 from .row_reads import RowReader, listened, plan_reads
 from .row_writes import RowWriter, writable
@@ -349,6 +350,35 @@ class SqlAlchemyModelRepository(ResourceRepository):
             return None
         return RowWriter(self, reader.plan)
 
+    def member_writer(self, attribute: str, mode: str) -> MemberWriter | None:
+        """Statements that add (``mode="add"``), remove or replace members of the to-many
+        relationship ``attribute`` without trusting a collection loaded earlier, or ``None``
+        when a writing method is overridden or the models need the ORM for it
+        (``member_writes.py``)."""
+        if not self._stock((*_WRITING, "get_detail")):
+            return None
+        return member_writer(self, attribute, mode)
+
+    def lock(self, id: Any, *, deleting: bool = False) -> bool:
+        """Lock the row ``id`` until the transaction ends, if the client may see it
+        (PostgreSQL's ``SELECT ... FOR NO KEY UPDATE``, ``FOR UPDATE`` when ``deleting``):
+        a concurrent write of the same row waits, then finds it changed or gone. ``False``
+        when there is no such row in the request's scope."""
+        try:
+            key = self._coerce_id(id)
+        except exceptions.ObjectNotFound:
+            return False
+        pk = self._pk
+        stmt = self.scoped_query(loads=False).where(pk == key).with_only_columns(pk)
+        stmt = stmt.with_for_update(key_share=not deleting, of=pk.table)
+        with self.database_errors():
+            return self.connection(writing=True).execute(stmt).first() is not None
+
+    def retry_safe(self) -> bool:
+        """Whether the writing methods are this class's own, which do nothing a rollback
+        cannot undo (a request through them may run again after a conflict)."""
+        return self._stock((*_WRITING, "delete", "begin_transaction"))
+
     def finds_by_key(self, model: Any) -> bool:
         """Whether ``get_many_by_ids`` finds every row of ``model`` by its primary key
         (nothing scopes or overrides it), so a related row can be checked in SQL."""
@@ -463,8 +493,18 @@ class SqlAlchemyModelRepository(ResourceRepository):
         return obj
 
     def delete(self, id: Any, strategy: str = "commit", **kwargs: Any) -> None:
+        session = self.get_session()
+        # Locked first: of two DELETEs (or a DELETE and a write) of one row the second waits,
+        # then finds the row gone (404) instead of flushing what it loaded before.
+        if not self.lock(id, deleting=True):
+            raise exceptions.ObjectNotFound(
+                None, f"{self.instance_name.capitalize()} {id} not found."
+            )
+        loaded = session.identity_map.get(orm.util.identity_key(self.model, self._coerce_id(id)))
+        if loaded is not None:
+            session.expire(loaded)  # loaded before the lock: its collections may be stale
         obj = self.get_detail(id)
-        self.get_session().delete(obj)
+        session.delete(obj)
         self._run_session_strategy(strategy)
 
     def build(self, kwargs: dict[str, Any]) -> Any:
