@@ -155,7 +155,8 @@ def test_upd_4_patch_replaces_from_the_rows_not_a_loaded_collection(
 ) -> None:
     """UPD-4/UREL-4: a replace keeps the given members present and removes the others,
     whatever the rows are when it runs (here: one added behind the ORM's back between two
-    requests of one client)."""
+    requests of one client); the answer lists the members as a GET would, in the
+    relationship's order, not in the body's."""
     db_session.execute(article_tags.insert().values(article_id=blog.article, tag_id=blog.tags[2]))
     db_session.commit()
     db_session.remove()
