@@ -1,0 +1,942 @@
+"""``make stress``: the blog demo under gunicorn on PostgreSQL, worked by concurrent clients.
+
+The demo (``examples.blog``) is served by gunicorn (gthread, 4 workers x 4 threads by
+default) on a free port of 127.0.0.1, over the PostgreSQL database ``--database-url``
+(default ``$STRESS_DATABASE_URL``, else ``postgresql+psycopg://postgres@127.0.0.1:5432/test``;
+created when missing, its blog tables dropped and seeded anew). For ``--duration`` seconds,
+``--clients`` threads (a quarter each) do:
+
+* readers: lists, details, includes, related and relationship endpoints;
+* writers: POST/PATCH/DELETE of their own articles and comments;
+* incrementers: read-modify-write of one counter (article 1's ``views``) with
+  ``If-Match``, reading again on 412;
+* taggers: each owns distinct tags, adds and removes them on shared articles through the
+  relationship endpoints and through Atomic Operations, and replaces the tags of an
+  article of its own, so that the final members are known;
+
+while ``--kills`` times a connection kills every backend of the database
+(``pg_terminate_backend``). Then it prints the figures and checks them: no 5xx (503
+during a kill window excepted, counted apart), no transport error, no answer outside the
+expected ones, no lost increment, the relationship members as expected, each
+collection's ``meta.count`` equal to its rows, the rows the clients created and deleted
+as their answers said. Exit status 1 when a check fails, 2 when it cannot run.
+
+    .venv/bin/python scripts/stress.py [--duration 60] [--clients 16] [--kills 3]
+
+gunicorn and the clients' tools come with the ``dev`` extra (``make stress`` installs it).
+Every process it starts is stopped when it ends, on failure too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+from sqlalchemy.engine import URL, Engine, make_url  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+from sqlalchemy.pool import NullPool  # noqa: E402
+
+from examples.blog.api import DATABASE_URL_ENV  # noqa: E402
+from examples.blog.models import Article, Base, Comment, Tag, article_tags  # noqa: E402
+from examples.blog.seed import seed  # noqa: E402
+from flask_jsonapi.testing import assert_valid_document  # noqa: E402
+
+DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+DATABASE_URL_VARIABLE = "STRESS_DATABASE_URL"
+HOST = "127.0.0.1"
+MEDIA_TYPE = "application/vnd.api+json"
+ATOMIC_TYPE = f'{MEDIA_TYPE}; ext="https://jsonapi.org/ext/atomic"'
+# A 503 whose request was in flight from just before a kill until this long after it ended
+# is the kill's (the killed backends exit a little after pg_terminate_backend returns).
+KILL_GRACE = 1.0
+# Seeded rows (examples/blog/seed.py): articles 1..200, authors 1..20, tags 1..15.
+SEEDED_ARTICLES = 200
+SEEDED_AUTHORS = 20
+COUNTER_ARTICLE = 1
+SHARED_ARTICLES = [2, 3, 4, 5]
+TAGS_PER_TAGGER = 4
+# Writers comment on these seeded articles only, never on the shared or counter ones.
+COMMENTED_ARTICLES = range(10, SEEDED_ARTICLES + 1)
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# --- what the clients saw -------------------------------------------------------------
+
+
+@dataclass
+class Answer:
+    """One request: what it did, how it ended, and when."""
+
+    action: str
+    status: int  # 0: no HTTP answer (connection refused or reset, timeout)
+    started: float
+    ended: float
+    detail: str = ""
+
+
+@dataclass
+class Tally:
+    """Everything the clients recorded; list.append is atomic, counters take the lock."""
+
+    answers: list[Answer] = field(default_factory=list)
+    unexpected: list[Answer] = field(default_factory=list)
+    broken_contract: list[str] = field(default_factory=list)
+    kills: list[tuple[float, float, int]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    increments_ok: int = 0
+    increments_412: int = 0
+    increments_503: int = 0
+    # Writers: rows they know exist, rows they know were deleted, rows a 503 left in doubt.
+    live_titles: set[str] = field(default_factory=set)
+    deleted_titles: set[str] = field(default_factory=set)
+    doubtful_titles: set[str] = field(default_factory=set)
+    live_comments: set[str] = field(default_factory=set)
+    deleted_comments: set[str] = field(default_factory=set)
+    doubtful_comments: set[str] = field(default_factory=set)
+
+    def add(self, name: str, amount: int = 1) -> None:
+        with self.lock:
+            setattr(self, name, getattr(self, name) + amount)
+
+    def in_kill_window(self, answer: Answer) -> bool:
+        return any(
+            answer.started <= ended + KILL_GRACE and answer.ended >= started - 0.1
+            for started, ended, _ in self.kills
+        )
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        errors = response.json().get("errors") or []
+    except ValueError:
+        return response.text[:200]
+    return "; ".join(str(e.get("detail") or e.get("title")) for e in errors)[:300]
+
+
+class Client:
+    """One client's HTTP connection, recording every answer in the tally."""
+
+    def __init__(self, base_url: str, tally: Tally, seed: int) -> None:
+        self.http = httpx.Client(
+            base_url=base_url, timeout=30, headers={"Accept": MEDIA_TYPE}, http2=False
+        )
+        self.tally = tally
+        self.rng = random.Random(seed)
+
+    def send(
+        self,
+        action: str,
+        method: str,
+        url: str,
+        expect: Iterable[int],
+        document: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response | None:
+        """The response, or ``None`` when none came; an answer outside ``expect`` (and
+        not 5xx, judged later against the kill windows) is recorded as unexpected."""
+        sent = dict(headers or {})
+        if document is not None:
+            sent.setdefault("Content-Type", MEDIA_TYPE)
+        started = time.monotonic()
+        try:
+            response = self.http.request(method, url, json=document, headers=sent)
+        except httpx.HTTPError as error:
+            self.tally.answers.append(
+                Answer(action, 0, started, time.monotonic(), f"{type(error).__name__}: {error}")
+            )
+            return None
+        answer = Answer(action, response.status_code, started, time.monotonic())
+        if response.status_code >= 400:
+            answer.detail = _detail(response)
+            try:
+                assert_valid_document(response.json())
+            except Exception as error:  # noqa: BLE001 - any invalidity is reported
+                self.tally.broken_contract.append(
+                    f"{action}: {response.status_code} is not a JSON:API error document: "
+                    f"{str(error)[:200]}"
+                )
+        self.tally.answers.append(answer)
+        if response.status_code < 500 and response.status_code not in expect:
+            self.tally.unexpected.append(answer)
+        return response
+
+    def send_idempotent(
+        self, action: str, method: str, url: str, expect: set[int], document: Any = None
+    ) -> httpx.Response | None:
+        """Send again after a 503 (the write is idempotent, so the outcome is known);
+        after a 503 a DELETE may find the row gone (404)."""
+        response = self.send(action, method, url, expect, document)
+        for _ in range(10):
+            if response is None or response.status_code != 503:
+                return response
+            time.sleep(0.1)
+            again = expect | {404} if method == "DELETE" else expect
+            response = self.send(action + " (again after 503)", method, url, again, document)
+        return response
+
+    def send_atomic(self, operations: list[dict[str, Any]]) -> httpx.Response | None:
+        """``POST /operations`` (Atomic Operations), sent again after a 503: the adds,
+        removes and replaces it carries are idempotent."""
+        headers = {"Content-Type": ATOMIC_TYPE, "Accept": ATOMIC_TYPE}
+        document = {"atomic:operations": operations}
+        action = "POST /operations (tags)"
+        response = self.send(action, "POST", "/operations", {200, 204}, document, headers)
+        for _ in range(10):
+            if response is None or response.status_code != 503:
+                return response
+            time.sleep(0.1)
+            action = "POST /operations (tags, again after 503)"
+            response = self.send(action, "POST", "/operations", {200, 204}, document, headers)
+        return response
+
+    def close(self) -> None:
+        self.http.close()
+
+
+# --- the clients ----------------------------------------------------------------------
+
+
+# What readers GET: (action, URL template).
+READS = [
+    ("GET /articles (page)", "/articles?page[size]=20&page[number]={page}"),
+    ("GET /articles/N", "/articles/{article}"),
+    ("GET /articles/N?include", "/articles/{article}?include=author,comments,tags"),
+    ("GET /articles?include&sort", "/articles?include=author,tags&sort=-views&page[size]=10"),
+    ("GET /comments?include", "/comments?include=article,author&page[number]={page}"),
+    ("GET /articles/N/comments", "/articles/{article}/comments"),
+    ("GET /articles/N/relationships/tags", "/articles/{shared}/relationships/tags"),
+    ("GET /tags", "/tags?page[size]=100"),
+    ("GET /authors/N?include", "/authors/{author}?include=articles"),
+]
+
+
+def reader(client: Client, stop: threading.Event) -> None:
+    """GETs of every kind of read endpoint; every one must answer 200."""
+    rng = client.rng
+    while not stop.is_set():
+        action, url = rng.choice(READS)
+        values = {
+            "article": rng.randint(1, SEEDED_ARTICLES),
+            "author": rng.randint(1, SEEDED_AUTHORS),
+            "page": rng.randint(1, 12),
+            "shared": rng.choice(SHARED_ARTICLES),
+        }
+        client.send(action, "GET", url.format(**values), {200})
+
+
+def writer(client: Client, number: int, stop: threading.Event) -> None:
+    """Its own articles and comments: created, edited, deleted; every answer tells which
+    rows exist (a 503 on a POST leaves its row in doubt: the commit may have happened)."""
+    rng, tally = client.rng, client.tally
+    articles: dict[str, str] = {}  # id -> title
+    comments: dict[str, str] = {}  # id -> marker
+    serial = itertools.count(1)
+    while not stop.is_set():
+        roll = rng.random()
+        if roll < 0.25 or not articles:
+            title = f"stress-w{number}-a{next(serial)}"
+            document = {
+                "data": {
+                    "type": "articles",
+                    "attributes": {"title": title, "body": "written under load", "views": 0},
+                    "relationships": {
+                        "author": {
+                            "data": {"type": "authors", "id": str(rng.randint(1, SEEDED_AUTHORS))}
+                        }
+                    },
+                }
+            }
+            response = client.send("POST /articles", "POST", "/articles", {201}, document)
+            if response is not None and response.status_code == 201:
+                articles[response.json()["data"]["id"]] = title
+                tally.live_titles.add(title)
+            elif response is not None and response.status_code == 503:
+                tally.doubtful_titles.add(title)
+        elif roll < 0.40:
+            id_ = rng.choice(list(articles))
+            document = {
+                "data": {
+                    "type": "articles",
+                    "id": id_,
+                    "attributes": {"body": f"edited {next(serial)}"},
+                }
+            }
+            client.send_idempotent(
+                "PATCH /articles/N", "PATCH", f"/articles/{id_}", {200}, document
+            )
+        elif roll < 0.52:
+            id_ = rng.choice(list(articles))
+            response = client.send_idempotent(
+                "DELETE /articles/N", "DELETE", f"/articles/{id_}", {204}
+            )
+            if response is not None and response.status_code in (204, 404):
+                title = articles.pop(id_)
+                tally.live_titles.discard(title)
+                tally.deleted_titles.add(title)
+        elif roll < 0.77 or not comments:
+            marker = f"stress-w{number}-c{next(serial)}"
+            document = {
+                "data": {
+                    "type": "comments",
+                    "attributes": {"body": marker},
+                    "relationships": {
+                        "article": {
+                            "data": {"type": "articles", "id": str(rng.choice(COMMENTED_ARTICLES))}
+                        }
+                    },
+                }
+            }
+            response = client.send("POST /comments", "POST", "/comments", {201}, document)
+            if response is not None and response.status_code == 201:
+                comments[response.json()["data"]["id"]] = marker
+                tally.live_comments.add(marker)
+            elif response is not None and response.status_code == 503:
+                tally.doubtful_comments.add(marker)
+        elif roll < 0.88:
+            id_ = rng.choice(list(comments))
+            document = {
+                "data": {
+                    "type": "comments",
+                    "id": id_,
+                    "attributes": {"body": f"{comments[id_]} edited {next(serial)}"},
+                }
+            }
+            client.send_idempotent(
+                "PATCH /comments/N", "PATCH", f"/comments/{id_}", {200}, document
+            )
+        else:
+            id_ = rng.choice(list(comments))
+            response = client.send_idempotent(
+                "DELETE /comments/N", "DELETE", f"/comments/{id_}", {204}
+            )
+            if response is not None and response.status_code in (204, 404):
+                marker = comments.pop(id_)
+                tally.live_comments.discard(marker)
+                tally.deleted_comments.add(marker)
+
+
+def _read_counter(client: Client) -> tuple[str | None, int] | None:
+    response = client.send(
+        "GET /articles/1 (counter)", "GET", f"/articles/{COUNTER_ARTICLE}", {200}
+    )
+    if response is None or response.status_code != 200:
+        return None
+    etag = response.headers.get("ETag")
+    if etag is None or etag.startswith("W/"):
+        client.tally.broken_contract.append(f"GET /articles/1 gave no strong ETag: {etag!r}")
+    return etag, response.json()["data"]["attributes"]["views"]
+
+
+def incrementer(client: Client, stop: threading.Event) -> None:
+    """``views + 1`` with ``If-Match`` until stopped: a 412 means another client won, so
+    read again; a 503 is sent again unchanged (the precondition makes that safe)."""
+    tally = client.tally
+    state = None
+    while not stop.is_set():
+        if state is None:
+            state = _read_counter(client)
+            continue
+        etag, views = state
+        document = {
+            "data": {
+                "type": "articles",
+                "id": str(COUNTER_ARTICLE),
+                "attributes": {"views": views + 1},
+            }
+        }
+        headers = {"If-Match": etag} if etag else {}
+        response = client.send(
+            "PATCH /articles/1 (increment)",
+            "PATCH",
+            f"/articles/{COUNTER_ARTICLE}",
+            {200, 412},
+            document,
+            headers,
+        )
+        if response is None:
+            state = None
+        elif response.status_code == 200:
+            tally.add("increments_ok")
+            stored = response.json()["data"]["attributes"]["views"]
+            new_etag = response.headers.get("ETag")
+            if stored != views + 1:
+                tally.broken_contract.append(f"increment to {views + 1} answered {stored}")
+            if new_etag is None or new_etag == etag:
+                tally.broken_contract.append(f"PATCH 200 without a new ETag ({new_etag!r})")
+                state = None
+            else:
+                state = (new_etag, stored)
+        elif response.status_code == 412:
+            tally.add("increments_412")
+            state = None
+        elif response.status_code == 503:
+            # In doubt: if the first try committed, this precondition is stale now (412).
+            tally.add("increments_503")
+        else:
+            state = None
+
+
+@dataclass
+class TagPlan:
+    """What one tagger owns: its tags, and an article whose tags only it replaces."""
+
+    tags: list[int]
+    own_article: int
+    # Its tags on each shared article and on its own article, as its 2xx answers left them.
+    on_shared: dict[int, set[int]] = field(default_factory=dict)
+    on_own: set[int] = field(default_factory=set)
+
+
+def _linkage(ids: Iterable[int]) -> list[dict[str, str]]:
+    return [{"type": "tags", "id": str(id_)} for id_ in sorted(ids)]
+
+
+def tagger(client: Client, plan: TagPlan, stop: threading.Event) -> None:
+    """Adds and removes of its own tags on the shared articles (which every tagger works
+    on at once), plain and atomic, and replaces of its own article's tags."""
+    rng = client.rng
+    plan.on_shared = {article: set() for article in SHARED_ARTICLES}
+    ok = {200, 204}
+    while not stop.is_set():
+        roll = rng.random()
+        subset = set(rng.sample(plan.tags, rng.randint(1, len(plan.tags))))
+        article = rng.choice(SHARED_ARTICLES)
+        url = f"/articles/{article}/relationships/tags"
+        if roll < 0.25:
+            response = client.send_idempotent(
+                "POST /articles/N/relationships/tags", "POST", url, ok, {"data": _linkage(subset)}
+            )
+            if response is not None and response.status_code in ok:
+                plan.on_shared[article] |= subset
+        elif roll < 0.50:
+            response = client.send_idempotent(
+                "DELETE /articles/N/relationships/tags",
+                "DELETE",
+                url,
+                ok,
+                {"data": _linkage(subset)},
+            )
+            if response is not None and response.status_code in ok:
+                plan.on_shared[article] -= subset
+        elif roll < 0.80:
+            operations = []
+            changes = []
+            for _ in range(rng.randint(1, 3)):
+                article = rng.choice(SHARED_ARTICLES)
+                subset = set(rng.sample(plan.tags, rng.randint(1, len(plan.tags))))
+                op = rng.choice(["add", "remove"])
+                ref = {"type": "articles", "id": str(article), "relationship": "tags"}
+                operations.append({"op": op, "ref": ref, "data": _linkage(subset)})
+                changes.append((op, article, subset))
+            response = client.send_atomic(operations)
+            if response is not None and response.status_code in ok:
+                for op, article, subset in changes:
+                    if op == "add":
+                        plan.on_shared[article] |= subset
+                    else:
+                        plan.on_shared[article] -= subset
+        else:
+            own = plan.own_article
+            way = rng.randrange(3)
+            if way == 0:
+                action, method, url = (
+                    "PATCH /articles/N/relationships/tags",
+                    "PATCH",
+                    f"/articles/{own}/relationships/tags",
+                )
+                document = {"data": _linkage(subset)}
+                response = client.send_idempotent(action, method, url, ok, document)
+            elif way == 1:
+                document = {
+                    "data": {
+                        "type": "articles",
+                        "id": str(own),
+                        "relationships": {"tags": {"data": _linkage(subset)}},
+                    }
+                }
+                response = client.send_idempotent(
+                    "PATCH /articles/N (relationships.tags)",
+                    "PATCH",
+                    f"/articles/{own}",
+                    {200},
+                    document,
+                )
+            else:
+                ref = {"type": "articles", "id": str(own), "relationship": "tags"}
+                response = client.send_atomic(
+                    [{"op": "update", "ref": ref, "data": _linkage(subset)}]
+                )
+            if response is not None and response.status_code in ok:
+                plan.on_own = subset
+
+
+def killer(
+    engine: Engine, database: str, at: list[float], tally: Tally, stop: threading.Event
+) -> None:
+    """At each time of ``at``: terminate every other backend of ``database``."""
+    for moment in at:
+        if stop.wait(max(0.0, moment - time.monotonic())):
+            return
+        started = time.monotonic()
+        with engine.connect() as connection:
+            killed = connection.execute(
+                sa.text(
+                    "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) "
+                    "FROM pg_stat_activity WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": database},
+            ).scalar_one()
+        tally.kills.append((started, time.monotonic(), killed))
+        log(f"  kill {len(tally.kills)}: {killed} backends terminated")
+
+
+# --- the database and the server ------------------------------------------------------
+
+
+def ensure_database(url: URL) -> None:
+    """Create the database of ``url`` when it does not exist yet."""
+    admin = sa.create_engine(
+        url.set(database="postgres"), poolclass=NullPool, isolation_level="AUTOCOMMIT"
+    )
+    try:
+        with admin.connect() as connection:
+            exists = connection.execute(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}
+            ).first()
+            if not exists:
+                quoted = connection.dialect.identifier_preparer.quote(url.database)
+                connection.exec_driver_sql(f"CREATE DATABASE {quoted}")
+                log(f"created database {url.database}")
+    finally:
+        admin.dispose()
+
+
+@dataclass
+class Setup:
+    """The rows the run starts from."""
+
+    initial_views: int
+    seeded_tags: dict[int, set[int]]
+    plans: list[TagPlan]
+
+
+def prepare(engine: Engine, taggers: int) -> Setup:
+    """Drop the blog tables, seed them anew, and add each tagger's tags and article."""
+    with engine.begin() as connection:
+        # Connections a stopped run left behind would hold locks on the tables.
+        connection.execute(
+            sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.exec_driver_sql(f"DROP TABLE IF EXISTS {table.name} CASCADE")
+        Base.metadata.create_all(connection)
+    with Session(engine) as session:
+        seed(session)
+        plans = []
+        for number in range(taggers):
+            tags = [Tag(name=f"stress-t{number}-{k}") for k in range(TAGS_PER_TAGGER)]
+            article = Article(title=f"stress-tagger-{number}", body="its tags are replaced")
+            session.add_all([*tags, article])
+            session.flush()
+            plans.append(TagPlan(tags=[tag.id for tag in tags], own_article=article.id))
+        session.commit()
+        initial_views = session.get(Article, COUNTER_ARTICLE).views
+    return Setup(initial_views, _tags_in_database(engine, SHARED_ARTICLES), plans)
+
+
+def _tags_in_database(engine: Engine, articles: Iterable[int]) -> dict[int, set[int]]:
+    found: dict[int, set[int]] = {article: set() for article in articles}
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(article_tags.c.article_id, article_tags.c.tag_id).where(
+                article_tags.c.article_id.in_(list(found))
+            )
+        )
+        for article, tag in rows:
+            found[article].add(tag)
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def _die_with_parent() -> None:
+    # Linux: gunicorn's master gets SIGTERM if this script is killed outright (SIGKILL).
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def start_gunicorn(
+    url: URL, workers: int, threads: int, logfile: Path
+) -> tuple[subprocess.Popen, int]:
+    """gunicorn serving the demo on a free port of 127.0.0.1, answering requests."""
+    port = free_port()
+    command = [
+        sys.executable, "-m", "gunicorn",
+        "--worker-class", "gthread", "--workers", str(workers), "--threads", str(threads),
+        "--bind", f"{HOST}:{port}", "--timeout", "60", "--graceful-timeout", "5",
+        "--log-level", "warning", "examples.blog:create_app(seed_data=False)",
+    ]  # fmt: skip
+    environment = {**os.environ, DATABASE_URL_ENV: url.render_as_string(hide_password=False)}
+    # gunicorn's log and the app's (the library logs each 503 it answers) go to one file.
+    with logfile.open("ab") as output:
+        server = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
+    deadline = time.monotonic() + 90
+    while True:
+        if server.poll() is not None:
+            raise RuntimeError(
+                f"gunicorn exited with {server.returncode}: {logfile.read_text()[-2000:]}"
+            )
+        try:
+            response = httpx.get(
+                f"http://{HOST}:{port}/articles/1", headers={"Accept": MEDIA_TYPE}, timeout=5
+            )
+            if response.status_code == 200:
+                return server, port
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            stop_gunicorn(server)
+            raise RuntimeError("gunicorn did not answer within 90 s")
+        time.sleep(0.3)
+
+
+def stop_gunicorn(server: subprocess.Popen) -> None:
+    """SIGTERM to gunicorn's process group, SIGKILL if it is still there after 15 s."""
+    if server.poll() is not None:
+        return
+    try:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+    except ProcessLookupError:
+        pass
+
+
+# --- the checks -------------------------------------------------------------------------
+
+
+def _rows(engine: Engine, statement: Any) -> Any:
+    with engine.connect() as connection:
+        return connection.execute(statement).all()
+
+
+def check(
+    args: argparse.Namespace,
+    engine: Engine,
+    http: httpx.Client,
+    setup: Setup,
+    tally: Tally,
+    elapsed: float,
+) -> list[str]:
+    """Print the figures; the failed checks, each one line."""
+    failures: list[str] = []
+    answers = tally.answers
+    statuses = Counter(answer.status for answer in answers)
+    server_errors = [a for a in answers if a.status >= 500]
+    during_kills = [a for a in server_errors if a.status == 503 and tally.in_kill_window(a)]
+    bad_5xx = [a for a in server_errors if not (a.status == 503 and tally.in_kill_window(a))]
+    no_answer = [a for a in answers if a.status == 0]
+
+    # The counter, read after every client stopped.
+    final_views = http.get(f"/articles/{COUNTER_ARTICLE}").json()["data"]["attributes"]["views"]
+    stored = final_views - setup.initial_views
+    lost = tally.increments_ok - stored
+    extra = stored - tally.increments_ok
+
+    # Relationship members: over HTTP and in the table.
+    expected_tags = {
+        article: setup.seeded_tags[article].union(
+            *(plan.on_shared[article] for plan in setup.plans)
+        )
+        for article in SHARED_ARTICLES
+    }
+    expected_tags.update({plan.own_article: set(plan.on_own) for plan in setup.plans})
+    in_table = _tags_in_database(engine, expected_tags)
+    members_ok = 0
+    for article, expected in expected_tags.items():
+        served = http.get(f"/articles/{article}/relationships/tags").json()["data"]
+        served_ids = {int(linkage["id"]) for linkage in served}
+        if served_ids == expected == in_table[article]:
+            members_ok += 1
+        else:
+            failures.append(
+                f"article {article}'s tags: expected {sorted(expected)}, served "
+                f"{sorted(served_ids)}, in the table {sorted(in_table[article])}"
+            )
+
+    # meta.count against the rows, and the writers' rows against their answers.
+    counts = {}
+    for name, model in (("articles", Article), ("comments", Comment), ("tags", Tag)):
+        document = http.get(f"/{name}?page[size]=1").json()
+        rows = _rows(engine, sa.select(sa.func.count()).select_from(model))[0][0]
+        counts[name] = (document.get("meta", {}).get("count"), rows)
+        if counts[name][0] != rows:
+            failures.append(f"/{name}: meta.count {counts[name][0]} but {rows} rows")
+    titles = {
+        row[0]
+        for row in _rows(engine, sa.select(Article.title).where(Article.title.like("stress-w%")))
+    }
+    markers = {
+        row[0].split(" ")[0]
+        for row in _rows(engine, sa.select(Comment.body).where(Comment.body.like("stress-w%")))
+    }
+    for what, found, live, deleted, doubtful in (
+        ("articles", titles, tally.live_titles, tally.deleted_titles, tally.doubtful_titles),
+        ("comments", markers, tally.live_comments, tally.deleted_comments, tally.doubtful_comments),
+    ):
+        missing = live - found
+        unexplained = found - live - doubtful
+        if missing:
+            failures.append(f"{what} answered 201 but not stored: {sorted(missing)[:10]}")
+        if unexplained:
+            revived = unexplained & deleted
+            failures.append(
+                f"{what} stored that no answer created (or deleted: {sorted(revived)[:10]}): "
+                f"{sorted(unexplained - revived)[:10]}"
+            )
+
+    with engine.connect() as connection:
+        backends = connection.execute(
+            sa.text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"
+            )
+        ).scalar_one()
+
+    by_status = ", ".join(
+        f"{status or 'none'}: {count}" for status, count in sorted(statuses.items())
+    )
+    print(
+        f"\nstress: {args.workers} gunicorn workers x {args.threads} threads (gthread) on {HOST}, "
+        f"database {engine.url.database}, {elapsed:.0f} s, {args.clients} clients, "
+        f"{len(tally.kills)} kills"
+    )
+    rows_line = ", ".join(f"{name} {count} = {rows}" for name, (count, rows) in counts.items())
+    kills = ", ".join(str(killed) for _, _, killed in tally.kills) or "none"
+    figures = [
+        ("requests", f"{len(answers)} ({len(answers) / elapsed:.0f}/s; by status {by_status})"),
+        ("5xx", f"{len(bad_5xx)} (503 during a kill, excepted: {len(during_kills)})"),
+        ("no answer", str(len(no_answer))),
+        ("unexpected answers", str(len(tally.unexpected))),
+        ("increments (2xx)", str(tally.increments_ok)),
+        ("counter grew by", f"{stored} (lost increments: {max(lost, 0)})"),
+        ("412s retried", str(tally.increments_412)),
+        ("increments resent after 503", str(tally.increments_503)),
+        ("relationship members", f"{members_ok} of {len(expected_tags)} articles as expected"),
+        ("rows = meta.count", rows_line),
+        ("writers' rows", f"{len(titles)} articles, {len(markers)} comments "
+         f"(in doubt after 503: {len(tally.doubtful_titles) + len(tally.doubtful_comments)})"),
+        ("backends killed", kills),
+        ("connections open at the end", str(backends)),
+    ]  # fmt: skip
+    width = max(len(name) for name, _ in figures)
+    for name, value in figures:
+        print(f"  {name:<{width}}  {value}")
+
+    for answer in bad_5xx[:20]:
+        failures.append(f"{answer.status} on {answer.action}: {answer.detail}")
+    if len(bad_5xx) > 20:
+        failures.append(f"... and {len(bad_5xx) - 20} more 5xx")
+    summary = Counter(f"{a.status} on {a.action}" for a in bad_5xx)
+    if summary:
+        failures.append(
+            "5xx by request: " + "; ".join(f"{k} x{v}" for k, v in summary.most_common())
+        )
+    for answer in no_answer[:10]:
+        failures.append(f"no answer to {answer.action}: {answer.detail}")
+    unexpected = Counter(f"{a.status} on {a.action}: {a.detail}" for a in tally.unexpected)
+    for text, count in unexpected.most_common(20):
+        failures.append(f"unexpected {text} (x{count})")
+    for text, count in Counter(tally.broken_contract).most_common(20):
+        failures.append(f"{text} (x{count})")
+    if lost > 0:
+        failures.append(f"lost increments: {lost} answered 200 but the counter grew by {stored}")
+    if extra > tally.increments_503:
+        failures.append(
+            f"the counter grew by {stored}, more than the {tally.increments_ok} increments "
+            f"answered 200 and the {tally.increments_503} left in doubt by a 503"
+        )
+    if tally.increments_ok == 0:
+        failures.append("no increment succeeded")
+    if len(answers) == 0:
+        failures.append("no request was answered")
+    if len(tally.kills) != args.kills:
+        failures.append(f"{len(tally.kills)} of {args.kills} kills happened")
+    return failures
+
+
+# --- the run ------------------------------------------------------------------------------
+
+
+def _split(clients: int) -> dict[str, int]:
+    """A quarter of the clients each for reading, writing, incrementing and tagging."""
+    roles = ["readers", "writers", "incrementers", "taggers"]
+    counts = {role: clients // 4 for role in roles}
+    for role in roles[: clients % 4]:
+        counts[role] += 1
+    return counts
+
+
+def run(args: argparse.Namespace) -> int:
+    url = make_url(args.database_url)
+    if url.get_backend_name() != "postgresql":
+        log(f"stress: needs a PostgreSQL URL, not {url.get_backend_name()}")
+        return 2
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    roles = _split(args.clients)
+    try:
+        ensure_database(url)
+    except sa.exc.OperationalError as error:
+        log(f"stress: cannot reach PostgreSQL at {url.render_as_string()}: {error.orig}")
+        return 2
+    engine = sa.create_engine(url, poolclass=NullPool)
+    setup = prepare(engine, roles["taggers"])
+    killing = sa.create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    logdir = Path(tempfile.mkdtemp(prefix="jsonapi-stress-"))
+    logfile = logdir / "gunicorn.log"
+    log(f"starting gunicorn ({args.workers} workers x {args.threads} threads) on {url.database}")
+    server, port = start_gunicorn(url, args.workers, args.threads, logfile)
+    base_url = f"http://{HOST}:{port}"
+    tally = Tally()
+    stop = threading.Event()
+    clients: list[Client] = []
+    threads: list[threading.Thread] = []
+    try:
+        seeds = itertools.count(args.seed)
+        targets: list[tuple[Callable[..., None], tuple[Any, ...]]] = []
+        for _ in range(roles["readers"]):
+            targets.append((reader, ()))
+        for number in range(roles["writers"]):
+            targets.append((writer, (number,)))
+        for _ in range(roles["incrementers"]):
+            targets.append((incrementer, ()))
+        for plan in setup.plans:
+            targets.append((tagger, (plan,)))
+        log(f"{args.duration} s of load from {args.clients} clients ({roles}), {args.kills} kills")
+        started = time.monotonic()
+        for function, extra in targets:
+            client = Client(base_url, tally, next(seeds))
+            clients.append(client)
+            threads.append(
+                threading.Thread(target=function, args=(client, *extra, stop), daemon=True)
+            )
+        kill_times = [
+            started + args.duration * (k + 1) / (args.kills + 1) for k in range(args.kills)
+        ]
+        threads.append(
+            threading.Thread(
+                target=killer, args=(killing, url.database, kill_times, tally, stop), daemon=True
+            )
+        )
+        for thread in threads:
+            thread.start()
+        stop.wait(args.duration)
+        stop.set()
+        deadline = time.monotonic() + 45
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        elapsed = time.monotonic() - started
+        stuck = sum(thread.is_alive() for thread in threads)
+        with httpx.Client(base_url=base_url, timeout=30, headers={"Accept": MEDIA_TYPE}) as http:
+            failures = check(args, engine, http, setup, tally, elapsed)
+        if stuck:
+            failures.append(f"{stuck} client threads still waiting 45 s after the end")
+    finally:
+        stop.set()
+        stop_gunicorn(server)
+        for client in clients:
+            client.close()
+        engine.dispose()
+        killing.dispose()
+    server_log = logfile.read_text(errors="replace") if logfile.exists() else ""
+    tracebacks = server_log.count("Traceback (most recent call last)")
+    unavailable = server_log.count("database unavailable:")
+    print(
+        f"  {'server log':<27}  {len(server_log.splitlines())} lines, {tracebacks} tracebacks, "
+        f"{unavailable} 'database unavailable' (the 503s)"
+    )
+    if tracebacks:
+        failures.append(f"{tracebacks} tracebacks in the server's log")
+    if failures:
+        log(f"server log ({logfile}), last lines:\n" + "\n".join(server_log.splitlines()[-40:]))
+        print("\nFAILED:")
+        for failure in failures:
+            print(f"  - {failure}")
+        return 1
+    shutil.rmtree(logdir, ignore_errors=True)
+    print("\nPASSED")
+    return 0
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get(DATABASE_URL_VARIABLE) or DEFAULT_DATABASE_URL,
+        help=f"PostgreSQL; its blog tables are dropped (default ${DATABASE_URL_VARIABLE}, "
+        f"else {DEFAULT_DATABASE_URL})",
+    )
+    parser.add_argument("--duration", type=float, default=60, help="seconds of load (60)")
+    parser.add_argument("--clients", type=int, default=16, help="client threads, >= 4 (16)")
+    parser.add_argument("--kills", type=int, default=3, help="connection kills (3)")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (4)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker (4)")
+    parser.add_argument("--seed", type=int, default=1, help="the clients' random seed (1)")
+    args = parser.parse_args(argv)
+    if args.clients < 4:
+        parser.error("--clients: at least 4 (one of each kind)")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    # SIGTERM (a test's timeout, CI) unwinds through the cleanup like Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
