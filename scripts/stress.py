@@ -75,6 +75,8 @@ SEEDED_AUTHORS = 20
 COUNTER_ARTICLE = 1
 SHARED_ARTICLES = [2, 3, 4, 5]
 TAGS_PER_TAGGER = 4
+# Seconds each contested tag is added (removed) by every tagger at once (class Contest).
+CONTEST_ROUND = 2.0
 # Writers comment on these seeded articles only, never on the shared or counter ones.
 COMMENTED_ARTICLES = range(10, SEEDED_ARTICLES + 1)
 
@@ -95,6 +97,8 @@ class Answer:
     started: float
     ended: float
     detail: str = ""
+    method: str = "GET"
+    url: str = ""
 
 
 @dataclass
@@ -116,6 +120,11 @@ class Tally:
     live_comments: set[str] = field(default_factory=set)
     deleted_comments: set[str] = field(default_factory=set)
     doubtful_comments: set[str] = field(default_factory=set)
+    # Articles created and not yet deleted (id -> title): any writer edits or deletes any of
+    # them, so PATCH races DELETE and two DELETEs race; 204s per id, ids answered 404.
+    shelf: dict[str, str] = field(default_factory=dict)
+    deletes_204: Counter[str] = field(default_factory=Counter)
+    gone_404: set[str] = field(default_factory=set)
 
     def add(self, name: str, amount: int = 1) -> None:
         with self.lock:
@@ -164,11 +173,12 @@ class Client:
         try:
             response = self.http.request(method, url, json=document, headers=sent)
         except httpx.HTTPError as error:
+            detail = f"{type(error).__name__}: {error}"
             self.tally.answers.append(
-                Answer(action, 0, started, time.monotonic(), f"{type(error).__name__}: {error}")
+                Answer(action, 0, started, time.monotonic(), detail, method, url)
             )
             return None
-        answer = Answer(action, response.status_code, started, time.monotonic())
+        answer = Answer(action, response.status_code, started, time.monotonic(), "", method, url)
         if response.status_code >= 400:
             answer.detail = _detail(response)
             try:
@@ -186,30 +196,30 @@ class Client:
     def send_idempotent(
         self, action: str, method: str, url: str, expect: set[int], document: Any = None
     ) -> httpx.Response | None:
-        """Send again after a 503 (the write is idempotent, so the outcome is known);
-        after a 503 a DELETE may find the row gone (404)."""
+        """Send again after a 503: the write is idempotent, so its outcome is known."""
         response = self.send(action, method, url, expect, document)
         for _ in range(10):
             if response is None or response.status_code != 503:
                 return response
             time.sleep(0.1)
-            again = expect | {404} if method == "DELETE" else expect
-            response = self.send(action + " (again after 503)", method, url, again, document)
+            response = self.send(action + " (again after 503)", method, url, expect, document)
         return response
 
-    def send_atomic(self, operations: list[dict[str, Any]]) -> httpx.Response | None:
+    def send_atomic(
+        self, operations: list[dict[str, Any]], label: str = ""
+    ) -> httpx.Response | None:
         """``POST /operations`` (Atomic Operations), sent again after a 503: the adds,
         removes and replaces it carries are idempotent."""
         headers = {"Content-Type": ATOMIC_TYPE, "Accept": ATOMIC_TYPE}
         document = {"atomic:operations": operations}
-        action = "POST /operations (tags)"
+        action = f"POST /operations (tags{' ' + label if label else ''})"
         response = self.send(action, "POST", "/operations", {200, 204}, document, headers)
         for _ in range(10):
             if response is None or response.status_code != 503:
                 return response
             time.sleep(0.1)
-            action = "POST /operations (tags, again after 503)"
-            response = self.send(action, "POST", "/operations", {200, 204}, document, headers)
+            again = action + " (again after 503)"
+            response = self.send(again, "POST", "/operations", {200, 204}, document, headers)
         return response
 
     def close(self) -> None:
@@ -247,66 +257,74 @@ def reader(client: Client, stop: threading.Event) -> None:
         client.send(action, "GET", url.format(**values), {200})
 
 
+def _new_article(client: Client, title: str) -> None:
+    author = {"type": "authors", "id": str(client.rng.randint(1, SEEDED_AUTHORS))}
+    document = {
+        "data": {
+            "type": "articles",
+            "attributes": {"title": title, "body": "written under load", "views": 0},
+            "relationships": {"author": {"data": author}},
+        }
+    }
+    tally = client.tally
+    response = client.send("POST /articles", "POST", "/articles", {201}, document)
+    if response is not None and response.status_code == 201:
+        with tally.lock:
+            tally.shelf[response.json()["data"]["id"]] = title
+            tally.live_titles.add(title)
+    elif response is not None and response.status_code == 503:
+        tally.doubtful_titles.add(title)
+
+
+def _edit_or_delete_article(client: Client, delete: bool, serial: int) -> None:
+    """PATCH or DELETE of any writer's article: another writer may have deleted it (404),
+    or be deleting it now; of two DELETEs of one row, one is 204 and the other 404."""
+    tally = client.tally
+    with tally.lock:
+        if not tally.shelf:
+            return
+        id_, title = client.rng.choice(list(tally.shelf.items()))
+    url = f"/articles/{id_}"
+    if delete:
+        response = client.send_idempotent("DELETE /articles/N", "DELETE", url, {204, 404})
+    else:
+        attributes = {"body": f"edited {serial}"}
+        document = {"data": {"type": "articles", "id": id_, "attributes": attributes}}
+        response = client.send_idempotent("PATCH /articles/N", "PATCH", url, {200, 404}, document)
+    if response is None or response.status_code not in (204, 404):
+        return
+    with tally.lock:
+        if response.status_code == 204:
+            tally.deletes_204[id_] += 1
+        else:
+            tally.gone_404.add(id_)
+        # Gone either way (the end checks the 404s against the 204s and the table).
+        tally.shelf.pop(id_, None)
+        tally.live_titles.discard(title)
+        tally.deleted_titles.add(title)
+
+
 def writer(client: Client, number: int, stop: threading.Event) -> None:
-    """Its own articles and comments: created, edited, deleted; every answer tells which
-    rows exist (a 503 on a POST leaves its row in doubt: the commit may have happened)."""
+    """Articles (shared among writers) and comments (its own): created, edited, deleted;
+    every answer tells which rows exist (a 503 on a POST leaves its row in doubt: the
+    commit may have happened before the connection died)."""
     rng, tally = client.rng, client.tally
-    articles: dict[str, str] = {}  # id -> title
     comments: dict[str, str] = {}  # id -> marker
     serial = itertools.count(1)
     while not stop.is_set():
         roll = rng.random()
-        if roll < 0.25 or not articles:
-            title = f"stress-w{number}-a{next(serial)}"
-            document = {
-                "data": {
-                    "type": "articles",
-                    "attributes": {"title": title, "body": "written under load", "views": 0},
-                    "relationships": {
-                        "author": {
-                            "data": {"type": "authors", "id": str(rng.randint(1, SEEDED_AUTHORS))}
-                        }
-                    },
-                }
-            }
-            response = client.send("POST /articles", "POST", "/articles", {201}, document)
-            if response is not None and response.status_code == 201:
-                articles[response.json()["data"]["id"]] = title
-                tally.live_titles.add(title)
-            elif response is not None and response.status_code == 503:
-                tally.doubtful_titles.add(title)
-        elif roll < 0.40:
-            id_ = rng.choice(list(articles))
-            document = {
-                "data": {
-                    "type": "articles",
-                    "id": id_,
-                    "attributes": {"body": f"edited {next(serial)}"},
-                }
-            }
-            client.send_idempotent(
-                "PATCH /articles/N", "PATCH", f"/articles/{id_}", {200}, document
-            )
+        if roll < 0.25:
+            _new_article(client, f"stress-w{number}-a{next(serial)}")
         elif roll < 0.52:
-            id_ = rng.choice(list(articles))
-            response = client.send_idempotent(
-                "DELETE /articles/N", "DELETE", f"/articles/{id_}", {204}
-            )
-            if response is not None and response.status_code in (204, 404):
-                title = articles.pop(id_)
-                tally.live_titles.discard(title)
-                tally.deleted_titles.add(title)
+            _edit_or_delete_article(client, delete=roll >= 0.40, serial=next(serial))
         elif roll < 0.77 or not comments:
             marker = f"stress-w{number}-c{next(serial)}"
+            article = {"type": "articles", "id": str(rng.choice(COMMENTED_ARTICLES))}
             document = {
                 "data": {
                     "type": "comments",
                     "attributes": {"body": marker},
-                    "relationships": {
-                        "article": {
-                            "data": {"type": "articles", "id": str(rng.choice(COMMENTED_ARTICLES))}
-                        }
-                    },
+                    "relationships": {"article": {"data": article}},
                 }
             }
             response = client.send("POST /comments", "POST", "/comments", {201}, document)
@@ -317,22 +335,15 @@ def writer(client: Client, number: int, stop: threading.Event) -> None:
                 tally.doubtful_comments.add(marker)
         elif roll < 0.88:
             id_ = rng.choice(list(comments))
-            document = {
-                "data": {
-                    "type": "comments",
-                    "id": id_,
-                    "attributes": {"body": f"{comments[id_]} edited {next(serial)}"},
-                }
-            }
-            client.send_idempotent(
-                "PATCH /comments/N", "PATCH", f"/comments/{id_}", {200}, document
-            )
+            attributes = {"body": f"{comments[id_]} edited {next(serial)}"}
+            document = {"data": {"type": "comments", "id": id_, "attributes": attributes}}
+            url = f"/comments/{id_}"
+            client.send_idempotent("PATCH /comments/N", "PATCH", url, {200}, document)
         else:
             id_ = rng.choice(list(comments))
-            response = client.send_idempotent(
-                "DELETE /comments/N", "DELETE", f"/comments/{id_}", {204}
-            )
-            if response is not None and response.status_code in (204, 404):
+            url = f"/comments/{id_}"
+            response = client.send_idempotent("DELETE /comments/N", "DELETE", url, {204})
+            if response is not None and response.status_code == 204:
                 marker = comments.pop(id_)
                 tally.live_comments.discard(marker)
                 tally.deleted_comments.add(marker)
@@ -410,87 +421,144 @@ class TagPlan:
     on_own: set[int] = field(default_factory=set)
 
 
+@dataclass
+class Contest:
+    """Tags every tagger adds, or removes, at once: in round i (CONTEST_ROUND seconds) all
+    add tag ``adding[i]`` to and remove ``removing[i]`` from article ``SHARED_ARTICLES[i % 4]``.
+    The ``removing`` tags are on every shared article at first. After the round's first
+    add (remove), the others add a member already there (remove one already gone)."""
+
+    adding: list[int]
+    removing: list[int]
+    started: float = 0.0
+    # (article, tag) pairs some 2xx answer added or removed.
+    added: set[tuple[int, int]] = field(default_factory=set)
+    removed: set[tuple[int, int]] = field(default_factory=set)
+
+    def now(self) -> tuple[int, int, int]:
+        """This round's article, tag to add and tag to remove."""
+        round_ = int((time.monotonic() - self.started) / CONTEST_ROUND)
+        article = SHARED_ARTICLES[round_ % len(SHARED_ARTICLES)]
+        return (
+            article,
+            self.adding[round_ % len(self.adding)],
+            self.removing[round_ % len(self.removing)],
+        )
+
+
 def _linkage(ids: Iterable[int]) -> list[dict[str, str]]:
     return [{"type": "tags", "id": str(id_)} for id_ in sorted(ids)]
 
 
-def tagger(client: Client, plan: TagPlan, stop: threading.Event) -> None:
+def _tags_ref(article: int) -> dict[str, str]:
+    return {"type": "articles", "id": str(article), "relationship": "tags"}
+
+
+def _contested(client: Client, plan: TagPlan, contest: Contest) -> None:
+    """This round's add and remove, with some of its own tags, plain or atomic."""
+    rng = client.rng
+    article, to_add, to_remove = contest.now()
+    mine = set(rng.sample(plan.tags, rng.randint(0, 2)))
+    url = f"/articles/{article}/relationships/tags"
+    way = rng.randrange(3)
+    if way == 0:
+        document = {"data": _linkage(mine | {to_add})}
+        response = client.send_idempotent(
+            "POST /articles/N/relationships/tags (contested)", "POST", url, {200, 204}, document
+        )
+    elif way == 1:
+        document = {"data": _linkage(mine | {to_remove})}
+        response = client.send_idempotent(
+            "DELETE /articles/N/relationships/tags (contested)", "DELETE", url, {200, 204}, document
+        )
+    else:
+        response = client.send_atomic(
+            [
+                {"op": "add", "ref": _tags_ref(article), "data": _linkage(mine | {to_add})},
+                {"op": "remove", "ref": _tags_ref(article), "data": _linkage({to_remove})},
+            ],
+            "(contested)",
+        )
+    if response is None or response.status_code not in (200, 204):
+        return
+    if way != 1:
+        contest.added.add((article, to_add))
+        plan.on_shared[article] |= mine
+    if way != 0:
+        contest.removed.add((article, to_remove))
+    if way == 1:
+        plan.on_shared[article] -= mine
+
+
+def _replace_own(client: Client, plan: TagPlan, subset: set[int]) -> None:
+    """Its own article's tags replaced: relationship PATCH, resource PATCH or atomic."""
+    own = plan.own_article
+    way = client.rng.randrange(3)
+    if way == 0:
+        url = f"/articles/{own}/relationships/tags"
+        response = client.send_idempotent(
+            "PATCH /articles/N/relationships/tags",
+            "PATCH",
+            url,
+            {200, 204},
+            {"data": _linkage(subset)},
+        )
+    elif way == 1:
+        relationships = {"tags": {"data": _linkage(subset)}}
+        document = {"data": {"type": "articles", "id": str(own), "relationships": relationships}}
+        response = client.send_idempotent(
+            "PATCH /articles/N (relationships.tags)", "PATCH", f"/articles/{own}", {200}, document
+        )
+    else:
+        response = client.send_atomic(
+            [{"op": "update", "ref": _tags_ref(own), "data": _linkage(subset)}], "(replace)"
+        )
+    if response is not None and response.status_code in (200, 204):
+        plan.on_own = subset
+
+
+def tagger(client: Client, plan: TagPlan, contest: Contest, stop: threading.Event) -> None:
     """Adds and removes of its own tags on the shared articles (which every tagger works
-    on at once), plain and atomic, and replaces of its own article's tags."""
+    on at once), plain and atomic; the round's contested add and remove; replaces of its
+    own article's tags."""
     rng = client.rng
     plan.on_shared = {article: set() for article in SHARED_ARTICLES}
-    ok = {200, 204}
     while not stop.is_set():
         roll = rng.random()
         subset = set(rng.sample(plan.tags, rng.randint(1, len(plan.tags))))
         article = rng.choice(SHARED_ARTICLES)
         url = f"/articles/{article}/relationships/tags"
-        if roll < 0.25:
-            response = client.send_idempotent(
-                "POST /articles/N/relationships/tags", "POST", url, ok, {"data": _linkage(subset)}
-            )
-            if response is not None and response.status_code in ok:
+        document = {"data": _linkage(subset)}
+        if roll < 0.2:
+            action = "POST /articles/N/relationships/tags"
+            response = client.send_idempotent(action, "POST", url, {200, 204}, document)
+            if response is not None and response.status_code in (200, 204):
                 plan.on_shared[article] |= subset
-        elif roll < 0.50:
-            response = client.send_idempotent(
-                "DELETE /articles/N/relationships/tags",
-                "DELETE",
-                url,
-                ok,
-                {"data": _linkage(subset)},
-            )
-            if response is not None and response.status_code in ok:
+        elif roll < 0.4:
+            action = "DELETE /articles/N/relationships/tags"
+            response = client.send_idempotent(action, "DELETE", url, {200, 204}, document)
+            if response is not None and response.status_code in (200, 204):
                 plan.on_shared[article] -= subset
-        elif roll < 0.80:
+        elif roll < 0.6:
             operations = []
             changes = []
             for _ in range(rng.randint(1, 3)):
                 article = rng.choice(SHARED_ARTICLES)
                 subset = set(rng.sample(plan.tags, rng.randint(1, len(plan.tags))))
                 op = rng.choice(["add", "remove"])
-                ref = {"type": "articles", "id": str(article), "relationship": "tags"}
-                operations.append({"op": op, "ref": ref, "data": _linkage(subset)})
+                operations.append({"op": op, "ref": _tags_ref(article), "data": _linkage(subset)})
                 changes.append((op, article, subset))
             response = client.send_atomic(operations)
-            if response is not None and response.status_code in ok:
+            if response is not None and response.status_code in (200, 204):
                 for op, article, subset in changes:
                     if op == "add":
                         plan.on_shared[article] |= subset
                     else:
                         plan.on_shared[article] -= subset
+        elif roll < 0.85:
+            _contested(client, plan, contest)
         else:
-            own = plan.own_article
-            way = rng.randrange(3)
-            if way == 0:
-                action, method, url = (
-                    "PATCH /articles/N/relationships/tags",
-                    "PATCH",
-                    f"/articles/{own}/relationships/tags",
-                )
-                document = {"data": _linkage(subset)}
-                response = client.send_idempotent(action, method, url, ok, document)
-            elif way == 1:
-                document = {
-                    "data": {
-                        "type": "articles",
-                        "id": str(own),
-                        "relationships": {"tags": {"data": _linkage(subset)}},
-                    }
-                }
-                response = client.send_idempotent(
-                    "PATCH /articles/N (relationships.tags)",
-                    "PATCH",
-                    f"/articles/{own}",
-                    {200},
-                    document,
-                )
-            else:
-                ref = {"type": "articles", "id": str(own), "relationship": "tags"}
-                response = client.send_atomic(
-                    [{"op": "update", "ref": ref, "data": _linkage(subset)}]
-                )
-            if response is not None and response.status_code in ok:
-                plan.on_own = subset
+            _replace_own(client, plan, subset)
 
 
 def killer(
@@ -539,12 +607,15 @@ class Setup:
     """The rows the run starts from."""
 
     initial_views: int
-    seeded_tags: dict[int, set[int]]
+    # The tags of each shared article at the start: seeded ones and the contested removes.
+    initial_tags: dict[int, set[int]]
     plans: list[TagPlan]
+    contest: Contest
 
 
-def prepare(engine: Engine, taggers: int) -> Setup:
-    """Drop the blog tables, seed them anew, and add each tagger's tags and article."""
+def prepare(engine: Engine, taggers: int, rounds: int) -> Setup:
+    """Drop the blog tables, seed them anew, and add each tagger's tags and article, and
+    the contested tags of ``rounds`` rounds."""
     with engine.begin() as connection:
         # Connections a stopped run left behind would hold locks on the tables.
         connection.execute(
@@ -565,9 +636,18 @@ def prepare(engine: Engine, taggers: int) -> Setup:
             session.add_all([*tags, article])
             session.flush()
             plans.append(TagPlan(tags=[tag.id for tag in tags], own_article=article.id))
+        adding = [Tag(name=f"stress-add-{k}") for k in range(rounds)]
+        removing = [Tag(name=f"stress-remove-{k}") for k in range(rounds)]
+        session.add_all([*adding, *removing])
+        session.flush()
+        session.execute(
+            article_tags.insert(),
+            [{"article_id": a, "tag_id": t.id} for a in SHARED_ARTICLES for t in removing],
+        )
         session.commit()
         initial_views = session.get(Article, COUNTER_ARTICLE).views
-    return Setup(initial_views, _tags_in_database(engine, SHARED_ARTICLES), plans)
+        contest = Contest([tag.id for tag in adding], [tag.id for tag in removing])
+    return Setup(initial_views, _tags_in_database(engine, SHARED_ARTICLES), plans, contest)
 
 
 def _tags_in_database(engine: Engine, articles: Iterable[int]) -> dict[int, set[int]]:
@@ -686,10 +766,13 @@ def check(
     extra = stored - tally.increments_ok
 
     # Relationship members: over HTTP and in the table.
+    contest = setup.contest
     expected_tags = {
-        article: setup.seeded_tags[article].union(
-            *(plan.on_shared[article] for plan in setup.plans)
-        )
+        article: {
+            tag for tag in setup.initial_tags[article] if (article, tag) not in contest.removed
+        }
+        | {tag for tag in contest.adding if (article, tag) in contest.added}
+        | set().union(*(plan.on_shared[article] for plan in setup.plans))
         for article in SHARED_ARTICLES
     }
     expected_tags.update({plan.own_article: set(plan.on_own) for plan in setup.plans})
@@ -737,6 +820,22 @@ def check(
                 f"{sorted(unexplained - revived)[:10]}"
             )
 
+    # PATCH and DELETE racing on shared articles: one 204 per row, a 404 only once gone.
+    twice = sorted(id_ for id_, count in tally.deletes_204.items() if count > 1)
+    if twice:
+        failures.append(f"articles whose DELETE answered 204 twice: {twice[:10]}")
+    deleted_503 = {
+        a.url.rsplit("/", 1)[1] for a in answers if a.status == 503 and a.method == "DELETE"
+    }
+    unexplained_404 = sorted(tally.gone_404 - set(tally.deletes_204) - deleted_503)
+    if unexplained_404:
+        failures.append(f"articles answered 404 that no DELETE removed: {unexplained_404[:10]}")
+    still_there = _rows(
+        engine, sa.select(Article.id).where(Article.id.in_([int(i) for i in tally.gone_404]))
+    )
+    if still_there:
+        failures.append(f"articles answered 404 but stored: {[row[0] for row in still_there]}")
+
     with engine.connect() as connection:
         backends = connection.execute(
             sa.text(
@@ -764,10 +863,14 @@ def check(
         ("counter grew by", f"{stored} (lost increments: {max(lost, 0)})"),
         ("412s retried", str(tally.increments_412)),
         ("increments resent after 503", str(tally.increments_503)),
-        ("relationship members", f"{members_ok} of {len(expected_tags)} articles as expected"),
+        ("relationship members", f"{members_ok} of {len(expected_tags)} articles as expected "
+         f"(contested: {len(contest.added)} tags added, {len(contest.removed)} removed, "
+         f"by every tagger at once)"),
         ("rows = meta.count", rows_line),
         ("writers' rows", f"{len(titles)} articles, {len(markers)} comments "
          f"(in doubt after 503: {len(tally.doubtful_titles) + len(tally.doubtful_comments)})"),
+        ("shared articles deleted", f"{sum(tally.deletes_204.values())} (204), "
+         f"{len(tally.gone_404)} answered 404 after another's DELETE"),
         ("backends killed", kills),
         ("connections open at the end", str(backends)),
     ]  # fmt: skip
@@ -833,7 +936,7 @@ def run(args: argparse.Namespace) -> int:
         log(f"stress: cannot reach PostgreSQL at {url.render_as_string()}: {error.orig}")
         return 2
     engine = sa.create_engine(url, poolclass=NullPool)
-    setup = prepare(engine, roles["taggers"])
+    setup = prepare(engine, roles["taggers"], rounds=int(args.duration / CONTEST_ROUND) + 1)
     killing = sa.create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
     logdir = Path(tempfile.mkdtemp(prefix="jsonapi-stress-"))
     logfile = logdir / "gunicorn.log"
@@ -854,9 +957,9 @@ def run(args: argparse.Namespace) -> int:
         for _ in range(roles["incrementers"]):
             targets.append((incrementer, ()))
         for plan in setup.plans:
-            targets.append((tagger, (plan,)))
+            targets.append((tagger, (plan, setup.contest)))
         log(f"{args.duration} s of load from {args.clients} clients ({roles}), {args.kills} kills")
-        started = time.monotonic()
+        started = setup.contest.started = time.monotonic()
         for function, extra in targets:
             client = Client(base_url, tally, next(seeds))
             clients.append(client)
