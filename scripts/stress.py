@@ -79,6 +79,7 @@ SHARED_ARTICLES = [2, 3, 4, 5]
 TAGS_PER_TAGGER = 4
 # Seconds each contested tag is added (removed) by every tagger at once (class Contest).
 CONTEST_ROUND = 2.0
+FIGURE_WIDTH = 27  # the names column of the printed figures
 # Writers comment on these seeded articles only, never on the shared or counter ones.
 COMMENTED_ARTICLES = range(10, SEEDED_ARTICLES + 1)
 
@@ -151,8 +152,9 @@ class Client:
     """One client's HTTP connection, recording every answer in the tally."""
 
     def __init__(self, base_url: str, tally: Tally, seed: int) -> None:
+        # Plain HTTP on loopback: verify=False spares loading a CA bundle per client.
         self.http = httpx.Client(
-            base_url=base_url, timeout=30, headers={"Accept": MEDIA_TYPE}, http2=False
+            base_url=base_url, timeout=30, headers={"Accept": MEDIA_TYPE}, verify=False
         )
         self.tally = tally
         self.rng = random.Random(seed)
@@ -745,30 +747,77 @@ def _rows(engine: Engine, statement: Any) -> Any:
         return connection.execute(statement).all()
 
 
-def check(
-    args: argparse.Namespace,
-    engine: Engine,
-    http: httpx.Client,
-    setup: Setup,
-    tally: Tally,
-    elapsed: float,
-) -> list[str]:
-    """Print the figures; the failed checks, each one line."""
-    failures: list[str] = []
+Figures = list[tuple[str, str]]
+
+
+def _check_answers(tally: Tally, elapsed: float, failures: list[str]) -> Figures:
+    """No 5xx but a 503 during a kill, an answer to every request, only expected ones."""
     answers = tally.answers
     statuses = Counter(answer.status for answer in answers)
     server_errors = [a for a in answers if a.status >= 500]
     during_kills = [a for a in server_errors if a.status == 503 and tally.in_kill_window(a)]
     bad_5xx = [a for a in server_errors if not (a.status == 503 and tally.in_kill_window(a))]
     no_answer = [a for a in answers if a.status == 0]
+    for text, count in Counter(f"{a.status} on {a.action}: {a.detail}" for a in bad_5xx).items():
+        failures.append(f"{text} (x{count})")
+    for answer in no_answer[:10]:
+        failures.append(f"no answer to {answer.action} {answer.url}: {answer.detail}")
+    unexpected = Counter(f"{a.status} on {a.action}: {a.detail}" for a in tally.unexpected)
+    for text, count in unexpected.most_common(20):
+        failures.append(f"unexpected {text} (x{count})")
+    for text, count in Counter(tally.broken_contract).most_common(20):
+        failures.append(f"{text} (x{count})")
+    if not answers:
+        failures.append("no request was answered")
+    by_status = ", ".join(f"{status or 'none'}: {n}" for status, n in sorted(statuses.items()))
+    return [
+        ("requests", f"{len(answers)} ({len(answers) / elapsed:.0f}/s; by status {by_status})"),
+        ("latency", _latency(answers)),
+        ("5xx", f"{len(bad_5xx)} (503 during a kill, excepted: {len(during_kills)})"),
+        ("no answer", str(len(no_answer))),
+        ("unexpected answers", str(len(tally.unexpected))),
+    ]
 
-    # The counter, read after every client stopped.
-    final_views = http.get(f"/articles/{COUNTER_ARTICLE}").json()["data"]["attributes"]["views"]
-    stored = final_views - setup.initial_views
+
+def _latency(answers: list[Answer]) -> str:
+    """p50, p99 and the slowest, in milliseconds."""
+    times = sorted(answer.ended - answer.started for answer in answers)
+    if not times:
+        return "-"
+    p50, p99 = (times[min(len(times) - 1, int(q * len(times)))] for q in (0.5, 0.99))
+    return f"p50 {p50 * 1e3:.0f} ms, p99 {p99 * 1e3:.0f} ms, max {times[-1] * 1e3:.0f} ms"
+
+
+def _check_counter(http: httpx.Client, setup: Setup, tally: Tally, failures: list[str]) -> Figures:
+    """The counter grew by the increments answered 200 (plus at most those a 503 left in
+    doubt: committed just before the connection died)."""
+    final = http.get(f"/articles/{COUNTER_ARTICLE}").json()["data"]["attributes"]["views"]
+    stored = final - setup.initial_views
     lost = tally.increments_ok - stored
-    extra = stored - tally.increments_ok
+    if lost > 0:
+        failures.append(
+            f"lost increments: {lost} ({tally.increments_ok} answered 200, the counter grew "
+            f"by {stored})"
+        )
+    if stored - tally.increments_ok > tally.increments_503:
+        failures.append(
+            f"the counter grew by {stored}, more than the {tally.increments_ok} increments "
+            f"answered 200 and the {tally.increments_503} left in doubt by a 503"
+        )
+    if tally.increments_ok == 0:
+        failures.append("no increment succeeded")
+    return [
+        ("increments (2xx)", str(tally.increments_ok)),
+        ("counter grew by", f"{stored} (lost increments: {max(lost, 0)})"),
+        ("412s retried", str(tally.increments_412)),
+        ("increments resent after 503", str(tally.increments_503)),
+    ]
 
-    # Relationship members: over HTTP and in the table.
+
+def _check_members(
+    engine: Engine, http: httpx.Client, setup: Setup, failures: list[str]
+) -> Figures:
+    """Each article's tags, served and in the table, are what the 2xx answers left."""
     contest = setup.contest
     expected_tags = {
         article: {
@@ -780,19 +829,29 @@ def check(
     }
     expected_tags.update({plan.own_article: set(plan.on_own) for plan in setup.plans})
     in_table = _tags_in_database(engine, expected_tags)
-    members_ok = 0
+    as_expected = 0
     for article, expected in expected_tags.items():
         served = http.get(f"/articles/{article}/relationships/tags").json()["data"]
         served_ids = {int(linkage["id"]) for linkage in served}
         if served_ids == expected == in_table[article]:
-            members_ok += 1
+            as_expected += 1
         else:
             failures.append(
                 f"article {article}'s tags: expected {sorted(expected)}, served "
                 f"{sorted(served_ids)}, in the table {sorted(in_table[article])}"
             )
+    return [
+        (
+            "relationship members",
+            f"{as_expected} of {len(expected_tags)} articles as expected (contested: "
+            f"{len(contest.added)} tags added, {len(contest.removed)} removed, by all at once)",
+        )
+    ]
 
-    # meta.count against the rows, and the writers' rows against their answers.
+
+def _check_rows(engine: Engine, http: httpx.Client, tally: Tally, failures: list[str]) -> Figures:
+    """``meta.count`` is the table's rows; the writers' rows are what their answers said;
+    of racing DELETEs one is 204, and a 404 is only for a row some DELETE removed."""
     counts = {}
     for name, model in (("articles", Article), ("comments", Comment), ("tags", Tag)):
         document = http.get(f"/{name}?page[size]=1").json()
@@ -800,22 +859,18 @@ def check(
         counts[name] = (document.get("meta", {}).get("count"), rows)
         if counts[name][0] != rows:
             failures.append(f"/{name}: meta.count {counts[name][0]} but {rows} rows")
-    titles = {
-        row[0]
-        for row in _rows(engine, sa.select(Article.title).where(Article.title.like("stress-w%")))
-    }
+    title, body = Article.title, Comment.body
+    titles = {row[0] for row in _rows(engine, sa.select(title).where(title.like("stress-w%")))}
     markers = {
-        row[0].split(" ")[0]
-        for row in _rows(engine, sa.select(Comment.body).where(Comment.body.like("stress-w%")))
+        row[0].split(" ")[0] for row in _rows(engine, sa.select(body).where(body.like("stress-w%")))
     }
     for what, found, live, deleted, doubtful in (
         ("articles", titles, tally.live_titles, tally.deleted_titles, tally.doubtful_titles),
         ("comments", markers, tally.live_comments, tally.deleted_comments, tally.doubtful_comments),
     ):
-        missing = live - found
+        if live - found:
+            failures.append(f"{what} answered 201 but not stored: {sorted(live - found)[:10]}")
         unexplained = found - live - doubtful
-        if missing:
-            failures.append(f"{what} answered 201 but not stored: {sorted(missing)[:10]}")
         if unexplained:
             revived = unexplained & deleted
             failures.append(
@@ -823,96 +878,68 @@ def check(
                 f"{sorted(unexplained - revived)[:10]}"
             )
 
-    # PATCH and DELETE racing on shared articles: one 204 per row, a 404 only once gone.
     twice = sorted(id_ for id_, count in tally.deletes_204.items() if count > 1)
     if twice:
         failures.append(f"articles whose DELETE answered 204 twice: {twice[:10]}")
     deleted_503 = {
-        a.url.rsplit("/", 1)[1] for a in answers if a.status == 503 and a.method == "DELETE"
+        a.url.rsplit("/", 1)[1] for a in tally.answers if a.status == 503 and a.method == "DELETE"
     }
     unexplained_404 = sorted(tally.gone_404 - set(tally.deletes_204) - deleted_503)
     if unexplained_404:
         failures.append(f"articles answered 404 that no DELETE removed: {unexplained_404[:10]}")
-    still_there = _rows(
-        engine, sa.select(Article.id).where(Article.id.in_([int(i) for i in tally.gone_404]))
-    )
+    gone = [int(id_) for id_ in tally.gone_404]
+    still_there = _rows(engine, sa.select(Article.id).where(Article.id.in_(gone)))
     if still_there:
         failures.append(f"articles answered 404 but stored: {[row[0] for row in still_there]}")
+    doubtful = len(tally.doubtful_titles) + len(tally.doubtful_comments)
+    return [
+        ("rows = meta.count", ", ".join(f"{n} {c} = {r}" for n, (c, r) in counts.items())),
+        (
+            "writers' rows",
+            f"{len(titles)} articles, {len(markers)} comments (in doubt after 503: {doubtful})",
+        ),
+        (
+            "shared articles deleted",
+            f"{sum(tally.deletes_204.values())} (204), {len(tally.gone_404)} answered 404 "
+            "after another's DELETE",
+        ),
+    ]
 
-    with engine.connect() as connection:
-        backends = connection.execute(
-            sa.text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid()"
-            )
-        ).scalar_one()
 
-    by_status = ", ".join(
-        f"{status or 'none'}: {count}" for status, count in sorted(statuses.items())
-    )
+def check(
+    args: argparse.Namespace,
+    engine: Engine,
+    http: httpx.Client,
+    setup: Setup,
+    tally: Tally,
+    elapsed: float,
+) -> list[str]:
+    """Print the figures; the failed checks, each one line."""
+    failures: list[str] = []
+    figures = _check_answers(tally, elapsed, failures)
+    figures += _check_counter(http, setup, tally, failures)
+    figures += _check_members(engine, http, setup, failures)
+    figures += _check_rows(engine, http, tally, failures)
+    if len(tally.kills) != args.kills:
+        failures.append(f"{len(tally.kills)} of {args.kills} kills happened")
+    backends = _rows(
+        engine,
+        sa.text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        ),
+    )[0][0]
+    figures += [
+        ("backends killed", ", ".join(str(killed) for _, _, killed in tally.kills) or "none"),
+        ("connections open at the end", str(backends)),
+    ]
     print(
         f"\nstress: {args.workers} gunicorn workers x {args.threads} threads (gthread) on {HOST}, "
         f"database {engine.url.database}, {elapsed:.0f} s, {args.clients} clients, "
         f"{len(tally.kills)} kills"
     )
-    rows_line = ", ".join(f"{name} {count} = {rows}" for name, (count, rows) in counts.items())
-    kills = ", ".join(str(killed) for _, _, killed in tally.kills) or "none"
-    figures = [
-        ("requests", f"{len(answers)} ({len(answers) / elapsed:.0f}/s; by status {by_status})"),
-        ("5xx", f"{len(bad_5xx)} (503 during a kill, excepted: {len(during_kills)})"),
-        ("no answer", str(len(no_answer))),
-        ("unexpected answers", str(len(tally.unexpected))),
-        ("increments (2xx)", str(tally.increments_ok)),
-        ("counter grew by", f"{stored} (lost increments: {max(lost, 0)})"),
-        ("412s retried", str(tally.increments_412)),
-        ("increments resent after 503", str(tally.increments_503)),
-        ("relationship members", f"{members_ok} of {len(expected_tags)} articles as expected "
-         f"(contested: {len(contest.added)} tags added, {len(contest.removed)} removed, "
-         f"by every tagger at once)"),
-        ("rows = meta.count", rows_line),
-        ("writers' rows", f"{len(titles)} articles, {len(markers)} comments "
-         f"(in doubt after 503: {len(tally.doubtful_titles) + len(tally.doubtful_comments)})"),
-        ("shared articles deleted", f"{sum(tally.deletes_204.values())} (204), "
-         f"{len(tally.gone_404)} answered 404 after another's DELETE"),
-        ("backends killed", kills),
-        ("connections open at the end", str(backends)),
-    ]  # fmt: skip
-    width = max(len(name) for name, _ in figures)
     for name, value in figures:
-        print(f"  {name:<{width}}  {value}")
-
-    for answer in bad_5xx[:20]:
-        failures.append(f"{answer.status} on {answer.action}: {answer.detail}")
-    if len(bad_5xx) > 20:
-        failures.append(f"... and {len(bad_5xx) - 20} more 5xx")
-    summary = Counter(f"{a.status} on {a.action}" for a in bad_5xx)
-    if summary:
-        failures.append(
-            "5xx by request: " + "; ".join(f"{k} x{v}" for k, v in summary.most_common())
-        )
-    for answer in no_answer[:10]:
-        failures.append(f"no answer to {answer.action}: {answer.detail}")
-    unexpected = Counter(f"{a.status} on {a.action}: {a.detail}" for a in tally.unexpected)
-    for text, count in unexpected.most_common(20):
-        failures.append(f"unexpected {text} (x{count})")
-    for text, count in Counter(tally.broken_contract).most_common(20):
-        failures.append(f"{text} (x{count})")
-    if lost > 0:
-        failures.append(
-            f"lost increments: {lost} ({tally.increments_ok} answered 200, the counter grew "
-            f"by {stored})"
-        )
-    if extra > tally.increments_503:
-        failures.append(
-            f"the counter grew by {stored}, more than the {tally.increments_ok} increments "
-            f"answered 200 and the {tally.increments_503} left in doubt by a 503"
-        )
-    if tally.increments_ok == 0:
-        failures.append("no increment succeeded")
-    if len(answers) == 0:
-        failures.append("no request was answered")
-    if len(tally.kills) != args.kills:
-        failures.append(f"{len(tally.kills)} of {args.kills} kills happened")
+        print(f"  {name:<{FIGURE_WIDTH}}  {value}")
     return failures
 
 
@@ -965,13 +992,13 @@ def run(args: argparse.Namespace) -> int:
         for plan in setup.plans:
             targets.append((tagger, (plan, setup.contest)))
         log(f"{args.duration} s of load from {args.clients} clients ({roles}), {args.kills} kills")
-        started = setup.contest.started = time.monotonic()
         for function, extra in targets:
             client = Client(base_url, tally, next(seeds))
             clients.append(client)
             threads.append(
                 threading.Thread(target=function, args=(client, *extra, stop), daemon=True)
             )
+        started = setup.contest.started = time.monotonic()
         kill_times = [
             started + args.duration * (k + 1) / (args.kills + 1) for k in range(args.kills)
         ]
@@ -1003,10 +1030,9 @@ def run(args: argparse.Namespace) -> int:
     server_log = logfile.read_text(errors="replace") if logfile.exists() else ""
     tracebacks = server_log.count("Traceback (most recent call last)")
     unavailable = server_log.count("database unavailable:")
-    print(
-        f"  {'server log':<27}  {len(server_log.splitlines())} lines, {tracebacks} tracebacks, "
-        f"{unavailable} 'database unavailable' (the 503s)"
-    )
+    lines = len(server_log.splitlines())
+    summary = f"{lines} lines, {tracebacks} tracebacks, {unavailable} 'database unavailable'"
+    print(f"  {'server log':<{FIGURE_WIDTH}}  {summary} (the 503s)")
     if tracebacks:
         failures.append(f"{tracebacks} tracebacks in the server's log")
     if failures:
