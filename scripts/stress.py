@@ -84,8 +84,12 @@ FIGURE_WIDTH = 27  # the names column of the printed figures
 COMMENTED_ARTICLES = range(10, SEEDED_ARTICLES + 1)
 
 
+_STARTED = time.monotonic()
+
+
 def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    """``message`` on stderr, after the seconds since the script started."""
+    print(f"[{time.monotonic() - _STARTED:5.1f} s] {message}", file=sys.stderr, flush=True)
 
 
 # --- what the clients saw -------------------------------------------------------------
@@ -583,7 +587,7 @@ def killer(
                 {"name": database},
             ).scalar_one()
         tally.kills.append((started, time.monotonic(), killed))
-        log(f"  kill {len(tally.kills)}: {killed} backends terminated")
+        log(f"kill {len(tally.kills)}: {killed} backends terminated")
 
 
 # --- the database and the server ------------------------------------------------------
@@ -726,15 +730,20 @@ def start_gunicorn(
 
 
 def stop_gunicorn(server: subprocess.Popen) -> None:
-    """SIGTERM to gunicorn's process group, SIGKILL if it is still there after 15 s."""
-    if server.poll() is not None:
-        return
+    """SIGTERM to gunicorn's process group (its master and workers), then SIGKILL to any
+    of them still there after 15 s."""
+    _signal_group(server.pid, signal.SIGTERM)
     try:
-        os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=15)
     except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait()
+        pass
+    _signal_group(server.pid, signal.SIGKILL)
+    server.wait()
+
+
+def _signal_group(group: int, number: int) -> None:
+    try:
+        os.killpg(group, number)
     except ProcessLookupError:
         pass
 
@@ -969,6 +978,7 @@ def run(args: argparse.Namespace) -> int:
         log(f"stress: cannot reach PostgreSQL at {url.render_as_string()}: {error.orig}")
         return 2
     engine = sa.create_engine(url, poolclass=NullPool)
+    log(f"seeding the blog tables of {url.database}")
     setup = prepare(engine, roles["taggers"], rounds=int(args.duration / CONTEST_ROUND) + 1)
     killing = sa.create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
     logdir = Path(tempfile.mkdtemp(prefix="jsonapi-stress-"))
@@ -979,6 +989,7 @@ def run(args: argparse.Namespace) -> int:
     log(f"starting gunicorn ({args.workers} workers x {args.threads} threads) on {url.database}")
     server, port = start_gunicorn(url, args.workers, args.threads, logfile)
     warm_up.join()
+    log(f"gunicorn answers on {HOST}:{port}")
     base_url = f"http://{HOST}:{port}"
     tally = Tally()
     stop = threading.Event()
@@ -1019,6 +1030,7 @@ def run(args: argparse.Namespace) -> int:
         for thread in threads:
             thread.join(max(0.0, deadline - time.monotonic()))
         elapsed = time.monotonic() - started
+        log("checking")
         stuck = sum(thread.is_alive() for thread in threads)
         with httpx.Client(base_url=base_url, timeout=30, headers={"Accept": MEDIA_TYPE}) as http:
             failures = check(args, engine, http, setup, tally, elapsed)
