@@ -72,7 +72,7 @@ docs: $(DOCS_STAMP)
 docs-serve: $(DOCS_STAMP)
 	$(BIN)/mkdocs serve
 
-# Bounded: 60 s of load by default, about 90 s in all once .venv exists.
+# Bounded: 60 s of load by default, under 3 minutes in all once .venv exists.
 STRESS_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 stress: $(STAMP)
