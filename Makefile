@@ -1,8 +1,13 @@
 # Two commands from a fresh clone (needs only python3 and make):
 #   make run    serve the blog demo on http://127.0.0.1:5000 (make run PORT=5055 HOST=0.0.0.0)
+#               on SQLite, or on BLOG_DATABASE_URL=postgresql+psycopg://user@host/db when set
 #   make test   lint, check formatting and run the test suite
 #   make docs   build the documentation site into site/ (mkdocs.yml)
 #   make bench  speed against the peers (benchmarks/README.md); make bench-http: under gunicorn
+#   make stress the demo under gunicorn (4 workers x 4 threads) on PostgreSQL, worked by concurrent
+#               clients while connections are killed; asserts no 5xx, no lost update (docs/stress.md).
+#               Database: STRESS_DATABASE_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test,
+#               its blog tables are dropped); STRESS_ARGS="--duration 30 --clients 8"
 #   make original-tests ORIGINAL=path   the original flask-jsonapi's test suite against ours
 PYTHON ?= python3
 VENV := .venv
@@ -11,7 +16,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := test
-.PHONY: .venv venv test run lint format clean bench bench-http original-tests
+.PHONY: .venv venv test run lint format clean bench bench-http original-tests stress
 
 .venv: $(STAMP)
 venv: $(STAMP)
@@ -66,6 +71,12 @@ docs: $(DOCS_STAMP)
 
 docs-serve: $(DOCS_STAMP)
 	$(BIN)/mkdocs serve
+
+# Bounded: 60 s of load by default, under 3 minutes in all once .venv exists.
+STRESS_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+stress: $(STAMP)
+	$(BIN)/python scripts/stress.py --database-url '$(STRESS_DATABASE_URL)' $(STRESS_ARGS)
 
 # ORIGINAL: a checkout of socialwifi/flask-jsonapi (nothing is fetched but PyPI packages).
 original-tests:

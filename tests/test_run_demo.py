@@ -77,3 +77,47 @@ def test_the_demo_serves_on_the_port_given() -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_blog_database_url_chooses_the_demos_database(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``BLOG_DATABASE_URL`` is what ``create_app()`` serves (``make run``, gunicorn's
+    ``examples.blog:create_app()``, ``make stress``); a URL given to it still wins."""
+    from examples.blog.api import create_app
+
+    chosen = tmp_path / "chosen.db"
+    monkeypatch.setenv("BLOG_DATABASE_URL", f"sqlite:///{chosen}")
+    app = create_app()
+    app.extensions["blog"]["engine"].dispose()
+    response = app.test_client().get("/tags?page[size]=1")
+    assert response.status_code == 200
+    assert response.json["meta"]["count"] == 15  # the seeded tags, in that file
+    assert chosen.exists()
+
+    given = tmp_path / "given.db"
+    create_app(f"sqlite:///{given}", seed_data=False).extensions["blog"]["engine"].dispose()
+    assert given.exists()
+
+
+@pytest.mark.skipif(
+    not os.environ.get("JSONAPI_TEST_DATABASE_URL", "").startswith("postgresql"),
+    reason="needs PostgreSQL: set JSONAPI_TEST_DATABASE_URL=postgresql+psycopg://...",
+)
+def test_a_bare_postgresql_url_is_served_with_psycopg_3(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``postgresql://`` means psycopg2 to SQLAlchemy; the demo uses psycopg 3, which the
+    ``postgresql`` extra installs."""
+    from sqlalchemy.engine import make_url
+
+    from examples.blog.api import create_app
+
+    url = make_url(os.environ["JSONAPI_TEST_DATABASE_URL"]).set(drivername="postgresql")
+    monkeypatch.setenv("BLOG_DATABASE_URL", url.render_as_string(hide_password=False))
+    app = create_app(seed_data=False)
+    engine = app.extensions["blog"]["engine"]
+    try:
+        assert engine.url.drivername == "postgresql+psycopg"
+        assert app.test_client().get("/tags?page[size]=1").status_code == 200
+    finally:
+        app.extensions["blog"]["session"].remove()
+        engine.dispose()

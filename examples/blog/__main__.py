@@ -2,6 +2,8 @@
 
 The address comes from ``--host``/``--port`` (``$PORT`` for the port), else
 127.0.0.1:5000 (on macOS port 5000 is often taken by AirPlay: pick another one).
+The database is ``$BLOG_DATABASE_URL`` when set (``postgresql+psycopg://user@host/blog``),
+else SQLite in examples/blog/blog.db; an empty one is created and filled with sample rows.
 """
 
 from __future__ import annotations

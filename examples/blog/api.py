@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ __all__ = [
     "CommentRepository",
     "CommentSchema",
     "CommentViewSet",
+    "DATABASE_URL_ENV",
     "DEFAULT_DATABASE_URL",
     "TagRepository",
     "TagSchema",
@@ -42,6 +44,9 @@ __all__ = [
 ]
 
 DEFAULT_DATABASE_URL = f"sqlite:///{Path(__file__).resolve().parent / 'blog.db'}"
+# Where `create_app()` without a URL serves from, e.g. postgresql+psycopg://user@host/blog
+# (gunicorn 'examples.blog:create_app()' and `make run` both read it).
+DATABASE_URL_ENV = "BLOG_DATABASE_URL"
 
 
 # Schemas: what a client sees of each type.
@@ -162,6 +167,9 @@ class TagViewSet(ResourceRepositoryViewSet):
 
 def _create_engine(database_url: str) -> Engine:
     url = make_url(database_url)
+    if url.drivername == "postgresql":
+        # To SQLAlchemy a bare postgresql:// means psycopg2; we install psycopg 3.
+        url = url.set(drivername="postgresql+psycopg")
     if url.get_backend_name() != "sqlite":
         # A connection the server dropped (restart, pg_terminate_backend) is found and
         # replaced before use, instead of failing one request (docs/limits.md).
@@ -184,8 +192,11 @@ def _create_engine(database_url: str) -> Engine:
 
 
 def create_app(database_url: str | None = None, *, seed_data: bool = True) -> flask.Flask:
-    """Build the blog demo application on `database_url` (default: examples/blog/blog.db)."""
-    engine = _create_engine(database_url or DEFAULT_DATABASE_URL)
+    """Build the blog demo application on `database_url`, else ``$BLOG_DATABASE_URL``, else
+    examples/blog/blog.db (SQLite)."""
+    engine = _create_engine(
+        database_url or os.environ.get(DATABASE_URL_ENV) or DEFAULT_DATABASE_URL
+    )
     session = scoped_session(sessionmaker(bind=engine))
     Base.metadata.create_all(engine)
     if seed_data:
