@@ -27,7 +27,7 @@ def main() -> None:
     try:
         database = scratch / "blog.sqlite"
         shutil.copyfile(ensure_dataset(), database)
-        worker = Worker(target, str(database))
+        worker = Worker(target, f"sqlite:///{database}")
         answer = worker.call(request)
         print(f"{target} {request}: status {answer['status']}, {answer['sql']} SQL statements")
         profiler = cProfile.Profile()

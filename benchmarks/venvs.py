@@ -18,10 +18,12 @@ ROOT = BENCH_DIR.parent
 VENVS = BENCH_DIR / ".venvs"
 
 COMMON = ["Flask>=3,<4", "SQLAlchemy>=2,<3", "orjson>=3.9"]
+#: the targets that also run on PostgreSQL (make bench's second database)
+POSTGRES = ["psycopg[binary]>=3.1"]
 
 #: target -> pip requirements (``-e`` of this checkout for ours).
 REQUIREMENTS: dict[str, list[str]] = {
-    "ours": [*COMMON, "-e", f"{ROOT}[sqlalchemy]"],
+    "ours": [*COMMON, *POSTGRES, "-e", f"{ROOT}[sqlalchemy]"],
     "original": [
         *COMMON,
         "flask-jsonapi[sqlalchemy]==1.4.1",
@@ -29,7 +31,7 @@ REQUIREMENTS: dict[str, list[str]] = {
         "marshmallow-jsonapi",
     ],
     "rest_jsonapi_next": [*COMMON, "flask-rest-jsonapi-next==0.48.0"],
-    "handwritten": list(COMMON),
+    "handwritten": [*COMMON, *POSTGRES],
     # make bench-http: the demo under gunicorn
     "http": [*COMMON, "-e", f"{ROOT}[sqlalchemy]", "gunicorn"],
 }
@@ -62,7 +64,7 @@ def _fingerprint(target: str) -> str:
 
 
 #: targets that run in another target's venv (the same packages).
-SHARED = {"ours_unscoped": "ours", "ours_filtered": "ours"}
+SHARED = {"ours_unscoped": "ours", "ours_filtered": "ours", "ours_cursor": "ours"}
 
 
 def ensure_venv(target: str, *, log=print) -> Path:

@@ -1,6 +1,6 @@
 """One target's benchmark process, run inside that target's venv by run.py.
 
-Usage: ``worker.py TARGET DATABASE``. It reads one JSON command a line on stdin and answers
+Usage: ``worker.py TARGET DATABASE_URL``. It reads one JSON command a line on stdin and answers
 one JSON line on stdout (anything the app prints goes to stderr):
 
 - ``{"cmd": "info"}``: Python and package versions
@@ -25,7 +25,6 @@ import io
 import json
 import os
 import platform
-import sqlite3
 import sys
 import time
 import tracemalloc
@@ -38,7 +37,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.append(str(BENCH_DIR.parent))
 
 from dataset import N_ARTICLES  # noqa: E402
-from sqlalchemy import event  # noqa: E402
+from sqlalchemy import create_engine, event, text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from werkzeug.test import EnvironBuilder  # noqa: E402
 
@@ -58,18 +57,23 @@ class SqlCounter:
 
 
 class Worker:
-    def __init__(self, target: str, database: str) -> None:
+    def __init__(self, target: str, database_url: str) -> None:
         self.target = target
-        self.database = database
+        self.database_url = database_url
         module = importlib.import_module(f"targets.{target}")
         self.requests: dict[str, dict[str, Any]] = module.REQUESTS
-        self.app = module.create_app(f"sqlite:///{database}")
+        self.app = module.create_app(database_url)
+        prepare = getattr(module, "prepare", None)
+        if prepare is not None:
+            self.requests = prepare(self.app, self.requests)
+        # The worker's own statements (what a write stored, undoing it) on a separate engine.
+        self.engine = create_engine(database_url)
         self.sql = SqlCounter()
         self.patches = 0
         self.environs = {name: self._environ(spec) for name, spec in self.requests.items()}
 
     def _environ(self, spec: dict[str, Any]) -> dict[str, Any]:
-        headers = {"Accept": MEDIA_TYPE}
+        headers = {"Accept": MEDIA_TYPE, **(spec.get("headers") or {})}
         data = None
         if spec["body"] is not None:
             data = json.dumps(spec["body"]).encode()
@@ -123,24 +127,23 @@ class Worker:
 
     def _undo(self, name: str) -> None:
         if self.requests[name]["method"] == "POST":
-            with sqlite3.connect(self.database, timeout=30) as db:
-                db.execute("DELETE FROM article_tags WHERE article_id > ?", (N_ARTICLES,))
-                db.execute("DELETE FROM articles WHERE id > ?", (N_ARTICLES,))
-            db.close()
+            with self.engine.begin() as db:
+                limit = {"n": N_ARTICLES}
+                db.execute(text("DELETE FROM article_tags WHERE article_id > :n"), limit)
+                db.execute(text("DELETE FROM articles WHERE id > :n"), limit)
 
     def _stored(self, name: str) -> list[Any] | None:
         """What a write left in the database (read before it is undone)."""
         method = self.requests[name]["method"]
         if method not in ("POST", "PATCH"):
             return None
-        with sqlite3.connect(self.database, timeout=30) as db:
+        with self.engine.connect() as db:
             if method == "POST":
-                sql = "SELECT title, author_id FROM articles WHERE id > ? ORDER BY id"
-                rows = db.execute(sql, (N_ARTICLES,)).fetchall()
+                sql = "SELECT title, author_id FROM articles WHERE id > :n ORDER BY id"
+                rows = db.execute(text(sql), {"n": N_ARTICLES}).all()
             else:
-                sql = "SELECT title, author_id FROM articles WHERE id = ?"
-                rows = db.execute(sql, (self.requests[name]["write_id"],)).fetchall()
-        db.close()
+                sql = "SELECT title, author_id FROM articles WHERE id = :n"
+                rows = db.execute(text(sql), {"n": self.requests[name]["write_id"]}).all()
         return [list(row) for row in rows]
 
     def call(self, name: str) -> dict[str, Any]:

@@ -60,9 +60,13 @@ class _RelationshipMixin:
                 f"{action.capitalize()} is not allowed for this resource"
             )
 
-    def read_parent(self, spec: RelationshipSpec) -> tuple[Any, Any]:
+    def read_parent(self, spec: RelationshipSpec, *, load: bool = True) -> tuple[Any, Any]:
+        """The parent resource's id and object; with its relationship `spec` loaded unless
+        not `load` (a related page that its repository narrows to the parent itself)."""
         service = self.service()
         id_ = service.url_id(self.resource_id)
+        if not load:
+            return id_, service.fetch_one(id_, ResourceQuery(), rows=False)
         node = IncludeNode(spec.member, spec.attribute, spec.type_, spec.many, {}, included=False)
         return id_, service.fetch_one(id_, ResourceQuery(load={spec.member: node}), rows=False)
 
@@ -210,8 +214,11 @@ class RelatedViewMixin(_RelationshipMixin):
             ).parse,
         )
         query = self.restrict(query, compiled)
+        # A page the related repository narrows to the parent in SQL needs only the parent's
+        # key: loading the whole relationship first would be one more statement, unused.
+        narrowed = spec.many and _narrows(related.repository)
         with self.transaction():
-            _, parent = self.read_parent(spec)
+            _, parent = self.read_parent(spec, load=not narrowed)
             if spec.many:
                 page = self._related_page(spec, related, parent, query)
                 document = self.collection_document(page, query, compiled)
@@ -227,8 +234,7 @@ class RelatedViewMixin(_RelationshipMixin):
         self, spec: RelationshipSpec, related: Any, parent: Any, query: ResourceQuery
     ) -> Page:
         repository = related.repository
-        get_list = getattr(repository, "get_list", None)
-        if get_list is not None and "related_to" in _parameters(get_list):
+        if _narrows(repository):
             hooks = _RelatedHooks(repository, (parent, spec.attribute))
             return ResourceService(hooks, related.compiled, self.registry).fetch_many(query)
         # A repository that cannot narrow its list to one parent: page the loaded objects.
@@ -254,6 +260,12 @@ class _RelatedHooks:
 
     def get_count(self, filters: dict) -> int | None:
         return self.repository.get_count(filters, related_to=self.related_to)
+
+
+def _narrows(repository: Any) -> bool:
+    """Whether `repository` pages a parent's related objects in SQL (``related_to``)."""
+    get_list = getattr(repository, "get_list", None)
+    return get_list is not None and "related_to" in _parameters(get_list)
 
 
 def _parameters(function: Any) -> tuple[str, ...]:

@@ -8,11 +8,28 @@ from urllib.parse import quote
 
 from dataset import FILTER_NAME, N_ARTICLES
 
-__all__ = ["FILTER_NAME", "N_ARTICLES", "POST_AUTHOR", "READ_ID", "WRITE_ID", "article_requests"]
+__all__ = [
+    "FILTER_NAME",
+    "N_ARTICLES",
+    "POST_AUTHOR",
+    "READ_ID",
+    "SCOPE_HEADER",
+    "SEED_AUTHOR",
+    "WRITE_ID",
+    "article_requests",
+    "more_requests",
+    "page_requests",
+]
 
 READ_ID = 1234  # GET one article
 WRITE_ID = 9999  # PATCHed (not among the first 1,000 articles nor the filtered ones)
 POST_AUTHOR = 5
+SEED_AUTHOR = 5  # the seed-style filter: filter[author_id]=5 (10 articles)
+RELATED_ID = 1  # GET /articles/1/relationships/tags and /articles/1/comments
+#: The hand-written app's switch for its row-scoped handlers (`draft = false`, the demo's
+#: policy for an anonymous client); our library's demo scopes by its policy instead.
+SCOPE_HEADER = "X-Bench-Scope"
+DEEP_PAGE = 1000  # the deep page of the pagination table (50 comments a page)
 
 POST_BODY = {
     "data": {
@@ -25,9 +42,21 @@ PATCH_BODY = {"data": {"type": "articles", "id": str(WRITE_ID), "attributes": {"
 
 
 def request(
-    method: str, path: str, query: str = "", body: Any = None, status: int = 200
+    method: str,
+    path: str,
+    query: str = "",
+    body: Any = None,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    return {"method": method, "path": path, "query": query, "body": body, "status": status}
+    return {
+        "method": method,
+        "path": path,
+        "query": query,
+        "body": body,
+        "status": status,
+        "headers": headers or {},
+    }
 
 
 def article_requests(
@@ -61,4 +90,39 @@ def article_requests(
         "memory_1000": request(
             "GET", collection, "include=author,comments&" + page.format(size=1000)
         ),
+    }
+
+
+def more_requests(
+    *, scoped: bool = True, scope_headers: dict[str, str] | None = None, scope_query: str = ""
+) -> dict[str, dict[str, Any]]:
+    """The requests of the second issue: the seed-style FilterSchema filter, the row-scoped
+    list and include (only where the app can scope: ``scoped``), a relationship and a
+    related endpoint."""
+    pre = f"{scope_query}&" if scope_query else ""
+    found = {
+        "sparse_filter_seed": request(
+            "GET",
+            "/articles",
+            f"{pre}fields[articles]=title,created&sort=-created&filter[author_id]={SEED_AUTHOR}"
+            "&page[size]=50",
+        ),
+        "relationship_tags": request("GET", f"/articles/{RELATED_ID}/relationships/tags"),
+        "related_comments": request("GET", f"/articles/{RELATED_ID}/comments"),
+    }
+    if scoped:
+        found["list_50_scoped"] = request(
+            "GET", "/articles", f"{pre}page[size]=50", headers=scope_headers
+        )
+        found["include_50_scoped"] = request(
+            "GET", "/articles", f"{pre}include=author,comments&page[size]=50", headers=scope_headers
+        )
+    return found
+
+
+def page_requests(deep_query: str) -> dict[str, dict[str, Any]]:
+    """The pagination table's requests: the first and the deep page of the comments."""
+    return {
+        "comments_page_1": request("GET", "/comments", "page[size]=50"),
+        "comments_page_deep": request("GET", "/comments", deep_query),
     }

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 
-from .common import article_requests
+from .common import SCOPE_HEADER, article_requests, more_requests
 
 MEDIA_TYPE = "application/vnd.api+json"
 JSONAPI = {"version": "1.1"}
@@ -70,6 +70,12 @@ ARTICLE_COLUMNS = [articles.c[name] for name in ("id", *ARTICLE_ATTRIBUTES, "aut
 SORTABLE = {name: articles.c[name] for name in ("id", *ARTICLE_ATTRIBUTES)}
 INCLUDABLE = {"author", "comments", "comments.author", "tags"}
 DETAIL = sa.select(*ARTICLE_COLUMNS).where(articles.c.id == sa.bindparam("id"))
+EXISTS = sa.select(articles.c.id).where(articles.c.id == sa.bindparam("id"))
+ARTICLE_TAGS = (
+    sa.select(article_tags.c.tag_id)
+    .where(article_tags.c.article_id == sa.bindparam("id"))
+    .order_by(article_tags.c.tag_id)
+)
 
 
 def _error(status: int, detail: str, **source: str) -> flask.Response:
@@ -110,13 +116,15 @@ class Builder:
             if data is not None and member in data:
                 rel["data"] = data[member]
             rels[member] = rel
-        return {
+        resource = {
             "type": "articles",
             "id": id_,
             "attributes": {name: getattr(row, name) for name in attributes},
-            "relationships": rels,
-            "links": {"self": base},
         }
+        if rels:
+            resource["relationships"] = rels
+        resource["links"] = {"self": base}
+        return resource
 
     def author(self, row: Any) -> dict[str, Any]:
         id_ = str(row.id)
@@ -166,6 +174,10 @@ def _fieldset(args: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
         tuple(n for n in ARTICLE_ATTRIBUTES if n in wanted),
         tuple(n for n in ARTICLE_RELATIONSHIPS if n in wanted),
     )
+
+
+def _article_exists(conn: sa.Connection, article_id: int) -> bool:
+    return conn.execute(EXISTS, {"id": article_id}).first() is not None
 
 
 def _pagination_links(total: int, number: int, size: int) -> dict[str, Any]:
@@ -278,13 +290,17 @@ def _article_values(document: Any, *, creating: bool) -> dict[str, Any] | flask.
 
 def create_app(database_url: str) -> flask.Flask:
     """The hand-written articles API on `database_url`."""
-    engine = sa.create_engine(database_url)
+    if not database_url.startswith("sqlite"):
+        # The demo's engine options on PostgreSQL (a dropped connection is replaced).
+        engine = sa.create_engine(database_url, pool_pre_ping=True)
+    else:
+        engine = sa.create_engine(database_url)
 
-    @event.listens_for(engine, "connect")
-    def _foreign_keys(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
+        @event.listens_for(engine, "connect")
+        def _foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
 
     app = flask.Flask(__name__)
 
@@ -318,13 +334,22 @@ def create_app(database_url: str) -> flask.Flask:
         attributes, relationships = _fieldset(args)
         query = sa.select(*ARTICLE_COLUMNS)
         count = sa.select(sa.func.count()).select_from(articles)
+        conditions = []
+        if flask.request.headers.get(SCOPE_HEADER) == "published":
+            conditions.append(articles.c.draft == sa.false())
         author_name = args.get("filter[author][name]")
         if author_name is not None:
-            condition = articles.c.author_id.in_(
-                sa.select(authors.c.id).where(authors.c.name == author_name)
+            conditions.append(
+                articles.c.author_id.in_(
+                    sa.select(authors.c.id).where(authors.c.name == author_name)
+                )
             )
-            query = query.where(condition)
-            count = count.where(condition)
+        author_id = args.get("filter[author_id]")
+        if author_id is not None:
+            conditions.append(articles.c.author_id == int(author_id))
+        if conditions:
+            query = query.where(*conditions)
+            count = count.where(*conditions)
         order = []
         for key in [k for k in args.get("sort", "").split(",") if k]:
             column = SORTABLE.get(key.lstrip("-"))
@@ -348,6 +373,60 @@ def create_app(database_url: str) -> flask.Flask:
         document["links"] = _pagination_links(total, number, size)
         document["meta"] = {"count": total}
         document["jsonapi"] = JSONAPI
+        return _respond(document)
+
+    @app.get("/articles/<int:article_id>/relationships/tags")
+    def article_tags_relationship(article_id: int) -> flask.Response:
+        with engine.connect() as conn:
+            if not _article_exists(conn, article_id):
+                return _error(404, f"Article {article_id} not found.")
+            tag_ids = conn.execute(ARTICLE_TAGS, {"id": article_id}).scalars().all()
+        root = flask.request.host_url
+        size = DEFAULT_PAGE_SIZE
+        pages = _pagination_links(len(tag_ids), 1, size)
+        document = {
+            "links": {
+                "self": flask.request.base_url,
+                "related": f"{root}articles/{article_id}/tags",
+                "first": pages["first"],
+                "prev": None,
+                "next": pages["next"],
+                "last": pages["last"],
+            },
+            "meta": {"count": len(tag_ids)},
+            "data": [{"type": "tags", "id": str(i)} for i in tag_ids[:size]],
+            "jsonapi": JSONAPI,
+        }
+        return _respond(document)
+
+    @app.get("/articles/<int:article_id>/comments")
+    def article_comments(article_id: int) -> flask.Response:
+        args = flask.request.args
+        size = int(args.get("page[size]", DEFAULT_PAGE_SIZE))
+        number = int(args.get("page[number]", 1))
+        if not 1 <= size <= MAX_PAGE_SIZE or number < 1:
+            return _error(400, "Invalid page.", parameter="page[size]")
+        condition = comments.c.article_id == article_id
+        with engine.connect() as conn:
+            if not _article_exists(conn, article_id):
+                return _error(404, f"Article {article_id} not found.")
+            rows = conn.execute(
+                sa.select(comments)
+                .where(condition)
+                .order_by(comments.c.id)
+                .limit(size)
+                .offset((number - 1) * size)
+            ).all()
+            total = conn.execute(
+                sa.select(sa.func.count()).select_from(comments).where(condition)
+            ).scalar_one()
+        builder = Builder()
+        document = {
+            "data": [builder.comment(row, with_author=False) for row in rows],
+            "links": _pagination_links(total, number, size),
+            "meta": {"count": total},
+            "jsonapi": JSONAPI,
+        }
         return _respond(document)
 
     @app.post("/articles")
@@ -395,4 +474,7 @@ def create_app(database_url: str) -> flask.Flask:
     return app
 
 
-REQUESTS = article_requests()
+REQUESTS = {
+    **article_requests(),
+    **more_requests(scope_headers={SCOPE_HEADER: "published"}),
+}

@@ -4,7 +4,7 @@ demo, so the difference between the two is what the policy itself costs."""
 
 from __future__ import annotations
 
-from .common import article_requests
+from .common import article_requests, more_requests
 from .ours_unscoped import create_app
 
 __all__ = ["REQUESTS", "create_app"]
@@ -15,5 +15,5 @@ REQUESTS = {
         if spec["method"] == "GET" and spec["path"] == "/articles"
         else spec
     )
-    for name, spec in article_requests().items()
+    for name, spec in {**article_requests(), **more_requests()}.items()
 }

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import flask
 
-from .common import article_requests
+from .common import article_requests, more_requests
+from .ours import demo
 
 
 def create_app(database_url: str) -> flask.Flask:
-    from examples.blog import api
-
-    # This worker process serves this app only: the class attribute is the demo's policy.
-    api.ArticleViewSet.policy = None
-    return api.create_app(database_url, seed_data=False)
+    return demo(database_url, policy=False)
 
 
-REQUESTS = article_requests()
+REQUESTS = {**article_requests(), **more_requests(scoped=False)}

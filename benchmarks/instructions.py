@@ -1,0 +1,85 @@
+"""Instructions per request of one target, counted by valgrind's callgrind: a measure that
+does not depend on the machine's load (wall-clock numbers on a shared machine do).
+
+    benchmarks/.venvs/ours/bin/python benchmarks/instructions.py ours_unscoped get_one [CALLS]
+
+Runs the target's worker twice under ``valgrind --tool=callgrind``, once with one warm-up
+call and once with the warm-up and CALLS more (default 50), and prints the difference
+divided by CALLS: the instructions one request costs, start-up excluded. With
+``--out FILE`` the second run's callgrind file is kept for ``callgrind_annotate``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+
+
+def _child(target: str, request: str, calls: int, database: str) -> None:
+    sys.path.insert(0, str(BENCH_DIR))
+    from worker import Worker
+
+    worker = Worker(target, f"sqlite:///{database}")
+    worker.call(request)
+    for _ in range(calls):
+        worker.call(request)
+
+
+def _collected(target: str, request: str, calls: int, database: Path, out: str) -> int:
+    done = subprocess.run(
+        [
+            "valgrind",
+            "--tool=callgrind",
+            f"--callgrind-out-file={out}",
+            sys.executable,
+            __file__,
+            "--child",
+            target,
+            request,
+            str(calls),
+            str(database),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=BENCH_DIR,
+    )
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if done.returncode or not found:
+        raise SystemExit(done.stderr[-2000:])
+    return int(found.group(1))
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        _child(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5])
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("target")
+    parser.add_argument("request")
+    parser.add_argument("calls", type=int, nargs="?", default=50)
+    parser.add_argument("--out", default=os.devnull, help="keep the callgrind file")
+    args = parser.parse_args()
+    from dataset import ensure_dataset
+
+    scratch = Path(tempfile.mkdtemp(prefix="jsonapi-instructions-"))
+    try:
+        database = scratch / "blog.sqlite"
+        shutil.copyfile(ensure_dataset(), database)
+        base = _collected(args.target, args.request, 0, database, os.devnull)
+        total = _collected(args.target, args.request, args.calls, database, args.out)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    per_call = (total - base) / args.calls
+    print(f"{args.target} {args.request}: {per_call:,.0f} instructions per request")
+
+
+if __name__ == "__main__":
+    main()
