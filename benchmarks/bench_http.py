@@ -329,6 +329,10 @@ def start(server: Server, python: Path, database_url: str, threads: int) -> None
     factory = f"examples.blog:create_app({database_url!r}, seed_data=False)"
     command = [str(gunicorn), "--workers", str(server.workers), "--bind", f"{HOST}:{server.port}"]
     command += ["--worker-class", server.worker_class, "--log-level", "warning"]
+    if Path("/dev/shm").is_dir():
+        # The workers' heartbeat is an fchmod per request loop on a file in this directory;
+        # on a disk-backed /tmp it can wait on the journal (gunicorn's own advice).
+        command += ["--worker-tmp-dir", "/dev/shm"]
     if server.worker_class == "gthread":
         command += ["--threads", str(threads)]
     server.process = subprocess.Popen([*command, factory], cwd=ROOT, start_new_session=True)

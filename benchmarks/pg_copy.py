@@ -6,9 +6,10 @@
 Runs in a venv with SQLAlchemy and psycopg 3 (``make bench-http`` uses its ``http`` venv).
 The tables are the blog demo's (``examples.blog.models``), so the demo's ``create_all``
 finds them in place. A table ``bench_dataset`` records the dataset version that was loaded;
-a database holding another version (or none) is emptied and loaded again with ``COPY``,
-sequences set past the copied ids, then ``ANALYZE``. ``--restore`` deletes the articles the
-POSTs added and gives the PATCHed article its title back, so every run reads the same rows.
+a database holding another version (or none, or other row counts) is emptied and loaded
+again with ``COPY``, sequences set past the copied ids, then ``ANALYZE``. ``--restore``
+deletes the articles the POSTs added and gives the PATCHed article its title back, so every
+run reads the same rows.
 """
 
 from __future__ import annotations
@@ -52,7 +53,12 @@ def load(url: str) -> bool:
     source = sqlite3.connect(ensure_dataset())
     with psycopg.connect(_psycopg_url(url)) as connection:
         connection.execute("CREATE TABLE IF NOT EXISTS bench_dataset (version integer NOT NULL)")
-        if connection.execute("SELECT version FROM bench_dataset").fetchall() == [(VERSION,)]:
+        loaded = connection.execute("SELECT version FROM bench_dataset").fetchall()
+        # The counts too: a test run on the same database may have emptied the tables.
+        counts = [connection.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES]
+        if loaded == [(VERSION,)] and counts == [
+            source.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES
+        ]:
             return False
         connection.execute(f"TRUNCATE bench_dataset, {', '.join(TABLES)} RESTART IDENTITY")
         for table, columns in TABLES.items():
