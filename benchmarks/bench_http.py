@@ -192,12 +192,16 @@ def process_cpu(server_groups: set[int], database: str) -> dict[str, dict[int, f
     return found
 
 
-def machine_cpu() -> tuple[float, float]:
-    """(busy, total) CPU seconds of the machine since boot."""
+def machine_cpu() -> dict[str, float]:
+    """The machine's CPU seconds since boot: busy, total, and irq + softirq (the loopback
+    traffic's protocol work is mostly done there, not in any process's time)."""
     values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    total = sum(values)
-    idle = values[3] + values[4]  # idle + iowait
-    return (total - idle) * CLOCK_TICK, total * CLOCK_TICK
+    # user nice system idle iowait irq softirq steal
+    return {
+        "busy": (sum(values) - values[3] - values[4]) * CLOCK_TICK,
+        "total": sum(values) * CLOCK_TICK,
+        "irq": (values[5] + values[6]) * CLOCK_TICK,
+    }
 
 
 def _delta(before: dict[int, float], after: dict[int, float]) -> float:
@@ -304,19 +308,18 @@ def measure(
     """One wrk run against `server`, with the CPU each party used meanwhile."""
     group = {server.process.pid}
     procs_before = process_cpu(group, database)
-    busy_before, total_before = machine_cpu()
+    machine_before = machine_cpu()
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     result, _ = run_wrk(wrk, server.port, script, args.duration, args.connections, args.wrk_threads)
     children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    busy_after, total_after = machine_cpu()
+    machine_after = machine_cpu()
     procs_after = process_cpu(group, database)
     result.cpu = {
         "gunicorn": _delta(procs_before["gunicorn"], procs_after["gunicorn"]),
         "postgres": _delta(procs_before["postgres"], procs_after["postgres"]),
         "wrk": (children_after.ru_utime + children_after.ru_stime)
         - (children_before.ru_utime + children_before.ru_stime),
-        "busy": busy_after - busy_before,
-        "total": total_after - total_before,
+        **{key: machine_after[key] - machine_before[key] for key in machine_after},
     }
     return result
 
@@ -378,6 +381,16 @@ def report(
         cores = {k: sum(r.cpu[k] for r in runs) / seconds for k in runs[0].cpu}
         return {"per_request": per_request, "cores": cores}
 
+    def ceiling(name: str, server: Server) -> float:
+        per = cpu(name, server)["per_request"]
+        if server.worker_class == "gthread":
+            # threads overlap the database's time, not each other's Python (one GIL)
+            serial = server.workers / per["gunicorn"]
+        else:
+            serial = server.workers / (per["gunicorn"] + per["postgres"])
+        shared = (os.cpu_count() or 1) / sum(per[k] for k in ("gunicorn", "postgres", "wrk", "irq"))
+        return min(serial, shared)
+
     load_text = " / ".join(", ".join(f"{v:.2f}" for v in values) for values in load)
     lines = [
         "# HTTP benchmark results (`make bench-http`)",
@@ -415,6 +428,13 @@ def report(
             "",
             "## Scaling (requests per second relative to 1 worker of the same class)",
             "",
+            "Measured, and in brackets what the CPU each request took allows on a machine "
+            "with nothing else running: a worker serves one request after the other while "
+            "PostgreSQL works for it (1 / (gunicorn + postgres) per sync worker, 1 / gunicorn "
+            "per gthread worker, whose threads overlap the waits), and all requests "
+            f"share {os.cpu_count()} cores with wrk and the kernel "
+            "(cores / (gunicorn + postgres + wrk + irq)); see the last table.",
+            "",
             "| request | " + " | ".join(f"{a.name} → {b.workers}" for a, b in scalings) + " |",
             "|---|" + "---:|" * len(scalings),
         ]
@@ -423,7 +443,8 @@ def report(
             for one, other in scalings:
                 if (name, one.name) in results and (name, other.name) in results:
                     ratio = median(name, other, "rps") / median(name, one, "rps")
-                    cells.append(f"{ratio:.2f}×")
+                    model = ceiling(name, other) / ceiling(name, one)
+                    cells.append(f"{ratio:.2f}× ({model:.2f}×)")
                 else:
                     cells.append("–")
             lines.append(f"| {REQUESTS[name].label} | " + " | ".join(cells) + " |")
@@ -449,14 +470,14 @@ def report(
         "",
         "## Where the CPU went",
         "",
-        "CPU µs per request of gunicorn (master and workers), the PostgreSQL backends of this "
-        "database, wrk, and everything else on the machine (kernel work outside these "
-        "processes, other users); then the cores busy on average during the runs (of "
-        f"{os.cpu_count()}).",
+        "CPU µs per request: gunicorn (master and workers), the PostgreSQL backends of this "
+        "database, wrk, the machine's irq + softirq time (where loopback TCP is mostly "
+        "processed), and the rest of the machine's busy time (other users of a shared "
+        "machine); then the cores this benchmark had on average (of "
+        f"{os.cpu_count()}) and the cores busy in all.",
         "",
-        "| request | config | gunicorn µs | postgres µs | wrk µs | rest µs | cores busy "
-        "(gunicorn + pg + wrk + rest) |",
-        "|---|---|---:|---:|---:|---:|---|",
+        "| request | config | gunicorn | postgres | wrk | irq | others | cores ours / busy |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name in names:
         for server in servers:
@@ -464,13 +485,12 @@ def report(
                 continue
             split = cpu(name, server)
             per, cores = split["per_request"], split["cores"]
-            rest = per["busy"] - per["gunicorn"] - per["postgres"] - per["wrk"]
-            rest_cores = cores["busy"] - cores["gunicorn"] - cores["postgres"] - cores["wrk"]
+            ours = ("gunicorn", "postgres", "wrk", "irq")
+            others = per["busy"] - sum(per[k] for k in ours)
             lines.append(
                 f"| {REQUESTS[name].label} | {server.name} | {per['gunicorn']:,.0f} | "
-                f"{per['postgres']:,.0f} | {per['wrk']:,.0f} | {rest:,.0f} | "
-                f"{cores['busy']:.2f} ({cores['gunicorn']:.2f} + {cores['postgres']:.2f} + "
-                f"{cores['wrk']:.2f} + {rest_cores:.2f}) |"
+                f"{per['postgres']:,.0f} | {per['wrk']:,.0f} | {per['irq']:,.0f} | "
+                f"{others:,.0f} | {sum(cores[k] for k in ours):.2f} / {cores['busy']:.2f} |"
             )
 
     errors = sum(r.errors for runs in results.values() for r in runs)
