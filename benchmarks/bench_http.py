@@ -16,6 +16,9 @@ server is stopped at the end. ``wrk`` is installed with apt-get when missing (as
 
     python3 benchmarks/bench_http.py [--workers 1,2,4] [--classes sync,gthread]
         [--requests get_one,post] [--rounds 3] [--duration 2] [--connections 8]
+    python3 benchmarks/bench_http.py --report benchmarks/RESULTS-http.json  # report again
+
+The raw figures of every run go next to the report (``RESULTS-http.json``).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote
@@ -382,7 +385,16 @@ def report(
         return {"per_request": per_request, "cores": cores}
 
     def ceiling(name: str, server: Server) -> float:
-        per = cpu(name, server)["per_request"]
+        # The CPU per request of all runs of this worker class: one run's figure is noisy
+        # on a shared machine, and the work per request does not depend on the worker count.
+        runs = [
+            r
+            for s in servers
+            if s.worker_class == server.worker_class
+            for r in results.get((name, s.name), [])
+        ]
+        requests = sum(r.requests for r in runs)
+        per = {k: sum(r.cpu[k] for r in runs) / requests for k in runs[0].cpu}
         if server.worker_class == "gthread":
             # threads overlap the database's time, not each other's Python (one GIL)
             serial = server.workers / per["gunicorn"]
@@ -433,7 +445,8 @@ def report(
             "PostgreSQL works for it (1 / (gunicorn + postgres) per sync worker, 1 / gunicorn "
             "per gthread worker, whose threads overlap the waits), and all requests "
             f"share {os.cpu_count()} cores with wrk and the kernel "
-            "(cores / (gunicorn + postgres + wrk + irq)); see the last table.",
+            "(cores / (gunicorn + postgres + wrk + irq)), with the CPU per request of all "
+            "runs of the worker class (the last table).",
             "",
             "| request | " + " | ".join(f"{a.name} → {b.workers}" for a, b in scalings) + " |",
             "|---|" + "---:|" * len(scalings),
@@ -526,7 +539,12 @@ def main() -> int:
     parser.add_argument("--wrk-threads", type=int, default=1, help="wrk threads (default 1)")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of mixed warm-up")
     parser.add_argument("--output", default=str(BENCH_DIR / "RESULTS-http.md"))
+    parser.add_argument(
+        "--report", metavar="JSON", help="only write the report of a run's raw figures again"
+    )
     args = parser.parse_args()
+    if args.report:
+        return write_report(json.loads(Path(args.report).read_text()), args.output)
     names = [n.strip() for n in args.requests.split(",") if n.strip()]
     unknown = [n for n in names if n not in REQUESTS]
     if unknown:
@@ -590,22 +608,54 @@ def main() -> int:
             check=False,
         )
 
+    raw = {
+        "args": {k: getattr(args, k) for k in SAVED_ARGS},
+        "servers": [[s.worker_class, s.workers] for s in servers],
+        "names": names,
+        "results": [
+            {"request": name, "server": server, **asdict(result)}
+            for (name, server), runs in results.items()
+            for result in runs
+        ],
+        "failures": failures,
+        "started": started.isoformat(),
+        "load": [load_before, os.getloadavg()],
+        "tool": f"wrk ({wrk})",
+        "database": database,
+    }
+    if args.output:
+        Path(args.output).with_suffix(".json").write_text(json.dumps(raw, indent=1) + "\n")
+    return write_report(raw, args.output)
+
+
+SAVED_ARGS = ("connections", "wrk_threads", "rounds", "duration", "threads")
+
+
+def write_report(raw: dict, output: str | None) -> int:
+    """Print the report of a run's raw figures (and write it to `output`)."""
+    args = argparse.Namespace(**raw["args"])
+    servers = [Server(worker_class, workers) for worker_class, workers in raw["servers"]]
+    results: dict[tuple[str, str], list[Result]] = {}
+    for row in raw["results"]:
+        row = dict(row)
+        key = (row.pop("request"), row.pop("server"))
+        results.setdefault(key, []).append(Result(**row))
     text = report(
         args,
         servers,
-        names,
+        raw["names"],
         results,
-        failures,
-        started,
-        (load_before, os.getloadavg()),
-        f"wrk ({wrk})",
-        database,
+        raw["failures"],
+        datetime.fromisoformat(raw["started"]),
+        tuple(tuple(values) for values in raw["load"]),
+        raw["tool"],
+        raw["database"],
     )
     print(text)
-    if args.output:
-        Path(args.output).write_text(text)
-        log(f"written to {args.output}")
-    return 0 if not failures else 1
+    if output:
+        Path(output).write_text(text)
+        log(f"written to {output} (raw figures: {Path(output).with_suffix('.json').name})")
+    return 0 if not raw["failures"] else 1
 
 
 if __name__ == "__main__":
