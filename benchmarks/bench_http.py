@@ -291,9 +291,7 @@ def run_wrk(
     )
     failed = int(errors.group(1)) if errors else 0
     if socket_errors:
-        # read errors are the sync worker closing a connection wrk wanted to reuse: not failures
-        connect, _read, write, timeout = (int(n) for n in socket_errors.groups())
-        failed += connect + write + timeout
+        failed += sum(int(n) for n in socket_errors.groups())
     result = Result(
         rps=rps,
         p50=latency["50"],
@@ -507,7 +505,10 @@ def report(
             )
 
     errors = sum(r.errors for runs in results.values() for r in runs)
-    lines += ["", f"Failed requests during the runs (non-2xx, connect/write/timeout): {errors}."]
+    lines += [
+        "",
+        f"Failed requests during the runs (non-2xx answers and wrk's socket errors): {errors}.",
+    ]
     if failures:
         lines += ["", "## Failures", ""] + [f"- {failure}" for failure in failures]
     lines += ["", "Requests sent:", ""]
