@@ -33,7 +33,7 @@ REQUIREMENTS: dict[str, list[str]] = {
     "rest_jsonapi_next": [*COMMON, "flask-rest-jsonapi-next==0.48.0"],
     "handwritten": [*COMMON, *POSTGRES],
     # make bench-http: the demo under gunicorn
-    "http": [*COMMON, "-e", f"{ROOT}[sqlalchemy]", "gunicorn"],
+    "http": [*COMMON, "-e", f"{ROOT}[sqlalchemy,postgresql]", "gunicorn"],
 }
 
 #: distributions whose versions RESULTS.md records, per target.
