@@ -3,7 +3,8 @@
     python benchmarks/pg_copy.py URL            # load unless already loaded (same version)
     python benchmarks/pg_copy.py URL --restore  # undo the benchmark's writes
 
-Runs in a venv with SQLAlchemy and psycopg 3 (``make bench-http`` uses its ``http`` venv).
+Runs in a venv with SQLAlchemy and psycopg 3 (`make bench` runs it in the hand-written
+app's venv, `make bench-http` in its `http` venv).
 The tables are the blog demo's (``examples.blog.models``), so the demo's ``create_all``
 finds them in place. A table ``bench_dataset`` records the dataset version that was loaded;
 a database holding another version (or none, or other row counts) is emptied and loaded

@@ -385,7 +385,7 @@ def prepare_database(database: str, targets: list[str], scratch: Path) -> dict[s
     url = postgres_url()
     python = ensure_venv("handwritten", log=log)
     done = subprocess.run(
-        [str(python), str(BENCH_DIR / "pg_dataset.py"), url, str(ensure_dataset())],
+        [str(python), str(BENCH_DIR / "pg_copy.py"), url],
         capture_output=True,
         text=True,
         cwd=BENCH_DIR,
