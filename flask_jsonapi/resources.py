@@ -17,7 +17,7 @@ import flask
 import flask.views
 import orjson
 
-from . import exceptions, limits, scopes
+from . import exceptions, limits, routing, scopes
 from .allowed_actions import (  # noqa: F401 - the original's import path
     Actions,
     AllowedActionsResourceDetailMixin,
@@ -141,6 +141,8 @@ class ResourceBase(flask.views.View):
                 return self.options_response()
             if request.method in self.body_methods:
                 check_content_type(request.headers.get("Content-Type"), self.supported_extensions)
+            elif request.method in routing.SAFE_METHODS:
+                routing.route_read(request.headers)
             method = "get" if request.method == "HEAD" else request.method.lower()
             result = getattr(self, method)(*args, **kwargs)
             return result.make_response() if hasattr(result, "make_response") else result
