@@ -114,3 +114,11 @@ test-mm3: $(STAMP_MM3)
 clean: clean-mm3
 clean-mm3:
 	rm -rf $(VENV_MM3)
+
+# --- scale-out (issue 13 item 3) -------------------------------------------------------
+# A primary + streaming replica, PgBouncer and two gunicorn instances behind HAProxy, all
+# on loopback in a temporary directory, measured and torn down (benchmarks/scale.py; root:
+# it installs Debian packages when missing and runs PostgreSQL as the postgres user).
+.PHONY: scale
+scale:
+	$(PYTHON) benchmarks/scale.py $(SCALE_ARGS)

@@ -10,7 +10,7 @@ import flask
 import orjson
 from werkzeug.exceptions import HTTPException
 
-from . import validation
+from . import routing, validation
 from .authentication import decorate, error_response
 from .document import error_document
 from .exceptions import JsonApiException
@@ -80,6 +80,7 @@ class Api:
             for fault in database_faults():
                 app.register_error_handler(fault, _database_fault)
             app.teardown_appcontext(_remove_sessions)
+            app.after_request(routing.stamp_response)
         apis.append(self)
         app.before_request(self._validate_once)
         install_openapi(self, app, prefix)
@@ -308,3 +309,4 @@ def _remove_sessions(exc: BaseException | None) -> None:
     for api in _apis():
         for session in api.registry.scoped_sessions():
             session.remove()
+    routing.end_request()

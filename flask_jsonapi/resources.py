@@ -17,7 +17,7 @@ import flask
 import flask.views
 import orjson
 
-from . import conflicts, exceptions, limits, scopes
+from . import conflicts, exceptions, limits, routing, scopes
 from .allowed_actions import (  # noqa: F401 - the original's import path
     Actions,
     AllowedActionsResourceDetailMixin,
@@ -147,6 +147,8 @@ class ResourceBase(flask.views.View):
                 return self.options_response()
             if request.method in self.body_methods:
                 check_content_type(request.headers.get("Content-Type"), self.supported_extensions)
+            elif request.method in routing.SAFE_METHODS:
+                routing.route_read(request.headers)
             method = getattr(self, "get" if request.method == "HEAD" else request.method.lower())
             result = conflicts.run(lambda: method(*args, **kwargs), self.retry_safe)
             return result.make_response() if hasattr(result, "make_response") else result

@@ -171,9 +171,18 @@ def _create_engine(database_url: str) -> Engine:
         # To SQLAlchemy a bare postgresql:// means psycopg2; we install psycopg 3.
         url = url.set(drivername="postgresql+psycopg")
     if url.get_backend_name() != "sqlite":
+        options: dict[str, Any] = {}
+        if "prepare_threshold" in url.query:
+            # `?prepare_threshold=none` (behind PgBouncer's transaction pooling): psycopg
+            # prepares no statement, since the next transaction may get another server.
+            value = url.query["prepare_threshold"]
+            options["connect_args"] = {
+                "prepare_threshold": None if value.lower() == "none" else int(value)
+            }
+            url = url.difference_update_query(["prepare_threshold"])
         # A connection the server dropped (restart, pg_terminate_backend) is found and
         # replaced before use, instead of failing one request (docs/limits.md).
-        return sqlalchemy.create_engine(url, pool_pre_ping=True)
+        return sqlalchemy.create_engine(url, pool_pre_ping=True, **options)
 
     options: dict = {"connect_args": {"check_same_thread": False}}
     if url.database in (None, "", ":memory:"):
@@ -191,12 +200,19 @@ def _create_engine(database_url: str) -> Engine:
     return engine
 
 
-def create_app(database_url: str | None = None, *, seed_data: bool = True) -> flask.Flask:
-    """Build the blog demo application on `database_url`, else ``$BLOG_DATABASE_URL``, else
-    examples/blog/blog.db (SQLite)."""
-    engine = _create_engine(
-        database_url or os.environ.get(DATABASE_URL_ENV) or DEFAULT_DATABASE_URL
-    )
+def create_app(
+    database_url: str | None = None,
+    *,
+    seed_data: bool = True,
+    read_database_url: str | None = None,
+) -> flask.Flask:
+    """Build the blog demo application on `database_url` (default: ``$BLOG_DATABASE_URL``,
+    else examples/blog/blog.db), reading GETs from `read_database_url` (default:
+    ``$BLOG_READ_DATABASE_URL``), a replica, when given (docs/deployment.md). Any other
+    ``BLOG_<KEY>`` variable sets config key ``<KEY>`` (``BLOG_JSONAPI_PAGINATION=cursor``)."""
+    database_url = database_url or os.environ.get(DATABASE_URL_ENV) or DEFAULT_DATABASE_URL
+    read_database_url = read_database_url or os.environ.get("BLOG_READ_DATABASE_URL")
+    engine = _create_engine(database_url)
     session = scoped_session(sessionmaker(bind=engine))
     Base.metadata.create_all(engine)
     if seed_data:
@@ -205,6 +221,11 @@ def create_app(database_url: str | None = None, *, seed_data: bool = True) -> fl
 
     app = flask.Flask(__name__)
     app.config["JSONAPI_OPENAPI_INFO"] = {"title": "Blog demo", "version": "1.0.0"}
+    app.config.from_prefixed_env("BLOG")
+    app.config.pop("DATABASE_URL", None)
+    app.config.pop("READ_DATABASE_URL", None)
+    if read_database_url:
+        app.config["JSONAPI_READ_ENGINE"] = _create_engine(read_database_url)
     api = Api(app)
     api.repository(
         AuthorViewSet(repository=AuthorRepository(session=session)), "authors", "/authors"

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import orm
 
-from .. import exceptions, limits, scopes
+from .. import exceptions, limits, routing, scopes
 from ..limits import DATABASE_PARAMETERS
 from ..query.cursor import convert_value
 from ..query.model import EXPRESSION_KEY, IncludeNode, PageItems
@@ -69,6 +69,9 @@ class SqlAlchemyModelRepository(ResourceRepository):
     model: Any = None
     session: Any = None
     instance_name = "model instance"
+    # GETs read through JSONAPI_READ_ENGINE (routing.py); False keeps them on ``session``
+    # (say, for tables the replica does not have).
+    read_routing = True
     filter_methods_map: dict[str, Callable[[Any], Any]] = {}
 
     def __init__(
@@ -84,7 +87,12 @@ class SqlAlchemyModelRepository(ResourceRepository):
     # -- sessions and transactions ---------------------------------------------------
 
     def get_session(self) -> orm.Session:
-        """The session to use now (calls a ``scoped_session`` or a factory)."""
+        """The session to use now (calls a ``scoped_session`` or a factory): the replica's
+        for a GET when read routing is on (``JSONAPI_READ_ENGINE``)."""
+        if self.read_routing:
+            replica = routing.read_session()
+            if replica is not None:
+                return replica
         session = self.session
         return session if isinstance(session, orm.Session) else session()
 
@@ -104,6 +112,7 @@ class SqlAlchemyModelRepository(ResourceRepository):
                 session.close()
             else:
                 self._run_session_strategy("commit")
+                routing.note_commit(session.get_bind(mapper=_mapper(self.model)))
         except BaseException:
             session.info.pop(_READS_ONLY, None)
             session.rollback()

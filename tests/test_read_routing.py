@@ -1,0 +1,339 @@
+"""Read routing (``JSONAPI_READ_ENGINE``) and the consistency token (``JSONAPI-Consistency``).
+
+The replica is a stand-in that lags: a second engine over a copy of the primary's tables
+that the test refreshes when it chooses (on SQLite a second in-memory database filled by
+SQLite's backup API, on PostgreSQL a second schema of the same database). Its position is
+what the last refresh copied, kept in a table of the copy, so the check the library makes
+is one real statement on the replica, as ``pg_last_wal_replay_lsn()`` is on a standby.
+The real streaming replica is exercised by ``make scale`` (scripts/scale.py).
+
+ERR-10/ERR-11: a malformed token names the header in ``source.header``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import flask
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.pool import StaticPool
+
+from examples.blog.models import Article, Base
+from flask_jsonapi.routing import HEADER, PostgresPositions
+from tests.support.atomic import atomic
+from tests.support.client import JsonApiClient
+from tests.support.sql_counter import count_statements
+
+_REPLICA_SCHEMA = "routing_replica"
+_LSN = re.compile(r"[0-9A-F]{1,8}/[0-9A-F]{1,8}")
+
+_positions = sa.MetaData()
+_replica_position = sa.Table("replica_position", _positions, sa.Column("position", sa.Integer))
+
+
+class LaggingReplica:
+    """A copy of the primary made only by :meth:`refresh`, and the positions that go with
+    it (``JSONAPI_CONSISTENCY_CHECK``): each commit on the primary takes the next number,
+    the replica has replayed the numbers taken before its last refresh."""
+
+    def __init__(self, primary: sa.Engine) -> None:
+        self.primary = primary
+        self.commits = 0
+        if primary.dialect.name == "sqlite":
+            self.engine = sa.create_engine(
+                "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
+            )
+        else:
+            self.engine = sa.create_engine(
+                primary.url, execution_options={"schema_translate_map": {None: _REPLICA_SCHEMA}}
+            )
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Copy the primary's tables as they are now: the replica catches up."""
+        if self.primary.dialect.name == "sqlite":
+            source = self.primary.raw_connection()
+            target = self.engine.raw_connection()
+            try:
+                source.driver_connection.backup(target.driver_connection)
+            finally:
+                source.close()
+                target.close()
+        else:
+            with self.primary.begin() as connection:
+                connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {_REPLICA_SCHEMA} CASCADE")
+                connection.exec_driver_sql(f"CREATE SCHEMA {_REPLICA_SCHEMA}")
+                for table in Base.metadata.sorted_tables:
+                    connection.exec_driver_sql(
+                        f"CREATE TABLE {_REPLICA_SCHEMA}.{table.name} AS TABLE {table.name}"
+                    )
+        _positions.create_all(self.engine)
+        with self.engine.begin() as connection:
+            connection.execute(_replica_position.delete())
+            connection.execute(_replica_position.insert(), {"position": self.commits})
+
+    def drop(self) -> None:
+        if self.primary.dialect.name != "sqlite":
+            with self.primary.begin() as connection:
+                connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {_REPLICA_SCHEMA} CASCADE")
+        self.engine.dispose()
+
+    # -- the positions (routing.Positions) -------------------------------------------
+
+    def written(self, connection: sa.Connection) -> str:
+        self.commits += 1
+        return f"0/{self.commits:X}"
+
+    def replayed(self, connection: sa.Connection, token: str) -> bool:
+        replayed = connection.execute(sa.select(_replica_position.c.position)).scalar_one()
+        return replayed >= int(token.split("/")[1], 16)
+
+
+@pytest.fixture
+def replica(blog_app: flask.Flask) -> Iterator[LaggingReplica]:
+    """The blog app routed to a lagging replica (copied once, now: empty tables)."""
+    lagging = LaggingReplica(blog_app.extensions["blog"]["engine"])
+    blog_app.config["JSONAPI_READ_ENGINE"] = lagging.engine
+    blog_app.config["JSONAPI_CONSISTENCY_CHECK"] = lagging
+    try:
+        yield lagging
+    finally:
+        lagging.drop()
+
+
+def _article(title: str) -> dict[str, Any]:
+    return {"data": {"type": "articles", "attributes": {"title": title, "body": "b"}}}
+
+
+def _titles(response: Any) -> list[str]:
+    assert response.status_code == 200, response.document
+    return sorted(item["attributes"]["title"] for item in response.document["data"])
+
+
+def _store(db_session: Any, *titles: str) -> list[int]:
+    articles = [Article(title=title, body="text") for title in titles]
+    db_session.add_all(articles)
+    db_session.commit()
+    ids = [article.id for article in articles]
+    db_session.remove()
+    return ids
+
+
+def test_gets_are_answered_by_the_replica(
+    client: JsonApiClient, db_session: Any, replica: LaggingReplica
+) -> None:
+    """A GET without a token runs no statement on the primary: it sees the replica as of
+    its last refresh, stale or not (the collection, one resource, a related endpoint, a
+    relationship endpoint)."""
+    (first,) = _store(db_session, "copied")
+    replica.refresh()
+    _store(db_session, "not copied yet")
+    with count_statements(replica.primary) as primary, count_statements(replica.engine) as copy:
+        assert _titles(client.get("/articles")) == ["copied"]
+        assert client.get(f"/articles/{first}").document["data"]["attributes"]["title"] == "copied"
+        assert client.get(f"/articles/{first + 1}").status_code == 404
+        assert client.get(f"/articles/{first}/comments").document["data"] == []
+        assert client.get(f"/articles/{first}/relationships/tags").document["data"] == []
+    assert primary.count == 0, primary
+    assert copy.count >= 5, copy
+
+
+def test_a_plain_get_runs_the_statements_it_runs_unrouted(
+    blog_app: flask.Flask, client: JsonApiClient, db_session: Any, sql_counter: Any
+) -> None:
+    """Routing adds no statement to a GET that sends no token: the replica runs exactly
+    what the primary runs when routing is off."""
+    (first,) = _store(db_session, "one")
+    urls = ["/articles", f"/articles/{first}?include=author,comments", "/articles?page[size]=1"]
+    unrouted = []
+    for url in urls:
+        with sql_counter() as counter:
+            assert client.get(url).status_code == 200
+        unrouted.append(counter.statements)
+    lagging = LaggingReplica(blog_app.extensions["blog"]["engine"])
+    try:
+        blog_app.config["JSONAPI_READ_ENGINE"] = lagging.engine
+        routed = []
+        with sql_counter() as primary:
+            for url in urls:
+                with count_statements(lagging.engine) as copy:
+                    assert client.get(url).status_code == 200
+                routed.append(copy.statements)
+        assert primary.count == 0, primary
+        assert [len(s) for s in routed] == [len(s) for s in unrouted], (routed, unrouted)
+    finally:
+        lagging.drop()
+
+
+def test_writes_go_to_the_primary_and_answer_a_token(
+    client: JsonApiClient, db_session: Any, replica: LaggingReplica
+) -> None:
+    """POST, PATCH and DELETE run on the primary (the replica sees no statement) and each
+    answers the primary's position after its commit in the JSONAPI-Consistency header."""
+    with count_statements(replica.engine) as copy:
+        created = client.post("/articles", json=_article("new"))
+        assert created.status_code == 201
+        id_ = created.document["data"]["id"]
+        patched = client.patch(
+            f"/articles/{id_}",
+            json={"data": {"type": "articles", "id": id_, "attributes": {"title": "renamed"}}},
+        )
+        assert patched.status_code == 200
+        deleted = client.delete(f"/articles/{id_}")
+        assert deleted.status_code == 204
+    assert copy.count == 0, copy
+    tokens = [r.headers[HEADER] for r in (created, patched, deleted)]
+    assert tokens == ["0/1", "0/2", "0/3"]
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(Article)) == 0
+
+
+def test_atomic_operations_go_to_the_primary_and_answer_a_token(
+    client: JsonApiClient, db_session: Any, replica: LaggingReplica
+) -> None:
+    """An Atomic Operations request (ATOM-*) writes on the primary and answers a token."""
+    with count_statements(replica.engine) as copy:
+        response = atomic(
+            client,
+            {"op": "add", "data": {"type": "articles", "attributes": {"title": "a", "body": ""}}},
+            {"op": "add", "data": {"type": "articles", "attributes": {"title": "b", "body": ""}}},
+        )
+    assert response.status_code == 200, response.document
+    assert copy.count == 0, copy
+    assert response.headers[HEADER] == "0/1"
+    assert sorted(db_session.scalars(sa.select(Article.title))) == ["a", "b"]
+
+
+def test_a_read_with_the_token_of_a_write_sees_the_write(
+    client: JsonApiClient, db_session: Any, replica: LaggingReplica
+) -> None:
+    """Read-your-writes: while the replica lags, a GET with the write's token is answered
+    by the primary (after one check on the replica), one without it by the stale replica;
+    once the replica has the write, the GET with the token is the replica's again."""
+    _store(db_session, "old")
+    replica.refresh()
+    created = client.post("/articles", json=_article("mine"))
+    token = created.headers[HEADER]
+    id_ = created.document["data"]["id"]
+
+    assert _titles(client.get("/articles")) == ["old"]  # stale: no token, no promise
+    assert client.get(f"/articles/{id_}").status_code == 404
+    with count_statements(replica.primary) as primary, count_statements(replica.engine) as copy:
+        assert _titles(client.get("/articles", headers={HEADER: token})) == ["mine", "old"]
+    assert copy.count == 1, copy  # the check, nothing else
+    assert primary.count >= 1
+    mine = client.get(f"/articles/{id_}", headers={HEADER: token})
+    assert mine.document["data"]["attributes"]["title"] == "mine"
+
+    replica.refresh()
+    with count_statements(replica.primary) as primary:
+        assert _titles(client.get("/articles", headers={HEADER: token})) == ["mine", "old"]
+    assert primary.count == 0, primary
+
+
+def test_an_older_token_is_served_by_the_replica_that_has_it(
+    client: JsonApiClient, replica: LaggingReplica
+) -> None:
+    """A token the replica has replayed routes to the replica even though later writes
+    (by others) have not reached it."""
+    first = client.post("/articles", json=_article("first")).headers[HEADER]
+    replica.refresh()
+    client.post("/articles", json=_article("second"))
+    with count_statements(replica.primary) as primary:
+        assert _titles(client.get("/articles", headers={HEADER: first})) == ["first"]
+    assert primary.count == 0, primary
+
+
+@pytest.mark.parametrize(
+    "token", ["", "abc", "0/", "/1", "1/2/3", "0/XYZ", "123456789/0", "0/1 ", "0/1;drop"]
+)
+def test_err_10_a_malformed_token_is_400_naming_the_header(
+    client: JsonApiClient, replica: LaggingReplica, token: str
+) -> None:
+    """ERR-10, ERR-11: a token that is no position answers 400 with ``source.header``,
+    on a collection, a resource and a relationship endpoint alike."""
+    for url in ("/articles", "/articles/1", "/articles/1/relationships/tags"):
+        response = client.get(url, headers={HEADER: token})
+        assert response.status_code == 400, (url, token)
+        (error,) = response.document["errors"]
+        assert error["source"] == {"header": HEADER}
+
+
+def test_without_routing_the_header_is_neither_answered_nor_read(
+    client: JsonApiClient, sql_counter: Any
+) -> None:
+    """With ``JSONAPI_READ_ENGINE`` unset a write answers no token (and runs no statement
+    for one) and a GET ignores the header, even a malformed one."""
+    with sql_counter() as counter:
+        created = client.post("/articles", json=_article("x"))
+    assert HEADER not in created.headers
+    assert all("wal" not in sql for sql in counter.statements), counter
+    assert client.get("/articles", headers={HEADER: "nonsense"}).status_code == 200
+
+
+def test_a_repository_can_keep_its_reads_on_the_primary(
+    blog_app: flask.Flask, client: JsonApiClient, db_session: Any, replica: LaggingReplica
+) -> None:
+    """``read_routing = False`` on a repository: its GETs read the primary's session."""
+    _store(db_session, "fresh")
+    (api,) = blog_app.extensions["flask_jsonapi"]
+    repository = api.registry.get("articles").repository
+    repository.read_routing = False
+    try:
+        assert _titles(client.get("/articles")) == ["fresh"]
+    finally:
+        del repository.read_routing
+
+
+@pytest.fixture
+def postgres_app(blog_app: flask.Flask) -> flask.Flask:
+    engine = blog_app.extensions["blog"]["engine"]
+    if engine.dialect.name != "postgresql":
+        pytest.skip("WAL positions are PostgreSQL's (SQLite: the stand-in's positions above)")
+    return blog_app
+
+
+def test_postgres_tokens_are_the_primarys_wal_position_after_the_commit(
+    postgres_app: flask.Flask, client: JsonApiClient
+) -> None:
+    """The default check on PostgreSQL: a write answers ``pg_current_wal_insert_lsn()``
+    read after its commit (at least the position before the request, at most the one
+    after); a server that is no standby never counts as caught up, so a GET with the token
+    is the primary's (a "replica" over the same data shows what the primary has)."""
+    engine = postgres_app.extensions["blog"]["engine"]
+    lagging = LaggingReplica(engine)
+    postgres_app.config["JSONAPI_READ_ENGINE"] = lagging.engine
+    try:
+
+        def position() -> int:
+            with engine.connect() as connection:
+                return connection.exec_driver_sql(
+                    "SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn"
+                ).scalar_one()
+
+        before = position()
+        created = client.post("/articles", json=_article("wal"))
+        after = position()
+        token = created.headers[HEADER]
+        assert _LSN.fullmatch(token), token
+        with engine.connect() as connection:
+            answered = connection.execute(
+                sa.text("SELECT CAST(:t AS pg_lsn) - '0/0'::pg_lsn"), {"t": token}
+            ).scalar_one()
+        assert before < answered <= after
+        with count_statements(lagging.engine) as copy:
+            assert _titles(client.get("/articles", headers={HEADER: token})) == ["wal"]
+        assert copy.count == 1 and "pg_last_wal_replay_lsn" in copy.statements[0], copy
+        assert _titles(client.get("/articles")) == []  # the copy, made before the write
+    finally:
+        lagging.drop()
+
+
+def test_postgres_positions_on_sqlite_answer_no_token() -> None:
+    """The default check knows PostgreSQL only: elsewhere no token, never caught up."""
+    engine = sa.create_engine("sqlite://")
+    with engine.connect() as connection:
+        assert PostgresPositions().written(connection) is None
+        assert PostgresPositions().replayed(connection, "0/1") is False
