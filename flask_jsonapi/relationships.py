@@ -118,11 +118,24 @@ class RelationshipViewMixin(_RelationshipMixin):
         linkage = parse_relationship_document(self.request_document())
         service = self.service()
         with self.transaction():
+            conditional = "If-Match" in flask.request.headers or self.if_match_required()
+            if conditional:
+                self.lock_row(service.url_id(self.resource_id))
             id_, parent = self.read_parent(spec)
+            if conditional:
+                # Compared with what GET of this URL answers now, the row locked above.
+                self.check_if_match(
+                    lambda: self.linkage_document(spec, parent, paginate=True),
+                    what=f"relationship '{spec.member}'",
+                )
             value = service.resolve_linkage(spec, linkage, "/data")
             updated = service.change_members(id_, spec, value, mode, parent)
             document = self.linkage_document(spec, updated)
-        return self.document_response(document)
+            # GET pages a to-many and counts it: its document is the ETag's.
+            representation = (
+                self.linkage_document(spec, updated, paginate=True) if spec.many else None
+            )
+        return self.document_response(document, representation=representation)
 
     def linkage_document(
         self, spec: RelationshipSpec, parent: Any, *, paginate: bool = False

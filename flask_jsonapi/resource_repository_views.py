@@ -37,6 +37,12 @@ class ResourceRepositoryViewMixin:
         begin = repository_hook(self.repository, "begin_transaction")
         return begin() if begin is not None else contextlib.nullcontext()
 
+    def lock_row(self, id_: Any) -> None:
+        """Lock the row ``id_`` until the request's transaction ends (``If-Match``)."""
+        lock = repository_hook(self.repository, "lock_row")
+        if lock is not None:
+            lock(id_)
+
     def note_foreign_work(self) -> None:
         note = repository_hook(self.repository, "note_foreign_work")
         if note is not None:
@@ -143,7 +149,9 @@ class ResourceRepositoryViewSet:
     ``page_size``, ``max_page_size``, ``pagination`` (``"number"``, ``"offset"`` or
     ``"cursor"``), ``count`` (count the total: ``True``, ``False`` or ``None`` for "not on
     cursor pages"), ``max_include_depth``, ``sortable_fields`` (the sort fields allowed;
-    ``None``: every attribute) and ``filter_expressions`` (accept ``filter=[...]``).
+    ``None``: every attribute), ``filter_expressions`` (accept ``filter=[...]``) and
+    ``require_if_match`` (writes need ``If-Match``, 428 without; ``None``: as
+    ``JSONAPI_REQUIRE_IF_MATCH`` says).
     Without a ``filter_schema``, the schema's attributes are the filters.
     """
 
@@ -163,6 +171,7 @@ class ResourceRepositoryViewSet:
     sortable_fields: Iterable[str] | None = None
     filter_expressions: bool = False
     policy: Policy | None = None
+    require_if_match: bool | None = None
 
     def __init__(
         self,
@@ -208,6 +217,10 @@ class ResourceRepositoryViewSet:
             "repository": self.repository,
             "client_generated_ids": self.client_generated_ids,
             "query_options": self.query_options(),
+            # Only when set: a view class of the user's may not take the keyword.
+            **(
+                {} if self.require_if_match is None else {"require_if_match": self.require_if_match}
+            ),
             **(self.view_kwargs or {}),
         }
 
