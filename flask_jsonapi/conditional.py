@@ -59,6 +59,7 @@ def check_if_match(
     required: bool,
     lock: Callable[[], Any] | None = None,
     what: str = "this resource",
+    asked: str = "an If-Match header",
 ) -> None:
     """Refuse a write whose precondition fails: 428 when ``header`` (an ``If-Match`` value)
     is missing and ``required``; 412 when it names no tag equal to ``current()``, the ETag
@@ -68,7 +69,7 @@ def check_if_match(
     if header is None:
         if required:
             raise exceptions.PreconditionRequired(
-                f"Writes to {what} need an If-Match header with the ETag of its current "
+                f"Writes to {what} need {asked} with the ETag of its current "
                 "representation (GET it first)."
             )
         return

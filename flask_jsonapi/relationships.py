@@ -13,6 +13,7 @@ import inspect
 from typing import Any, ClassVar
 
 import flask
+from werkzeug.datastructures import MultiDict
 
 from . import exceptions, scopes
 from .allowed_actions import Actions
@@ -138,8 +139,16 @@ class RelationshipViewMixin(_RelationshipMixin):
         return self.document_response(document, representation=representation)
 
     def linkage_document(
-        self, spec: RelationshipSpec, parent: Any, *, paginate: bool = False
+        self,
+        spec: RelationshipSpec,
+        parent: Any,
+        *,
+        paginate: bool = False,
+        elsewhere: bool = False,
     ) -> dict[str, Any]:
+        """The linkage document of ``parent``'s relationship; ``paginate``: as GET answers
+        it (a to-many paged and counted); ``elsewhere``: as GET of the relationship's own
+        URL answers it, computed while answering another request (Atomic Operations)."""
         links = LinkBuilder(self.registry).relationship(
             self.compiled.type_,
             self.compiled.format_id(read(parent, self.compiled.id_attribute)),
@@ -151,15 +160,19 @@ class RelationshipViewMixin(_RelationshipMixin):
         self_link = (links or {}).get("self") or request_url()
         document: dict[str, Any] = {"links": {**(links or {}), "self": self_link}}
         if spec.many and paginate:
-            page = parse_page(flask.request.args, self.query_config())
+            args = MultiDict() if elsewhere else flask.request.args
+            page = parse_page(args, self.query_config())
+            url = self_link if elsewhere else None
             total = len(data)
             if page.style == "cursor":
                 data, more, cursors = _linkage_window(data, page)
-                links = pagination_links(page, total, len(data), more=more, cursors=cursors)
+                links = pagination_links(
+                    page, total, len(data), more=more, cursors=cursors, url=url
+                )
                 self.negotiated = dataclasses.replace(self.negotiated, profile=(CURSOR_PROFILE,))
             else:
                 data = data[page.offset : page.offset + page.size]
-                links = pagination_links(page, total, len(data))
+                links = pagination_links(page, total, len(data), url=url)
             document["links"].update(links)
             document["links"]["self"] = self_link
             document["meta"] = {"count": total}
