@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import flask
 import pytest
+import sqlalchemy as sa
 
 from examples.blog import api as blog
 from examples.blog.models import Article, Author, Tag
@@ -544,3 +548,69 @@ def test_atomic_requires_if_match_where_the_resource_does(
     assert snapshot(db_session) == before
     fresh = operations(client, [update_op("R", etag(client, "/articles/1"))])
     assert fresh.status_code == 200
+
+
+# -- compare-and-set under concurrency (PostgreSQL) ------------------------------------
+
+
+def _slow_updates(engine: Any, table: str) -> Any:
+    """Hold every UPDATE/INSERT of ``table`` for a moment, so that two writers that both
+    passed their If-Match check would both write (the race a lock must close)."""
+
+    def slow(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        text = statement.lstrip().upper()
+        if text.startswith((f"UPDATE {table.upper()}", f"INSERT INTO {table.upper()}")):
+            time.sleep(0.3)
+
+    sa.event.listen(engine, "before_cursor_execute", slow)
+    return slow
+
+
+@pytest.mark.parametrize("writers", [2, 4])
+@pytest.mark.parametrize("target", ["article", "relationship"])
+def test_writers_holding_the_same_etag_cannot_both_win(
+    blog_app: flask.Flask, db_session: Any, rows: dict, database_url: str, writers: int, target: str
+) -> None:
+    """Concurrent writes with one ETag: exactly one 200, the others 412, and the database
+    holds the winner's write (the check and the write are one compare-and-set)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has one writer at a time and no row locks to race for")
+    engine = blog_app.extensions["blog"]["engine"]
+    if target == "article":
+        url = "/articles/1"
+        bodies = [title_body(f"Writer {n}") for n in range(writers)]
+        method, table = "patch", "articles"
+    else:
+        url = "/articles/1/relationships/tags"
+        bodies = [{"data": [{"type": "tags", "id": str(n)}]} for n in (3, 4, 5, 6)[:writers]]
+        add_rows(db_session, make_tag(4), make_tag(5), make_tag(6))
+        method, table = "post", "article_tags"
+    current = etag(blog_app.test_client(), url)
+    listener = _slow_updates(engine, table)
+    barrier = threading.Barrier(writers)
+
+    def write(body: dict) -> Any:
+        client = blog_app.test_client()
+        barrier.wait()
+        try:
+            return getattr(client, method)(url, json=body, headers={"If-Match": current})
+        finally:
+            blog_app.extensions["blog"]["session"].remove()
+
+    try:
+        with ThreadPoolExecutor(writers) as pool:
+            responses = list(pool.map(write, bodies))
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listener)
+
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [200] + [412] * (writers - 1), statuses
+    (winner,) = [body for body, r in zip(bodies, responses, strict=True) if r.status_code == 200]
+    for response in responses:
+        if response.status_code == 412:
+            precondition_error(response)
+    if target == "article":
+        assert row(db_session, Article, 1)["title"] == winner["data"]["attributes"]["title"]
+    else:
+        added = int(winner["data"][0]["id"])
+        assert article_tag_pairs(db_session) == {(1, 1), (1, 2), (1, added)}
