@@ -150,8 +150,8 @@ class ResourceRepositoryViewSet:
     ``"cursor"``), ``count`` (count the total: ``True``, ``False`` or ``None`` for "not on
     cursor pages"), ``max_include_depth``, ``sortable_fields`` (the sort fields allowed;
     ``None``: every attribute), ``filter_expressions`` (accept ``filter=[...]``) and
-    ``require_if_match`` (writes need ``If-Match``, 428 without; ``None``: as
-    ``JSONAPI_REQUIRE_IF_MATCH`` says).
+    ``require_if_match`` (writes need ``If-Match``, 428 without; ``None``: the config
+    key ``JSONAPI_REQUIRE_IF_MATCH`` decides).
     Without a ``filter_schema``, the schema's attributes are the filters.
     """
 

@@ -63,7 +63,7 @@ class ResourceBase(flask.views.View):
     body_methods: ClassVar[frozenset[str]] = BODY_METHODS
     client_generated_ids = False
     query_options: ClassVar[dict[str, Any]] = {}
-    # Writes need If-Match (428 without); None: as JSONAPI_REQUIRE_IF_MATCH says.
+    # Writes need If-Match (428 without); None: the config key JSONAPI_REQUIRE_IF_MATCH decides.
     require_if_match: bool | None = None
     # 200/201 documents carry an ETag (and GET answers 304 to a matching If-None-Match).
     etags: ClassVar[bool] = True
