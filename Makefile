@@ -1,7 +1,7 @@
 # Two commands from a fresh clone (needs only python3 and make):
 #   make run    serve the blog demo on http://127.0.0.1:5000 (make run PORT=5055 HOST=0.0.0.0)
 #               on SQLite, or on BLOG_DATABASE_URL=postgresql+psycopg://user@host/db when set
-#   make test   lint, check formatting and run the test suite
+#   make test   lint, check formatting and run the test suite (make fuzz: longer property tests)
 #   make docs   build the documentation site into site/ (mkdocs.yml)
 #   make bench  speed against the peers (benchmarks/README.md); make bench-http: under gunicorn
 #   make stress the demo under gunicorn (4 workers x 4 threads) on PostgreSQL, worked by concurrent
@@ -33,6 +33,12 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 	@$(MAKE) --no-print-directory test-mm3
+
+# The property tests of tests/test_conditional_properties.py with the hypothesis profile
+# "fuzz" (tests/conftest.py): 500 examples each instead of the 25 of `make test`.
+.PHONY: fuzz
+fuzz: $(STAMP)
+	$(BIN)/pytest --hypothesis-profile=fuzz tests/test_conditional_properties.py
 
 # The demo's address: make run PORT=5055 (port 5000 is AirPlay's on macOS), HOST=0.0.0.0.
 # HOST is not taken from the environment (shells and containers export it as a host name).

@@ -200,6 +200,26 @@ class PayloadTooLarge(JsonApiException):
     status = 413
 
 
+class PreconditionFailed(JsonApiException):
+    """412: the ``If-Match`` of a write names no current representation of its target."""
+
+    title = "Precondition failed"
+    status = 412
+
+    def __init__(self, detail: str | None = None, header: str = "If-Match", **kwargs: Any) -> None:
+        super().__init__({"header": header}, detail, **kwargs)
+
+
+class PreconditionRequired(JsonApiException):
+    """428: this resource takes writes only with ``If-Match``."""
+
+    title = "Precondition required"
+    status = 428
+
+    def __init__(self, detail: str | None = None, header: str = "If-Match", **kwargs: Any) -> None:
+        super().__init__({"header": header}, detail, **kwargs)
+
+
 class ServiceUnavailable(JsonApiException):
     """The database cannot answer now (connection lost, unreachable, statement timed out);
     the client may retry after ``Retry-After`` seconds."""

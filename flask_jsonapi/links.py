@@ -112,15 +112,17 @@ def pagination_links(
     *,
     more: bool | None = None,
     cursors: tuple[str, str] | None = None,
+    url: str | None = None,
 ) -> dict[str, Any]:
     """``self``, ``first``, ``prev``, ``next``, ``last`` for a page (PAG-*), ``null`` where
     there is none, the other query parameters kept. ``more``: whether items follow (precede,
-    for ``page[before]``), when it was probed; ``cursors``: of the first and last item."""
+    for ``page[before]``), when it was probed; ``cursors``: of the first and last item.
+    ``url``: the links of a ``GET`` of that URL (no parameters) instead of this request."""
     request = flask.request
-    base = base_url(request)
+    base = base_url(request) if url is None else url
     args = [
         (k, v)
-        for k, v in request.args.items(multi=True)
+        for k, v in (request.args.items(multi=True) if url is None else ())
         if not k.startswith("page[") or k == "page[count]"
     ]
 

@@ -3,6 +3,11 @@
 Each operation runs through the same services (and so the same view hooks, validation
 and permissions) as the plain endpoints. Any failure rolls back every operation, and the
 error's ``source.pointer`` starts with ``/atomic:operations/N``.
+
+An operation's precondition is its ``meta.ifMatch`` (an ``If-Match`` value), compared with
+the ETag that ``GET`` of its target's URL answers (the resource, or the relationship of a
+``ref.relationship``) as the earlier operations left it; a stale one fails the request
+(412). The ``If-Match`` header itself does not apply to ``/operations`` (400).
 """
 
 from __future__ import annotations
@@ -15,17 +20,20 @@ from urllib.parse import urljoin, urlsplit
 import flask
 from werkzeug.exceptions import HTTPException
 
-from . import exceptions, limits, scopes
+from . import conditional, exceptions, limits, scopes
 from .authentication import guard_reach
 from .document import ResourceInput, parse_linkage, parse_resource
-from .negotiation import ATOMIC_EXTENSION
+from .negotiation import ATOMIC_EXTENSION, Negotiated
+from .query.parser import plain_query
 from .registry import ResourceEntry
+from .relationships import relationship_view_class
 from .resources import ResourceBase
 from .schema.serializer import serializer_for
 from .services import ResourceService
 
 OPERATIONS = "atomic:operations"
 RESULTS = "atomic:results"
+IF_MATCH = "ifMatch"  # the member of an operation's meta that holds its precondition
 
 
 @dataclass(frozen=True)
@@ -68,9 +76,11 @@ class OperationsView(ResourceBase):
 
     methods: ClassVar[list[str]] = ["POST"]
     supported_extensions: ClassVar[frozenset[str]] = frozenset({ATOMIC_EXTENSION})
+    etags: ClassVar[bool] = False  # results are no representation of a resource
 
     def __init__(self, *, api: Any) -> None:
         super().__init__(api=api)
+        self._precondition: tuple[Any, str] = (None, "")
 
     def post(self) -> flask.Response:
         content_type = flask.request.headers.get("Content-Type", "")
@@ -83,6 +93,12 @@ class OperationsView(ResourceBase):
                 "",
             )
         self.negotiated = type(self.negotiated)(ext=(ATOMIC_EXTENSION,))
+        if "If-Match" in flask.request.headers:
+            raise exceptions.BadRequest(
+                {"header": "If-Match"},
+                "If-Match does not apply to /operations: give each operation's precondition "
+                f"in its meta.{IF_MATCH}.",
+            )
         document = self.request_document()
         if not isinstance(document, dict) or not isinstance(document.get(OPERATIONS), list):
             raise exceptions.InvalidDocument(
@@ -155,6 +171,17 @@ class OperationsView(ResourceBase):
             # The view decorators of each type an operation reaches guard it as they guard
             # that type's URLs: nothing here that the plain endpoints would refuse.
             guard_reach(decorated, self._reached(target, data), "")
+        meta = operation.get("meta")
+        if (
+            IF_MATCH in (meta if isinstance(meta, dict) else {})
+            and op == "add"
+            and not (target is not None and target.relationship)
+        ):
+            raise exceptions.InvalidDocument(
+                f"'{IF_MATCH}' applies to operations on an existing resource, not to 'add'.",
+                f"{pointer}/meta/{IF_MATCH}",
+            )
+        self._precondition = (meta.get(IF_MATCH) if isinstance(meta, dict) else None, pointer)
         return self._perform(op, target, data, pointer, lids)
 
     def _reached(self, target: Target | None, data: Any) -> list[str]:
@@ -216,12 +243,14 @@ class OperationsView(ResourceBase):
                 resource.pointer,
                 resource.relationship_pointers,
             )
+            self._check_precondition(resource.type, raw_id)
             obj = service.update(service.url_id(raw_id), resource, raw_id)
             return {"data": self._resource(service, obj)}
         if target is None:
             raise exceptions.InvalidDocument("'remove' needs a 'ref' or 'href'.", pointer)
         raw_id = self._resolve_id(target.type, target.id, target.lid, pointer, lids)
         service = self._service(target.type, pointer, lids)
+        self._check_precondition(target.type, raw_id)
         service.delete(service.url_id(raw_id))
         return {}
 
@@ -243,10 +272,53 @@ class OperationsView(ResourceBase):
             )
         raw_id = self._resolve_id(target.type, target.id, target.lid, pointer, lids)
         id_ = service.url_id(raw_id)
+        self._check_precondition(target.type, raw_id, spec.member)
         linkage = parse_linkage(data, f"{pointer}/data")
         value = service.resolve_linkage(spec, linkage, f"{pointer}/data")
         service.change_members(id_, spec, value, "replace" if op == "update" else op)
         return {}
+
+    # -- preconditions -----------------------------------------------------------------
+
+    def _check_precondition(self, type_: str, raw_id: str, relationship: str | None = None) -> None:
+        """The operation's ``meta.ifMatch`` against the ETag ``GET`` of its target answers
+        now (the row locked first): 412 when stale, 428 when missing and required."""
+        value, pointer = self._precondition
+        source = {"pointer": f"{pointer}/meta/{IF_MATCH}"}
+        entry = self.registry.get(type_)
+        viewset = entry.viewset
+        kwargs = {"api": self.api, **viewset.get_views_kwargs()}
+        if relationship is None:
+            view = viewset.detail_view_cls(**kwargs)
+        else:
+            view = relationship_view_class(viewset.detail_view_cls)(**kwargs)
+            view.kwargs = {view.id_kwarg: raw_id, view.relationship_kwarg: relationship}
+        if value is not None and not isinstance(value, str):
+            raise exceptions.InvalidDocument(f"'{IF_MATCH}' must be a string.", source["pointer"])
+        view.negotiated = Negotiated()  # the ETag of a plain GET, as a client read it
+        try:
+            conditional.check_if_match(
+                value,
+                lambda: conditional.etag_of(view.render(self._current(view, raw_id))),
+                required=view.if_match_required(),
+                lock=lambda: view.lock_row(view.service().url_id(raw_id)),
+                what=f"'{type_}' {raw_id}" + (f" '{relationship}'" if relationship else ""),
+                asked=f"meta.{IF_MATCH} on the operation",
+            )
+        except (exceptions.PreconditionFailed, exceptions.PreconditionRequired) as error:
+            error.source = source if value is not None else {"pointer": pointer}
+            raise
+
+    @staticmethod
+    def _current(view: Any, raw_id: str) -> dict[str, Any]:
+        """The document ``GET`` of ``view``'s URL for ``raw_id`` answers now."""
+        if hasattr(view, "linkage_document"):
+            spec = view.relationship_spec()
+            _, parent = view.read_parent(spec)
+            return view.linkage_document(spec, parent, paginate=True, elsewhere=True)
+        query = view.restrict(plain_query(view.compiled, view.registry.schema))
+        obj = view.service().fetch_one(view.service().url_id(raw_id), query)
+        return view.resource_document(obj, query, self_link=False)
 
     # -- targets, services, results ----------------------------------------------------
 

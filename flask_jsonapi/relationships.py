@@ -13,6 +13,7 @@ import inspect
 from typing import Any, ClassVar
 
 import flask
+from werkzeug.datastructures import MultiDict
 
 from . import exceptions, scopes
 from .allowed_actions import Actions
@@ -122,15 +123,36 @@ class RelationshipViewMixin(_RelationshipMixin):
         linkage = parse_relationship_document(self.request_document())
         service = self.service()
         with self.transaction():
+            conditional = "If-Match" in flask.request.headers or self.if_match_required()
+            if conditional:
+                self.lock_row(service.url_id(self.resource_id))
             id_, parent = self.read_parent(spec)
+            if conditional:
+                # Compared with what GET of this URL answers now, the row locked above.
+                self.check_if_match(
+                    lambda: self.linkage_document(spec, parent, paginate=True),
+                    what=f"relationship '{spec.member}'",
+                )
             value = service.resolve_linkage(spec, linkage, "/data")
             updated = service.change_members(id_, spec, value, mode, parent)
             document = self.linkage_document(spec, updated)
-        return self.document_response(document)
+            # GET pages a to-many and counts it: its document is the ETag's.
+            representation = (
+                self.linkage_document(spec, updated, paginate=True) if spec.many else None
+            )
+        return self.document_response(document, representation=representation)
 
     def linkage_document(
-        self, spec: RelationshipSpec, parent: Any, *, paginate: bool = False
+        self,
+        spec: RelationshipSpec,
+        parent: Any,
+        *,
+        paginate: bool = False,
+        elsewhere: bool = False,
     ) -> dict[str, Any]:
+        """The linkage document of ``parent``'s relationship; ``paginate``: as GET answers
+        it (a to-many paged and counted); ``elsewhere``: as GET of the relationship's own
+        URL answers it, computed while answering another request (Atomic Operations)."""
         links = LinkBuilder(self.registry).relationship(
             self.compiled.type_,
             self.compiled.format_id(read(parent, self.compiled.id_attribute)),
@@ -142,15 +164,19 @@ class RelationshipViewMixin(_RelationshipMixin):
         self_link = (links or {}).get("self") or request_url()
         document: dict[str, Any] = {"links": {**(links or {}), "self": self_link}}
         if spec.many and paginate:
-            page = parse_page(flask.request.args, self.query_config())
+            args = MultiDict() if elsewhere else flask.request.args
+            page = parse_page(args, self.query_config())
+            url = self_link if elsewhere else None
             total = len(data)
             if page.style == "cursor":
                 data, more, cursors = _linkage_window(data, page)
-                links = pagination_links(page, total, len(data), more=more, cursors=cursors)
+                links = pagination_links(
+                    page, total, len(data), more=more, cursors=cursors, url=url
+                )
                 self.negotiated = dataclasses.replace(self.negotiated, profile=(CURSOR_PROFILE,))
             else:
                 data = data[page.offset : page.offset + page.size]
-                links = pagination_links(page, total, len(data))
+                links = pagination_links(page, total, len(data), url=url)
             document["links"].update(links)
             document["links"]["self"] = self_link
             document["meta"] = {"count": total}

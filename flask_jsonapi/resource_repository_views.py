@@ -52,6 +52,12 @@ class ResourceRepositoryViewMixin:
             return None
         return repository.member_writer(attribute, mode)
 
+    def lock_row(self, id_: Any) -> None:
+        """Lock the row ``id_`` until the request's transaction ends (``If-Match``)."""
+        lock = repository_hook(self.repository, "lock_row")
+        if lock is not None:
+            lock(id_)
+
     def note_foreign_work(self) -> None:
         note = repository_hook(self.repository, "note_foreign_work")
         if note is not None:
@@ -161,7 +167,9 @@ class ResourceRepositoryViewSet:
     ``page_size``, ``max_page_size``, ``pagination`` (``"number"``, ``"offset"`` or
     ``"cursor"``), ``count`` (count the total: ``True``, ``False`` or ``None`` for "not on
     cursor pages"), ``max_include_depth``, ``sortable_fields`` (the sort fields allowed;
-    ``None``: every attribute) and ``filter_expressions`` (accept ``filter=[...]``).
+    ``None``: every attribute), ``filter_expressions`` (accept ``filter=[...]``) and
+    ``require_if_match`` (writes need ``If-Match``, 428 without; ``None``: the config
+    key ``JSONAPI_REQUIRE_IF_MATCH`` decides).
     Without a ``filter_schema``, the schema's attributes are the filters.
     """
 
@@ -181,6 +189,7 @@ class ResourceRepositoryViewSet:
     sortable_fields: Iterable[str] | None = None
     filter_expressions: bool = False
     policy: Policy | None = None
+    require_if_match: bool | None = None
 
     def __init__(
         self,
@@ -226,6 +235,10 @@ class ResourceRepositoryViewSet:
             "repository": self.repository,
             "client_generated_ids": self.client_generated_ids,
             "query_options": self.query_options(),
+            # Only when set: a view class of the user's may not take the keyword.
+            **(
+                {} if self.require_if_match is None else {"require_if_match": self.require_if_match}
+            ),
             **(self.view_kwargs or {}),
         }
 

@@ -17,7 +17,7 @@ import flask
 import flask.views
 import orjson
 
-from . import conflicts, exceptions, limits, routing, scopes
+from . import conditional, conflicts, exceptions, limits, routing, scopes
 from .allowed_actions import (  # noqa: F401 - the original's import path
     Actions,
     AllowedActionsResourceDetailMixin,
@@ -63,6 +63,10 @@ class ResourceBase(flask.views.View):
     body_methods: ClassVar[frozenset[str]] = BODY_METHODS
     client_generated_ids = False
     query_options: ClassVar[dict[str, Any]] = {}
+    # Writes need If-Match (428 without); None: the config key JSONAPI_REQUIRE_IF_MATCH decides.
+    require_if_match: bool | None = None
+    # 200/201 documents carry an ETag (and GET answers 304 to a matching If-None-Match).
+    etags: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -71,12 +75,15 @@ class ResourceBase(flask.views.View):
         api: Any = None,
         client_generated_ids: bool | None = None,
         query_options: dict[str, Any] | None = None,
+        require_if_match: bool | None = None,
     ) -> None:
         if schema is not None:
             self.schema = schema
         self.api = api
         if client_generated_ids is not None:
             self.client_generated_ids = client_generated_ids
+        if require_if_match is not None:
+            self.require_if_match = require_if_match
         if query_options is not None:
             self.query_options = query_options
         self.args: tuple = ()
@@ -182,22 +189,74 @@ class ResourceBase(flask.views.View):
 
     # -- documents ---------------------------------------------------------------------
 
+    def render(self, document: dict[str, Any]) -> bytes:
+        """The bytes of ``document`` as this request's answer (with its ``jsonapi`` member)."""
+        negotiated = self.negotiated
+        document["jsonapi"] = jsonapi_object(negotiated.ext, negotiated.profile)
+        return orjson.dumps(document)
+
     def document_response(
-        self, document: dict[str, Any] | None, status: int = 200, headers: Any = None
+        self,
+        document: dict[str, Any] | None,
+        status: int = 200,
+        headers: Any = None,
+        *,
+        representation: dict[str, Any] | None = None,
     ) -> flask.Response:
-        """Encode a document (``None``: an empty 204) with the negotiated media type."""
+        """Encode a document (``None``: an empty 204) with the negotiated media type.
+
+        A 200 or 201 document with primary data gets a strong ``ETag``: the hash of its
+        bytes, or of ``representation``'s when that is what ``GET`` of this URL answers
+        (a write's response may differ from it); GET answers 304 when ``If-None-Match``
+        names it."""
         body = b""
         negotiated = self.negotiated
         if document is not None:
-            document["jsonapi"] = jsonapi_object(negotiated.ext, negotiated.profile)
-            body = orjson.dumps(document)
-        response = flask.Response(
-            body, status=status, content_type=content_type(negotiated.ext, negotiated.profile)
-        )
+            body = self.render(document)
+        mimetype = content_type(negotiated.ext, negotiated.profile)
+        etag = None
+        if self.etags and status in (200, 201) and document is not None and "data" in document:
+            etag = conditional.etag_of(
+                body if representation is None else self.render(representation)
+            )
+            if status == 200 and conditional.not_modified(etag):
+                response = flask.Response(status=304, content_type=mimetype)
+                response.headers["ETag"] = etag
+                response.headers["Vary"] = "Accept"
+                return response
+        response = flask.Response(body, status=status, content_type=mimetype)
         response.headers["Vary"] = "Accept"
+        if etag is not None:
+            response.headers["ETag"] = etag
         if headers:
             response.headers.update(headers)
         return response
+
+    def if_match_required(self) -> bool:
+        """Whether writes here need ``If-Match`` (the view's option, else the config key)."""
+        return conditional.if_match_required(self.require_if_match)
+
+    def check_if_match(
+        self, current: Any, *, lock: Any = None, what: str = "this resource"
+    ) -> None:
+        """The request's ``If-Match`` against ``current()``, the document ``GET`` of this
+        URL answers now (412 when stale, 428 when missing and required); ``lock`` first."""
+        conditional.check_if_match(
+            flask.request.headers.get("If-Match"),
+            lambda: conditional.etag_of(self.render(current())),
+            required=self.if_match_required(),
+            lock=lock,
+            what=what,
+        )
+
+    def get_representation(self, document: dict[str, Any]) -> dict[str, Any] | None:
+        """``document`` as ``GET`` of this URL answers it, when a write's response differs
+        (its ``self`` link is the resource's, GET's is the request URL); else ``None``."""
+        links = document.get("links")
+        url = request_url()
+        if not isinstance(links, dict) or links.get("self") == url:
+            return None
+        return {**document, "links": {**links, "self": url}}
 
     def error_response(self, error: exceptions.JsonApiException) -> flask.Response:
         response = self.document_response(
@@ -367,6 +426,25 @@ class ResourceDetail(ResourceBase):
             document = self.resource_document(service.fetch_one(id_, query), query)
         return self.document_response(document)
 
+    def check_current(
+        self, service: ResourceService, id_: Any, query: ResourceQuery | None = None
+    ) -> None:
+        """The write's ``If-Match`` against what ``GET`` of this URL answers now (in the
+        write's transaction, the row locked first); nothing to do without the header
+        unless it is required (428)."""
+        if "If-Match" not in flask.request.headers and not self.if_match_required():
+            return
+        if query is None:
+            query = self.parse_query(collection=False)
+        self.check_if_match(
+            lambda: self.resource_document(service.fetch_one(id_, query), query),
+            lock=lambda: self.lock_row(id_),
+        )
+
+    def lock_row(self, id_: Any) -> None:
+        """Lock the row ``id_`` until the transaction ends (a repository's ``lock_row``;
+        nothing for a hand-written resource)."""
+
     def patch(self, *args: Any, **kwargs: Any) -> flask.Response:
         query = self.parse_query(collection=False)
         resource = parse_resource_document(self.request_document())
@@ -374,16 +452,18 @@ class ResourceDetail(ResourceBase):
         service = self.service()
         id_ = service.url_id(self.resource_id)
         with self.transaction():
+            self.check_current(service, id_, query)
             obj = service.update(id_, resource, self.resource_id, query)
             if obj is None:  # an update() answering nothing, and no read(): as the original
                 return self.document_response(None, status=204)
             document = self.resource_document(obj, query, self_link=False)
-        return self.document_response(document)
+        return self.document_response(document, representation=self.get_representation(document))
 
     def delete(self, *args: Any, **kwargs: Any) -> flask.Response:
         service = self.service()
         id_ = service.url_id(self.resource_id)
         with self.transaction():
+            self.check_current(service, id_)
             service.delete(id_)
         # DEL-1 allows either; "meta" serves clients that parse every write response as JSON.
         if flask.current_app.config.get("JSONAPI_DELETE_RESPONSE") == "meta":

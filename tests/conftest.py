@@ -22,6 +22,7 @@ from contextlib import AbstractContextManager
 
 import flask
 import pytest
+from hypothesis import settings
 
 from tests.support.client import JsonApiClient
 from tests.support.database import database_id, database_urls, reset_database
@@ -31,6 +32,9 @@ from tests.support.sql_counter import StatementCounter, count_statements
 pytest_plugins = ["pytester"]
 
 _DATABASE_URLS = database_urls()
+
+# `make fuzz`: the property tests with many more examples (pytest --hypothesis-profile=fuzz).
+settings.register_profile("fuzz", max_examples=500, deadline=None)
 
 
 @pytest.fixture(scope="module", params=_DATABASE_URLS, ids=[database_id(u) for u in _DATABASE_URLS])
