@@ -53,10 +53,11 @@ class ResourceRepositoryViewMixin:
         return repository.member_writer(attribute, mode)
 
     def lock_row(self, id_: Any) -> None:
-        """Lock the row ``id_`` until the request's transaction ends (``If-Match``)."""
-        lock = repository_hook(self.repository, "lock_row")
+        """Lock the row ``id_`` until the request's transaction ends (``If-Match``): the
+        repository's ``lock``, the one a DELETE takes (a row out of scope locks nothing)."""
+        lock = repository_hook(self.repository, "lock")
         if lock is not None:
-            lock(id_)
+            lock(id_, deleting=True)
 
     def note_foreign_work(self) -> None:
         note = repository_hook(self.repository, "note_foreign_work")

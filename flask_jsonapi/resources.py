@@ -442,7 +442,7 @@ class ResourceDetail(ResourceBase):
         )
 
     def lock_row(self, id_: Any) -> None:
-        """Lock the row ``id_`` until the transaction ends (a repository's ``lock_row``;
+        """Lock the row ``id_`` until the transaction ends (a repository's ``lock``;
         nothing for a hand-written resource)."""
 
     def patch(self, *args: Any, **kwargs: Any) -> flask.Response:

@@ -416,18 +416,6 @@ class SqlAlchemyModelRepository(ResourceRepository):
         ``names``."""
         return _stock(type(self), names) and not any(name in self.__dict__ for name in names)
 
-    def lock_row(self, id: Any) -> None:
-        """Lock the row ``id`` until the transaction ends (``SELECT ... FOR UPDATE``; SQLite,
-        which has no row locks, serializes writers itself), so an ``If-Match`` compared
-        now still holds when the write runs. A missing row locks nothing."""
-        try:
-            key = self._coerce_id(id)
-        except exceptions.ObjectNotFound:
-            return  # the read that follows answers 404
-        stmt = sa.select(self._pk).where(self._pk == key).with_for_update()
-        with self.database_errors():
-            self.connection(writing=True).execute(stmt)
-
     def get_many_by_ids(self, ids: Sequence[Any]) -> list[Any]:
         keys = [self._coerce_id(id_) for id_ in ids]
         found = {}
