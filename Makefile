@@ -103,3 +103,18 @@ test-mm3: $(STAMP_MM3)
 clean: clean-mm3
 clean-mm3:
 	rm -rf $(VENV_MM3)
+
+# --- mutation testing (issue 10 item 7) ------------------------------------------------
+# mutmut (into .venv) plants small bugs in the core modules one at a time, each module's
+# mutants against the tests that exercise it, on SQLite; it prints the kill ratio per
+# module (tests/MUTATION.md). MUTATE_ARGS="--budget 600 links" bounds or picks modules.
+MUTATE_STAMP := $(VENV)/.installed-mutmut
+MUTATE_ARGS ?=
+.PHONY: mutate
+
+$(MUTATE_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet 'mutmut>=3.8,<4'
+	@touch $@
+
+mutate: $(MUTATE_STAMP)
+	$(BIN)/python scripts/mutate.py $(MUTATE_ARGS)
