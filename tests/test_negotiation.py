@@ -260,3 +260,24 @@ def test_cn_14_q_values_choose_the_response_media_type(
     assert response.status_code == 200, response.document
     assert response.headers.getlist("Content-Type") == [f'{MEDIA_TYPE}; ext="{ATOMIC}"']
     assert _article_count(db_session) == 1
+
+
+@pytest.mark.parametrize(
+    ("header", "value"),
+    [
+        ("Content-Type", f'{MEDIA_TYPE}; profile="https://example.com/p;v=1,2"'),
+        ("Content-Type", f'{MEDIA_TYPE}; ext=""'),
+        ("Accept", f'{MEDIA_TYPE}; profile="https://example.com/a,b;c=d"'),
+        ("Accept", f'{MEDIA_TYPE}; ext=""'),
+    ],
+    ids=["content-type-quoted", "content-type-empty-ext", "accept-quoted", "accept-empty-ext"],
+)
+def test_cn_9_cn_13_quoted_parameter_values_are_one_value(
+    client: JsonApiClient, db_session: Any, header: str, value: str
+) -> None:
+    """CN-9/CN-13: ``;``, ``,`` and ``=`` inside a quoted parameter value belong to it (RFC
+    9110 quoted-string), and ``ext=""`` names no extension: the POST is created."""
+    response = client.post("/articles", json=NEW_ARTICLE, headers={header: value})
+    assert response.status_code == 201, response.document
+    _assert_jsonapi_headers(response)
+    assert _article_count(db_session) == 1
