@@ -34,7 +34,11 @@ MUTATION_MD = ROOT / "tests" / "MUTATION.md"
 MODULES: dict[str, tuple[list[str], list[str]]] = {
     "negotiation": (
         ["flask_jsonapi/negotiation.py"],
-        ["tests/test_negotiation.py", "tests/test_jsonapi_11.py"],
+        [
+            "tests/test_negotiation.py",
+            "tests/test_jsonapi_11.py",
+            "tests/test_cursor_pagination.py",
+        ],
     ),
     "links": (
         ["flask_jsonapi/links.py"],
