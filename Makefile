@@ -4,6 +4,7 @@
 #   make docs   build the documentation site into site/ (mkdocs.yml)
 #   make bench  speed against the peers (benchmarks/README.md); make bench-http: under gunicorn
 #   make original-tests ORIGINAL=path   the original flask-jsonapi's test suite against ours
+#   make mutate plant small bugs in the core modules; the kill ratio per module (tests/MUTATION.md)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
