@@ -9,6 +9,7 @@
 #               Database: STRESS_DATABASE_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test,
 #               its blog tables are dropped); STRESS_ARGS="--duration 30 --clients 8"
 #   make original-tests ORIGINAL=path   the original flask-jsonapi's test suite against ours
+#   make mutate plant small bugs in the core modules; the kill ratio per module (tests/MUTATION.md)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -128,3 +129,18 @@ clean-mm3:
 .PHONY: scale
 scale:
 	$(PYTHON) benchmarks/scale.py $(SCALE_ARGS)
+
+# --- mutation testing (issue 10 item 7) ------------------------------------------------
+# mutmut (into .venv) plants small bugs in the core modules one at a time, each module's
+# mutants against the tests that exercise it, on SQLite; it prints the kill ratio per
+# module (tests/MUTATION.md). MUTATE_ARGS="--budget 600 links" bounds or picks modules.
+MUTATE_STAMP := $(VENV)/.installed-mutmut
+MUTATE_ARGS ?=
+.PHONY: mutate
+
+$(MUTATE_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet 'mutmut>=3.8,<4'
+	@touch $@
+
+mutate: $(MUTATE_STAMP)
+	$(BIN)/python scripts/mutate.py $(MUTATE_ARGS)

@@ -32,6 +32,8 @@ from tests.support.sql_counter import StatementCounter, count_statements
 pytest_plugins = ["pytester"]
 
 _DATABASE_URLS = database_urls()
+# The backends a test of this session actually used, for the terminal summary.
+_DATABASES_USED: set[str] = set()
 
 # `make fuzz`: the property tests with many more examples (pytest --hypothesis-profile=fuzz).
 settings.register_profile("fuzz", max_examples=500, deadline=None)
@@ -40,6 +42,7 @@ settings.register_profile("fuzz", max_examples=500, deadline=None)
 @pytest.fixture(scope="module", params=_DATABASE_URLS, ids=[database_id(u) for u in _DATABASE_URLS])
 def database_url(request: pytest.FixtureRequest) -> str:
     """Each database URL to test against (``sqlite://``, and PostgreSQL if configured)."""
+    _DATABASES_USED.add(database_id(request.param))
     return request.param
 
 
@@ -104,7 +107,11 @@ def article_id(db_session) -> int:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Name the marshmallow the suite ran on (``make test`` runs it on 4 and on 3)."""
+    """Name the marshmallow the suite ran on (``make test`` runs it on 4 and on 3) and the
+    databases."""
     from tests.support.marshmallow_versions import schema_stack
 
     terminalreporter.write_line(f"schemas: {schema_stack()}")
+    # Which databases the database-backed tests ran on (PostgreSQL only when configured).
+    used = [name for name in map(database_id, _DATABASE_URLS) if name in _DATABASES_USED]
+    terminalreporter.write_line(f"databases: {', '.join(used) or 'none'}")

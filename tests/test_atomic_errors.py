@@ -12,6 +12,7 @@ from examples.blog.api import ArticleRepository
 from examples.blog.models import Article, Author, Comment, Tag
 from tests.support.atomic import ATOMIC_TYPE, MEDIA_TYPE, atomic, ops
 from tests.support.blog_rows import article_tag_pairs
+from tests.support.blog_variants import NoReplaceArticleSchema, variant_app
 from tests.support.client import JsonApiClient
 from tests.support.relationship_rows import Blog, arrange_blog, comment_articles, table_counts
 
@@ -333,3 +334,88 @@ def test_unexpected_exception_in_an_operation_rolls_back_every_operation(
         error = _error(atomic(client, *operations), 500)
         assert "crash" not in str(error)
     assert _snapshot(db_session) == before
+
+
+# -- rules of the plain endpoints hold in operations too ------------------------------------
+
+
+@pytest.fixture
+def no_replace_client(blog_app: Any) -> JsonApiClient:
+    """Atomic operations over articles whose ``tags`` refuse full replacement."""
+    return variant_app(
+        blog_app, article_schema=NoReplaceArticleSchema, operations=True
+    ).test_client()
+
+
+@pytest.mark.parametrize(
+    ("operation", "pointer"),
+    [
+        (
+            {"op": "update", "ref": {"type": "articles", "id": "{article}",
+                                     "relationship": "tags"},
+             "data": [{"type": "tags", "id": "{tag}"}]},
+            "/atomic:operations/1",
+        ),
+        (
+            {"op": "update", "data": {"type": "articles", "id": "{article}",
+                                      "relationships": {"tags": {"data": [
+                                          {"type": "tags", "id": "{tag}"}]}}}},
+            "/atomic:operations/1/data/relationships/tags",
+        ),
+    ],
+    ids=["relationship-ref", "resource-relationships"],
+)  # fmt: skip
+def test_atom_27_upd_5_replacing_a_protected_to_many_is_403(
+    no_replace_client: JsonApiClient, db_session: Any, blog: Blog, operation: Any, pointer: str
+) -> None:
+    """UPD-5/UREL-12/ATOM-27: an atomic ``update`` replacing a to-many with
+    ``allow_replace=False`` is 403, as the plain PATCH is; the operation before it is undone."""
+    before = _snapshot(db_session)
+    operation = _fill(operation, article=str(blog.article), tag=str(blog.tags[2]))
+    first = {"op": "add", "data": {"type": "tags", "attributes": {"name": "undone"}}}
+    error = _error(atomic(no_replace_client, first, operation), 403)
+    assert error["status"] == "403"
+    assert error["source"] == {"pointer": pointer}
+    assert _snapshot(db_session) == before
+
+
+def test_atom_27_adding_to_a_protected_to_many_is_allowed(
+    no_replace_client: JsonApiClient, db_session: Any, blog: Blog
+) -> None:
+    """UREL-5: ``add`` and ``remove`` on a to-many that refuses replacement still work."""
+    ref = {"type": "articles", "id": str(blog.article), "relationship": "tags"}
+    response = atomic(
+        no_replace_client,
+        {"op": "add", "ref": ref, "data": [{"type": "tags", "id": str(blog.tags[2])}]},
+        {"op": "remove", "ref": ref, "data": [{"type": "tags", "id": str(blog.tags[0])}]},
+    )
+    assert response.status_code == 204, response.document
+    assert article_tag_pairs(db_session) == {
+        (blog.article, blog.tags[1]),
+        (blog.article, blog.tags[2]),
+    }
+
+
+def test_atom_16_a_value_the_column_cannot_store_points_into_the_operation(
+    client: JsonApiClient, db_session: Any, blog: Blog, database_url: str
+) -> None:
+    """ATOM-16: a title with a NUL character passes the schema; PostgreSQL cannot store it
+    (422 pointing at ``/atomic:operations/1/data``, the first operation undone), SQLite
+    stores it as it is."""
+    before = _snapshot(db_session)
+    response = atomic(
+        client,
+        {"op": "add", "data": {"type": "tags", "attributes": {"name": "undone"}}},
+        {"op": "add", "data": {"type": "articles", "attributes": {"title": "a\x00b"}}},
+    )
+    if sa.make_url(database_url).get_backend_name() == "postgresql":
+        error = _error(response, 422)
+        assert error["source"] == {"pointer": "/atomic:operations/1/data"}
+        assert _snapshot(db_session) == before
+    else:
+        assert response.status_code == 200, response.document
+        stored = response.document["atomic:results"][1]["data"]
+        assert stored["attributes"]["title"] == "a\x00b"
+        title = db_session.get(Article, int(stored["id"])).title
+        db_session.remove()
+        assert title == "a\x00b"

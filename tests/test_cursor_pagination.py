@@ -227,3 +227,22 @@ def test_relationship_cursor_of_a_member_gone_is_400_prof_4(cursor_client, db_se
     response = cursor_client.get(next_url)
 
     assert error_of(response)["source"] == {"parameter": "page[after]"}
+
+
+def test_empty_cursor_pages_link_only_to_pages_that_exist_prof_4(cursor_client, db_session) -> None:
+    """PROF-4/PAG-3: the empty page after the last item and the one before the first have
+    no items to take a cursor from; every link they give still answers 200."""
+    blog(db_session, 2, comments_per_article=0)
+    after_first = cursor_client.get("/articles?page[size]=1").document["links"]["next"]
+    second = cursor_client.get(after_first)
+    assert ids(second.document) == ["2"]
+    before_second = second.document["links"]["prev"]
+    first_cursor = dict(parse_qsl(urlsplit(after_first).query))["page[after]"]
+    last_cursor = dict(parse_qsl(urlsplit(before_second).query))["page[before]"]
+    for parameter, cursor in (("page[after]", last_cursor), ("page[before]", first_cursor)):
+        response = cursor_client.get(f"/articles?page[size]=1&{parameter}={cursor}")
+        assert response.status_code == 200, response.document
+        assert response.document["data"] == []
+        for name, link in response.document["links"].items():
+            if link is not None:
+                assert cursor_client.get(link).status_code == 200, (name, link)

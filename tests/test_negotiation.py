@@ -161,8 +161,10 @@ def test_cn_9_unknown_profile_in_content_type_is_ignored(
         f"{MEDIA_TYPE}; version=1",
         f"{MEDIA_TYPE}; charset=utf-8, {MEDIA_TYPE}; foo=bar",
         f'{MEDIA_TYPE}; ext="https://example.com/unsupported"',
+        f"{MEDIA_TYPE};q=0",
+        f"{MEDIA_TYPE}; q=0.000, text/html",
     ],
-    ids=["charset", "other-param", "all-instances-bad", "unsupported-ext"],
+    ids=["charset", "other-param", "all-instances-bad", "unsupported-ext", "q-0", "q-0.000"],
 )
 def test_cn_11_cn_12_accept_without_usable_jsonapi_instance_is_406(
     client: JsonApiClient, accept: str
@@ -233,4 +235,49 @@ def test_cn_16_jsonapi_ext_member_is_not_negotiation(
     response = client.post("/articles", json=body)
     assert response.status_code == 201
     assert "ext" not in response.document["jsonapi"]
+    assert _article_count(db_session) == 1
+
+
+@pytest.mark.parametrize(
+    "accept",
+    [
+        f'{MEDIA_TYPE}; q=0, {MEDIA_TYPE}; ext="{ATOMIC}"',
+        f'{MEDIA_TYPE}; q=0.2, {MEDIA_TYPE}; ext="{ATOMIC}"; q=0.9',
+    ],
+    ids=["plain-refused", "higher-q-wins"],
+)
+def test_cn_14_q_values_choose_the_response_media_type(
+    client: JsonApiClient, db_session: Any, accept: str
+) -> None:
+    """CN-14: the instance with the higher q-value is chosen, ``q=0`` never (RFC 9110):
+    the atomic endpoint answers with the atomic media type."""
+    body = {"atomic:operations": [{"op": "add", "data": NEW_ARTICLE["data"]}]}
+    response = client.post(
+        "/operations",
+        json=body,
+        headers={"Accept": accept, "Content-Type": f'{MEDIA_TYPE}; ext="{ATOMIC}"'},
+    )
+    assert response.status_code == 200, response.document
+    assert response.headers.getlist("Content-Type") == [f'{MEDIA_TYPE}; ext="{ATOMIC}"']
+    assert _article_count(db_session) == 1
+
+
+@pytest.mark.parametrize(
+    ("header", "value"),
+    [
+        ("Content-Type", f'{MEDIA_TYPE}; profile="https://example.com/p;v=1,2"'),
+        ("Content-Type", f'{MEDIA_TYPE}; ext=""'),
+        ("Accept", f'{MEDIA_TYPE}; profile="https://example.com/a,b;c=d"'),
+        ("Accept", f'{MEDIA_TYPE}; ext=""'),
+    ],
+    ids=["content-type-quoted", "content-type-empty-ext", "accept-quoted", "accept-empty-ext"],
+)
+def test_cn_9_cn_13_quoted_parameter_values_are_one_value(
+    client: JsonApiClient, db_session: Any, header: str, value: str
+) -> None:
+    """CN-9/CN-13: ``;``, ``,`` and ``=`` inside a quoted parameter value belong to it (RFC
+    9110 quoted-string), and ``ext=""`` names no extension: the POST is created."""
+    response = client.post("/articles", json=NEW_ARTICLE, headers={header: value})
+    assert response.status_code == 201, response.document
+    _assert_jsonapi_headers(response)
     assert _article_count(db_session) == 1

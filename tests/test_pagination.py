@@ -5,10 +5,15 @@ Cursor pagination has its own module, tests/test_cursor_pagination.py.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import flask
 import pytest
 
+from flask_jsonapi import Api, ResourceList
+from flask_jsonapi.schema import Schema, fields
+from tests.support.client import JsonApiClient
 from tests.support.query_data import blog, error_of, ids, query_app
 
 BASE = "http://localhost/articles"
@@ -192,3 +197,85 @@ def test_view_set_without_count_refuses_count_request(blog_app, db_session) -> N
     assert "meta" not in document and document["links"]["next"] is not None
     response = client.get("/articles?page[count]=true")
     assert error_of(response)["source"] == {"parameter": "page[count]"}
+
+
+@pytest.mark.parametrize(
+    ("total", "size", "last_page"),
+    [(6, 3, 2), (7, 3, 3), (3, 3, 1), (1, 1, 1), (4, 1, 4)],
+    ids=["multiple", "remainder", "one-full-page", "one-of-one", "size-1"],
+)
+def test_last_link_names_the_last_page_pag_2(
+    blog_app, db_session, total: int, size: int, last_page: int
+) -> None:
+    """PAG-2: ``last`` is the page holding the last item, also when the total is a multiple
+    of the page size (no empty page after it), in both pagination styles; it has items and
+    no ``next``."""
+    blog(db_session, total, comments_per_article=0)
+    client = query_app(blog_app).test_client()
+    links = client.get(f"/articles?page[size]={size}").document["links"]
+    assert _page(links["last"]) == {"page[number]": str(last_page), "page[size]": str(size)}
+    last = client.get(links["last"]).document
+    assert len(last["data"]) == total - (last_page - 1) * size
+    assert last["links"]["next"] is None
+    assert last["links"]["last"] == links["last"]
+
+    offset_client = query_app(blog_app, pagination="offset").test_client()
+    links = offset_client.get(f"/articles?page[limit]={size}").document["links"]
+    offset = str((last_page - 1) * size)
+    assert _page(links["last"]) == {"page[offset]": offset, "page[limit]": str(size)}
+    assert offset_client.get(links["last"]).document["links"]["next"] is None
+
+
+class _Item:
+    def __init__(self, number: int) -> None:
+        self.id = str(number)
+        self.name = f"item {number}"
+
+
+class _ItemSchema(Schema):
+    id = fields.Str()
+    name = fields.Str()
+
+    class Meta:
+        type_ = "items"
+
+
+class _UncountedList(ResourceList):
+    """A hand-written collection of five items that cannot count them."""
+
+    schema = _ItemSchema
+
+    def read_many(self, filters: dict, sorting: tuple, pagination: dict) -> list[Any]:
+        start = pagination["size"] * (pagination["number"] - 1)
+        return [_Item(n) for n in range(1, 6)][start : start + pagination["size"]]
+
+
+@pytest.mark.parametrize(
+    ("query", "ids_", "next_page"),
+    [
+        ("page[size]=2", ["1", "2"], "2"),
+        ("page[size]=2&page[number]=2", ["3", "4"], "3"),
+        ("page[size]=2&page[number]=3", ["5"], None),
+        ("page[size]=5", ["1", "2", "3", "4", "5"], "2"),
+        ("page[size]=6", ["1", "2", "3", "4", "5"], None),
+    ],
+    ids=["first", "middle", "short-last", "full-page", "larger-page"],
+)
+def test_uncounted_hand_written_list_has_next_while_pages_are_full_pag_3(
+    query: str, ids_: list[str], next_page: str | None
+) -> None:
+    """PAG-3: a ``ResourceList`` without ``get_count`` has no ``meta.count`` and a null
+    ``last``; ``next`` is there while a page is full and null after a short one."""
+    app = flask.Flask(__name__)
+    app.testing = True
+    app.test_client_class = JsonApiClient
+    Api(app).route(_UncountedList, "item_list", "/items")
+    document = app.test_client().get(f"/items?{query}").document
+    assert [item["id"] for item in document["data"]] == ids_
+    assert "meta" not in document
+    links = document["links"]
+    assert links["last"] is None
+    if next_page is None:
+        assert links["next"] is None
+    else:
+        assert _page(links["next"])["page[number]"] == next_page

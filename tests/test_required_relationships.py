@@ -135,3 +135,43 @@ def test_not_null_foreign_key_without_required_is_409_upd_12(
     assert_error(response, 409)
     db_session.remove()
     assert db_session.get(Comment, comment_id).article_id is not None
+
+
+@pytest.mark.parametrize(
+    "relationships",
+    [None, {"author": {"data": None}}],
+    ids=["attributes-only", "other-relationship"],
+)
+def test_patch_may_leave_out_a_required_to_one_upd_3(
+    client: JsonApiClient, db_session: Any, rows: Blog, relationships: dict | None
+) -> None:
+    """UPD-3: a PATCH that leaves a required relationship out keeps it; only ``null``
+    is refused. Plain and atomic alike."""
+    comment_id = rows.comments[1]
+    data: dict[str, Any] = {
+        "type": "comments",
+        "id": str(comment_id),
+        "attributes": {"body": "Edited"},
+    }
+    if relationships is not None:
+        data["relationships"] = relationships
+
+    response = client.patch(f"/comments/{comment_id}", json={"data": data})
+
+    assert response.status_code == 200, response.document
+    assert response.document["data"]["attributes"]["body"] == "Edited"
+    db_session.remove()
+    stored = db_session.get(Comment, comment_id)
+    assert (stored.body, stored.article_id) == ("Edited", rows.article)
+    if relationships is not None:
+        assert stored.author_id is None
+    db_session.remove()
+
+    data["attributes"] = {"body": "Edited again"}
+    response = atomic(client, {"op": "update", "data": data})
+
+    assert response.status_code == 200, response.document
+    assert response.document["atomic:results"][0]["data"]["attributes"]["body"] == "Edited again"
+    stored = db_session.get(Comment, comment_id)
+    assert (stored.body, stored.article_id) == ("Edited again", rows.article)
+    db_session.remove()

@@ -1,0 +1,270 @@
+"""Mutation testing of the core modules with mutmut (``make mutate``; tests/MUTATION.md).
+
+Each module runs in its own copy of the checkout under ``build/mutate/<module>/`` with the
+test files that exercise it (SQLite only), so one module's run is bounded and a later run
+resumes where an interrupted one stopped (mutmut keeps each verdict in ``mutants/``).
+At the end it prints, per module, the mutants killed, survived and not run, and the kill
+ratio; the survivors that are equivalent (no test can tell them apart from the original)
+are listed with the reason in tests/MUTATION.md and counted separately.
+
+    python scripts/mutate.py [--budget SECONDS] [--jobs N] [module ...]
+
+``--budget`` bounds each module's run (default 900 s); a module cut short reports the
+mutants it did not reach. ``--report`` only prints the table of the last runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "build" / "mutate"
+MUTATION_MD = ROOT / "tests" / "MUTATION.md"
+
+# module -> (the files mutated, the test files that exercise them)
+MODULES: dict[str, tuple[list[str], list[str]]] = {
+    "negotiation": (
+        ["flask_jsonapi/negotiation.py"],
+        [
+            "tests/test_negotiation.py",
+            "tests/test_jsonapi_11.py",
+            "tests/test_cursor_pagination.py",
+        ],
+    ),
+    "links": (
+        ["flask_jsonapi/links.py"],
+        [
+            "tests/test_links.py",
+            "tests/test_pagination.py",
+            "tests/test_cursor_pagination.py",
+            "tests/test_relationship_endpoints.py",
+            "tests/test_compat_query_string.py",
+        ],
+    ),
+    "document": (
+        ["flask_jsonapi/document.py"],
+        [
+            "tests/test_creating.py",
+            "tests/test_updating.py",
+            "tests/test_relationship_endpoints.py",
+            "tests/test_hostile_input.py",
+            "tests/test_errors.py",
+        ],
+    ),
+    "filtering": (
+        ["flask_jsonapi/resource_repositories/filtering.py"],
+        [
+            "tests/test_filtering.py",
+            "tests/test_filter_expressions.py",
+            "tests/test_null_semantics.py",
+        ],
+    ),
+    "operations": (
+        ["flask_jsonapi/operations.py"],
+        [
+            "tests/test_atomic_operations.py",
+            "tests/test_atomic_errors.py",
+            "tests/test_plain_session.py",
+        ],
+    ),
+    "query": (
+        ["flask_jsonapi/query/*.py"],
+        [
+            "tests/test_query_parameters.py",
+            "tests/test_include.py",
+            "tests/test_sorting.py",
+            "tests/test_sparse_fieldsets.py",
+            "tests/test_pagination.py",
+            "tests/test_cursor_pagination.py",
+            "tests/test_filtering.py",
+        ],
+    ),
+    "row_reads": (
+        ["flask_jsonapi/resource_repositories/row_reads.py"],
+        [
+            "tests/test_row_reads.py",
+            "tests/test_fetching.py",
+            "tests/test_include.py",
+            "tests/test_sparse_fieldsets.py",
+        ],
+    ),
+    "row_writes": (
+        ["flask_jsonapi/resource_repositories/row_writes.py"],
+        [
+            "tests/test_row_writes.py",
+            "tests/test_creating.py",
+            "tests/test_updating.py",
+            "tests/test_relationship_endpoints.py",
+        ],
+    ),
+    "services": (
+        ["flask_jsonapi/services.py"],
+        [
+            "tests/test_creating.py",
+            "tests/test_updating.py",
+            "tests/test_deleting.py",
+            "tests/test_fetching.py",
+            "tests/test_relationship_endpoints.py",
+            "tests/test_relationship_writes.py",
+            "tests/test_required_relationships.py",
+            "tests/test_transactions.py",
+        ],
+    ),
+}
+
+# mutmut's exit codes of a mutant's test run, as its `results` command names them.
+KILLED = {1, 3, 24, -24, 36, 152, 255}  # a failing test, or a timeout (an endless loop)
+SURVIVED = {0}
+COPIED = ["flask_jsonapi", "examples", "tests", "scripts", "pyproject.toml"]
+
+
+def prepare(module: str) -> Path:
+    """A copy of the checkout for ``module`` with its mutmut settings (``setup.cfg``)."""
+    files, tests = MODULES[module]
+    work = WORK / module
+    work.mkdir(parents=True, exist_ok=True)
+    for name in COPIED:
+        source, target = ROOT / name, work / name
+        if source.is_dir():
+            shutil.copytree(
+                source,
+                target,
+                dirs_exist_ok=True,
+                ignore=shutil.ignore_patterns("__pycache__", "node_modules", "*.db"),
+            )
+        else:
+            shutil.copy2(source, target)
+    # mutmut reads [tool.mutmut] from pyproject.toml first, then setup.cfg: ours has none.
+    lines = "\n    ".join
+    (work / "setup.cfg").write_text(
+        "[mutmut]\n"
+        "source_paths = flask_jsonapi\n"
+        f"only_mutate =\n    {lines(files)}\n"
+        "also_copy =\n    examples/\n    scripts/\n"
+        f"pytest_add_cli_args_test_selection =\n    {lines(tests)}\n"
+        "pytest_add_cli_args =\n    -p no:cacheprovider\n    -p scripts.mutate_plugin\n    -q\n"
+        "use_git_change_detection = false\n"
+    )
+    return work
+
+
+def run(module: str, budget: float, jobs: int) -> bool:
+    """Run mutmut for ``module`` for at most ``budget`` seconds; whether it finished."""
+    work = prepare(module)
+    env = {**os.environ, "JSONAPI_TEST_DATABASE_URL": "", "PYTHONDONTWRITEBYTECODE": "1"}
+    mutmut = Path(sys.executable).with_name("mutmut")
+    log = (WORK / f"{module}.log").open("a")
+    print(f"== {module}: mutmut run (budget {budget:.0f} s, log build/mutate/{module}.log)")
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [str(mutmut), "run", "--max-children", str(jobs)],
+        cwd=work,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = started + budget
+    while process.poll() is None:
+        found = verdicts(module)
+        # mutmut may linger after its last verdict (its workers): every mutant has one.
+        finished = bool(found) and all(code is not None for code in found.values())
+        if finished or time.monotonic() > deadline:
+            time.sleep(10 if finished else 0)
+            _stop(process)
+            why = "all mutants tested" if finished else "budget"
+            print(f"   stopped after {time.monotonic() - started:.0f} s ({why})")
+            return finished
+        time.sleep(10)
+    print(f"   done in {time.monotonic() - started:.0f} s (exit {process.returncode})")
+    return process.returncode == 0
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """End mutmut and its workers (SIGINT only makes it move on to the next mutant)."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def verdicts(module: str) -> dict[str, int | None]:
+    """Each mutant of ``module`` and mutmut's exit code for it (``None``: not run yet)."""
+    found: dict[str, int | None] = {}
+    for meta in sorted((WORK / module / "mutants").rglob("*.py.meta")):
+        found.update(json.loads(meta.read_text())["exit_code_by_key"])
+    return found
+
+
+def equivalent_mutants() -> set[str]:
+    """The survivors tests/MUTATION.md lists as equivalent: the ``| `name` |`` rows of its
+    section "Equivalent survivors"."""
+    if not MUTATION_MD.exists():
+        return set()
+    text = MUTATION_MD.read_text().split("## Equivalent survivors", 1)[-1].split("\n## ", 1)[0]
+    return set(re.findall(r"^\| `([\w.]+__mutmut_\d+)` \|", text, re.M))
+
+
+def report(modules: list[str]) -> list[str]:
+    """Print the table; answer the survivors not listed as equivalent."""
+    equivalent = equivalent_mutants()
+    unexplained: list[str] = []
+    print()
+    print(f"{'module':<12} {'mutants':>7} {'killed':>6} {'survived':>8} {'equiv.':>6} "
+          f"{'no test':>7} {'not run':>7} {'kill ratio':>10}")  # fmt: skip
+    for module in modules:
+        found = verdicts(module)
+        if not found:
+            print(f"{module:<12} {'(not run)':>7}")
+            continue
+        killed = [k for k, v in found.items() if v in KILLED]
+        survived = [k for k, v in found.items() if v in SURVIVED]
+        no_tests = [k for k, v in found.items() if v in (5, 33)]
+        not_run = [k for k, v in found.items() if v is None or v in (2, 34)]
+        known = [k for k in survived if k in equivalent]
+        unexplained += [k for k in survived + no_tests if k not in equivalent]
+        judged = len(killed) + len(survived) + len(no_tests) - len(known)
+        ratio = f"{100 * len(killed) / judged:.1f} %" if judged else "-"
+        print(f"{module:<12} {len(found):>7} {len(killed):>6} {len(survived):>8} "
+              f"{len(known):>6} {len(no_tests):>7} {len(not_run):>7} {ratio:>10}")  # fmt: skip
+    print("kill ratio = killed / (mutants run - survivors tests/MUTATION.md shows equivalent)")
+    if unexplained:
+        print(f"\n{len(unexplained)} survivors not listed as equivalent in tests/MUTATION.md:")
+        for name in sorted(unexplained):
+            print(f"  {name}")
+    return unexplained
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", help=f"of: {' '.join(MODULES)} (default: all)")
+    parser.add_argument("--budget", type=float, default=900.0, help="seconds per module")
+    parser.add_argument("--jobs", type=int, default=2, help="mutants tested at once")
+    parser.add_argument("--report", action="store_true", help="only print the last results")
+    args = parser.parse_args()
+    modules = args.modules or list(MODULES)
+    unknown = set(modules) - set(MODULES)
+    if unknown:
+        parser.error(f"unknown modules: {' '.join(sorted(unknown))}")
+    if not args.report:
+        for module in modules:
+            run(module, args.budget, args.jobs)
+    report(modules)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
