@@ -52,7 +52,8 @@ class _Hooks:
             listing.read_many,
             listing.get_count,
         )
-        self.client_generated_ids = detail.client_generated_ids
+        self.client_generated_ids = detail.accepts_client_ids()
+        self.user_storage = detail.user_storage
         self.repository = getattr(detail, "repository", None)
         self.permission_checker = getattr(detail, "permission_checker", None)
 
@@ -202,6 +203,8 @@ class OperationsView(ResourceBase):
                 resource.relationship_pointers,
             )
             obj = service.update(service.url_id(raw_id), resource, raw_id)
+            if obj is None:  # an update hook of the user's that answers nothing (a 204)
+                return {}
             return {"data": self._resource(service, obj)}
         if target is None:
             raise exceptions.InvalidDocument("'remove' needs a 'ref' or 'href'.", pointer)

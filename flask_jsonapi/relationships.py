@@ -138,7 +138,10 @@ class RelationshipViewMixin(_RelationshipMixin):
         self_link = (links or {}).get("self") or request_url()
         document: dict[str, Any] = {"links": {**(links or {}), "self": self_link}}
         if spec.many and paginate:
-            page = parse_page(flask.request.args, self.query_config())
+            # Linkage is this library's own list, paged whatever the view's storage.
+            page = parse_page(
+                flask.request.args, dataclasses.replace(self.query_config(), paginate=True)
+            )
             total = len(data)
             if page.style == "cursor":
                 data, more, cursors = _linkage_window(data, page)
@@ -196,7 +199,9 @@ class RelatedViewMixin(_RelationshipMixin):
             raise exceptions.ObjectNotFound(None, f"'{spec.type_}' is not served by this API.")
         compiled = related.compiled
         args = flask.request.args
-        config = QueryConfig.from_app_config(flask.current_app.config, **related.query_options)
+        config = QueryConfig.from_app_config(
+            flask.current_app.config, **{**related.query_options, "paginate": True}
+        )
         query = parse_query(
             args,
             compiled,
