@@ -671,3 +671,48 @@ def test_sparse_fieldset_errors_are_key_and_value_errors() -> None:
             with pytest.raises(error) as raised:
                 SparseFieldsParser(ExampleSchema).parse()
         assert isinstance(raised.value, exceptions.InvalidField)
+
+
+def test_sqlalchemy_view_set_with_paginate_off_lists_every_row() -> None:
+    """``paginate = False`` on a ``SqlAlchemyModelRepository`` view set: the original's
+    whole-table list (one SELECT without LIMIT, ``include`` too), a page when asked."""
+    engine = sa.create_engine("sqlite://", poolclass=sa.pool.StaticPool)
+    Base.metadata.create_all(engine)
+    session = orm.scoped_session(orm.sessionmaker(engine))
+    with session() as setup:
+        setup.add_all([Author(id=n, name=f"a{n}") for n in range(1, 4)])
+        setup.add_all([Book(id=n, title=f"b{n}", author_id=n) for n in range(1, 4)])
+        setup.commit()
+
+    class BookRepository(SqlAlchemyModelRepository):
+        model = Book
+
+    class AuthorRepository(SqlAlchemyModelRepository):
+        model = Author
+
+    class WholeBookViewSet(ResourceRepositoryViewSet):
+        schema = BookSchema
+        repository = BookRepository(session=session)
+        paginate = False
+
+    class AuthorViewSet(ResourceRepositoryViewSet):
+        schema = AuthorSchema
+        repository = AuthorRepository(session=session)
+
+    def register(api: Api) -> None:
+        api.repository(WholeBookViewSet(), "books", "/books")
+        api.repository(AuthorViewSet(), "authors", "/authors")
+
+    app = app_with(register)
+    app.config["JSONAPI_PAGE_SIZE"] = 2
+    client = app.test_client()
+    document = client.get("/books?include=author&sort=-title").document
+    assert [book["id"] for book in document["data"]] == ["3", "2", "1"]
+    assert len(document["included"]) == 3
+    assert (document["meta"], document["links"]) == (
+        {"count": 3},
+        {"self": "http://localhost/books?include=author&sort=-title"},
+    )
+    assert [b["id"] for b in client.get("/books?page[number]=2").document["data"]] == ["3"]
+    session.remove()
+    engine.dispose()
