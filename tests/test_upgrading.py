@@ -716,3 +716,27 @@ def test_sqlalchemy_view_set_with_paginate_off_lists_every_row() -> None:
     assert [b["id"] for b in client.get("/books?page[number]=2").document["data"]] == ["3"]
     session.remove()
     engine.dispose()
+
+
+def test_size_number_pagination_of_a_view_of_ones_own_needs_both_parameters() -> None:
+    """A view written for the original calls ``SizeNumberPagination().parse()``: ``{}``
+    without page parameters, both when both are given, and a 400 naming the missing one
+    when one comes alone (the original's ``InvalidPage``)."""
+    from flask_jsonapi import query_string
+
+    class ExampleList(ResourceList):
+        schema = ExampleSchema
+
+        def get(self, *args, **kwargs):
+            pagination = query_string.SizeNumberPagination().parse()
+            data = {"data": [], "meta": {"pagination": pagination}}
+            return response.JsonApiResponse(data)
+
+    client = app_with(
+        lambda api: api.route(ExampleList, "example_list", "/examples/")
+    ).test_client()
+    assert client.get("/examples/").document["meta"] == {"pagination": {}}
+    both = client.get("/examples/?page[size]=3&page[number]=2").document["meta"]
+    assert both == {"pagination": {"size": 3, "number": 2}}
+    error = only_error(client.get("/examples/?page[size]=3"), 400)
+    assert error["source"] == {"parameter": "page[number]"}
