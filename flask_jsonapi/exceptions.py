@@ -104,6 +104,18 @@ class InvalidField(_QueryParameterError):
     parameter = "fields"
 
 
+class UnknownFieldType(InvalidField, KeyError):
+    """``fields[TYPE]`` naming no resource type: a 400 in a request, and a ``KeyError``
+    to code that parses fields itself (marshmallow raised one in the original)."""
+
+    __str__ = Exception.__str__  # the detail, not KeyError's repr of it
+
+
+class UnknownField(InvalidField, ValueError):
+    """``fields[TYPE]`` naming no field of the type: a 400 in a request, and a
+    ``ValueError`` to code that parses fields itself (as marshmallow raised in the original)."""
+
+
 class InvalidInclude(_QueryParameterError):
     title = "Invalid include querystring parameter."
     parameter = "include"
@@ -112,6 +124,12 @@ class InvalidInclude(_QueryParameterError):
 class InvalidFilters(_QueryParameterError):
     title = "Invalid filters querystring parameter."
     parameter = "filter"
+
+
+class UnknownFilter(InvalidFilters, ValueError):
+    """A filter key that names no column or no operator: a 400 in a request, and a
+    ``ValueError`` to code that calls a repository's ``get_list`` itself (the original
+    raised one)."""
 
 
 class InvalidSort(_QueryParameterError):

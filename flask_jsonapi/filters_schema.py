@@ -58,7 +58,19 @@ class Operators:
 LIST_OPERATORS = frozenset({Operators.IN, Operators.NOTIN, Operators.RANGE})
 
 
-class FilterField:
+class _ValueEquality:
+    """Declarations equal when their class and settings are (the original's
+    ``EqualityMixin``: ``base_filters == {'title': FilterField()}``); unhashable, as there."""
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(self, other.__class__):
+            return self.__dict__ == other.__dict__
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class FilterField(_ValueEquality):
     """One filterable value: its type, the operators allowed and the key it produces."""
 
     def __init__(
@@ -174,7 +186,7 @@ class ListFilterField(FilterField):
         return self._convert_list(value, parameter)
 
 
-class RelationshipFilterField:
+class RelationshipFilterField(_ValueEquality):
     """Filters on a related resource, declared by another ``FilterSchema``."""
 
     def __init__(
@@ -224,7 +236,7 @@ def _generated_filters(schema_cls: Any, names: list[str]) -> dict[str, FilterFie
             attribute = field.attribute or f"{name}__{id_field}"
             generated[name] = FilterField(attribute=attribute, type_=ma_fields.String)
         else:
-            generated[name] = FilterField(attribute=field.attribute, type_=type(field))
+            generated[name] = FilterField(attribute=field.attribute or name, type_=type(field))
     return generated
 
 

@@ -62,7 +62,8 @@ class _Hooks:
         )
         self.member_writer = getattr(detail, "member_writer", None)
         self._views = (detail, listing)
-        self.client_generated_ids = detail.client_generated_ids
+        self.client_generated_ids = detail.accepts_client_ids()
+        self.user_storage = detail.user_storage
         self.repository = getattr(detail, "repository", None)
         self.permission_checker = getattr(detail, "permission_checker", None)
 
@@ -245,6 +246,8 @@ class OperationsView(ResourceBase):
             )
             self._check_precondition(resource.type, raw_id)
             obj = service.update(service.url_id(raw_id), resource, raw_id)
+            if obj is None:  # an update hook of the user's that answers nothing (a 204)
+                return {}
             return {"data": self._resource(service, obj)}
         if target is None:
             raise exceptions.InvalidDocument("'remove' needs a 'ref' or 'href'.", pointer)

@@ -15,7 +15,7 @@ from typing import Any
 
 import flask
 
-from .exceptions import InvalidInclude, InvalidSort
+from .exceptions import InvalidInclude, InvalidPage, InvalidSort
 from .links import pagination_links
 from .query.config import QueryConfig
 from .query.model import Page
@@ -72,19 +72,26 @@ class SizeNumberPagination(Pagination):
     """``page[size]``/``page[number]``: ``{}`` when neither is given, else
     ``{'size': int, 'number': int}``.
 
-    Unlike the original, one of the two may be given alone (the other defaults to
-    ``JSONAPI_PAGE_SIZE`` or page 1), and both must be positive integers, the size at
-    most ``JSONAPI_MAX_PAGE_SIZE`` (400 on ``page[size]``/``page[number]`` otherwise).
+    As in the original, one of the two alone is a 400 (``InvalidPage`` naming the missing
+    one: the code calling this parser expects both); both must be positive integers, the
+    size at most ``JSONAPI_MAX_PAGE_SIZE`` (400 on ``page[size]``/``page[number]``).
     """
 
     def parse(self) -> dict[str, int]:
         args = flask.request.args
-        if "page[size]" not in args and "page[number]" not in args:
+        given = [name for name in ("page[size]", "page[number]") if name in args]
+        if not given:
             return {}
         config = dataclasses.replace(
             QueryConfig.from_app_config(flask.current_app.config), pagination="number"
         )
         page = parse_page(args, config)
+        if len(given) == 1:
+            missing = "page[number]" if given == ["page[size]"] else "page[size]"
+            raise InvalidPage(
+                f"One of page parameters wrongly or not specified: '{missing}' is missing.",
+                parameter=missing,
+            )
         return {"size": page.size, "number": page.number}
 
     def get_links(self, page_size: int, current_page: int, total_count: int) -> dict[str, Any]:

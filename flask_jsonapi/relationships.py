@@ -165,7 +165,8 @@ class RelationshipViewMixin(_RelationshipMixin):
         document: dict[str, Any] = {"links": {**(links or {}), "self": self_link}}
         if spec.many and paginate:
             args = MultiDict() if elsewhere else flask.request.args
-            page = parse_page(args, self.query_config())
+            # Linkage is this library's own list, paged whatever the view's storage.
+            page = parse_page(args, dataclasses.replace(self.query_config(), paginate=True))
             url = self_link if elsewhere else None
             total = len(data)
             if page.style == "cursor":
@@ -226,7 +227,9 @@ class RelatedViewMixin(_RelationshipMixin):
             raise exceptions.ObjectNotFound(None, f"'{spec.type_}' is not served by this API.")
         compiled = related.compiled
         args = flask.request.args
-        config = QueryConfig.from_app_config(flask.current_app.config, **related.query_options)
+        config = QueryConfig.from_app_config(
+            flask.current_app.config, **{**related.query_options, "paginate": True}
+        )
         query = parse_query(
             args,
             compiled,

@@ -15,6 +15,7 @@ from .policy import Policy
 from .query.model import ResourceQuery
 from .resource_repositories.repositories import (
     ResourceRepository,
+    is_library_storage,
     is_stock_repository,
     offers_row_access,
     repository_hook,
@@ -32,6 +33,11 @@ class ResourceRepositoryViewMixin:
         super().__init__(**kwargs)
         if repository is not None:
             self.repository = repository
+
+    def user_storage(self) -> bool:
+        """Whether the repository is the user's code (not ``SqlAlchemyModelRepository`` or
+        ``MemoryRepository``): it keeps the original's contract (see ``ResourceBase``)."""
+        return not is_library_storage(self.repository)
 
     def transaction(self) -> Any:
         begin = repository_hook(self.repository, "begin_transaction")
@@ -127,7 +133,10 @@ class ResourceRepositoryDetailView(ResourceRepositoryViewMixin, ResourceDetail):
 
     def update(self, id: Any, data: dict[str, Any], **kwargs: Any) -> Any:
         data["id"] = id
-        return self.call_repository("update", data, **kwargs)
+        updated = self.call_repository("update", data, **kwargs)
+        # The original's view answered nothing whatever the repository returned (a 204);
+        # a repository of the user's (a Mock's update answers a Mock) keeps that.
+        return None if self.user_storage() else updated
 
     def destroy(self, id: Any, **kwargs: Any) -> None:
         self.call_repository("delete", id, **kwargs)
@@ -164,7 +173,9 @@ class ResourceRepositoryListView(ResourceRepositoryViewMixin, ResourceList):
 class ResourceRepositoryViewSet:
     """A resource declared by its ``schema`` and ``repository``; ``Api.repository`` routes it.
 
-    Options beyond the original's: ``client_generated_ids`` (accept ``id`` on POST),
+    Options beyond the original's: ``client_generated_ids`` (accept ``id`` on POST;
+    unset: only for a repository of the user's whose schema loads ``id``), ``paginate``
+    (page lists the client asks no page of; unset: only for this library's repositories),
     ``page_size``, ``max_page_size``, ``pagination`` (``"number"``, ``"offset"`` or
     ``"cursor"``), ``count`` (count the total: ``True``, ``False`` or ``None`` for "not on
     cursor pages"), ``max_include_depth``, ``sortable_fields`` (the sort fields allowed;
@@ -181,7 +192,8 @@ class ResourceRepositoryViewSet:
     list_view_cls: type = ResourceRepositoryListView
     view_decorators: Sequence[Callable] = ()
     view_kwargs: dict[str, Any] | None = None
-    client_generated_ids = False
+    client_generated_ids: bool | None = None
+    paginate: bool | None = None
     page_size: int | None = None
     max_page_size: int | None = None
     pagination: str | None = None
@@ -228,6 +240,7 @@ class ResourceRepositoryViewSet:
                 None if self.sortable_fields is None else frozenset(self.sortable_fields)
             ),
             "filter_expressions": self.filter_expressions,
+            "paginate": self.paginate,
         }
 
     def get_views_kwargs(self) -> dict[str, Any]:

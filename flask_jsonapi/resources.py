@@ -61,7 +61,9 @@ class ResourceBase(flask.views.View):
     provide_automatic_options = False
     supported_extensions: ClassVar[frozenset[str]] = frozenset()
     body_methods: ClassVar[frozenset[str]] = BODY_METHODS
-    client_generated_ids = False
+    # None: decided by who implements the storage (see user_storage).
+    client_generated_ids: bool | None = None
+    paginate: bool | None = None
     query_options: ClassVar[dict[str, Any]] = {}
     # Writes need If-Match (428 without); None: the config key JSONAPI_REQUIRE_IF_MATCH decides.
     require_if_match: bool | None = None
@@ -119,9 +121,26 @@ class ResourceBase(flask.views.View):
             self.__dict__["_compiled"] = compiled
         return compiled
 
+    def user_storage(self) -> bool:
+        """Whether the storage behind this view is the user's code (its own hooks here; a
+        repository that is not one of this library's in a view set). Such code was written
+        against the original's contract and keeps it: a list is paged only when the client
+        sends ``page`` parameters, an update hook answering nothing is a 204, and a
+        loadable ``id`` field accepts client-generated ids."""
+        return True
+
+    def accepts_client_ids(self) -> bool:
+        """Whether a POST may carry the resource's ``id`` (CRT-4, CRT-5): the
+        ``client_generated_ids`` option; unset, as the original did for the user's storage
+        when the schema's ``id`` field loads, and never for this library's storage."""
+        if self.client_generated_ids is not None:
+            return bool(self.client_generated_ids)
+        id_spec = self.compiled.id_spec
+        return self.user_storage() and id_spec is not None and not id_spec.field.dump_only
+
     def service(self) -> ResourceService:
         return ResourceService(
-            self, self.compiled, self.registry, client_generated_ids=self.client_generated_ids
+            self, self.compiled, self.registry, client_generated_ids=self.accepts_client_ids()
         )
 
     def transaction(self) -> Any:
@@ -139,7 +158,11 @@ class ResourceBase(flask.views.View):
         that it can no longer treat the work as reads only)."""
 
     def query_config(self) -> QueryConfig:
-        return QueryConfig.from_app_config(flask.current_app.config, **self.query_options)
+        options = self.query_options
+        if options.get("paginate") is None:
+            paginate = self.paginate if self.paginate is not None else not self.user_storage()
+            options = {**options, "paginate": paginate}
+        return QueryConfig.from_app_config(flask.current_app.config, **options)
 
     # -- dispatch ----------------------------------------------------------------------
 
@@ -527,7 +550,7 @@ class ResourceList(ResourceBase):
             obj = self.service().create(
                 resource, query, create=self.prepare_response if overridden else None
             )
-            if hasattr(obj, "make_response"):
+            if is_response(obj):
                 return obj
             document = self.resource_document(obj, query, self_link=False)
         headers = {}
@@ -535,6 +558,12 @@ class ResourceList(ResourceBase):
         if location:
             headers["Location"] = location
         return self.document_response(document, status=201, headers=headers)
+
+
+def is_response(obj: Any) -> bool:
+    """Whether a hook answered a response object (the original's ``response`` classes)
+    rather than a resource object. Asked of the class: a ``Mock`` answers every attribute."""
+    return getattr(type(obj), "make_response", None) is not None
 
 
 def _propagates_exceptions(app: flask.Flask) -> bool:

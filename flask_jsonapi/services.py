@@ -38,11 +38,14 @@ def _accepted(function: Callable, names: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(name for name in names if name in parameters)
 
 
-def call_hook(hook: Callable, *args: Any, **optional: Any) -> Any:
-    """Call a user hook, passing the optional keywords only where it accepts them."""
+def call_hook(
+    hook: Callable, *args: Any, keywords: Mapping[str, Any] | None = None, **optional: Any
+) -> Any:
+    """Call a user hook with ``args`` and ``keywords``, passing the ``optional`` keywords
+    only where it accepts them."""
     function = getattr(hook, "__func__", hook)
     accepted = _accepted(function, tuple(optional))
-    return hook(*args, **{name: optional[name] for name in accepted})
+    return hook(*args, **(keywords or {}), **{name: optional[name] for name in accepted})
 
 
 @dataclass(frozen=True)
@@ -190,8 +193,10 @@ class ResourceService:
             # Objects are checked one by one: a count in SQL would include hidden ones.
             return Page([item for item in items if check(item)], None, more, cursors)
         total = None
-        if count and query.count:
-            total = (reader or self.hooks).get_count(dict(query.filters))
+        if count and query.page is None:
+            total = len(items)  # not paged: the document holds the whole collection
+        elif count and query.count:
+            total = (reader or self.hooks).get_count(filters=dict(query.filters))
         return Page(items, total, more, cursors)
 
     # -- writing -----------------------------------------------------------------------
@@ -242,8 +247,11 @@ class ResourceService:
                     self._missing_related(resource)
         if created is None:
             data.update(self.relationship_data(resource, action=CREATE))
-            created = call_hook(create or self.hooks.create, data, strategy="flush")
-            if self.policy is not None and not hasattr(created, "make_response"):
+            # The original called create(data=data): hooks may take it as a keyword.
+            created = call_hook(
+                create or self.hooks.create, keywords={"data": data}, strategy="flush"
+            )
+            if self.policy is not None and getattr(type(created), "make_response", None) is None:
                 self._check_in_scope(created, resource.pointer)  # (row writes: in SQL)
         return created
 
@@ -286,7 +294,7 @@ class ResourceService:
             # The original's update hooks found the body's id in `data`, as the schema loads it.
             data.setdefault(self.compiled.id_attribute, self._body_id(resource.id))
             updated = call_hook(self.hooks.update, id_, data, strategy="flush")
-            if updated is None:
+            if updated is None and not _user_storage(self.hooks):
                 updated = self._read_back(id_)
             if self.policy is not None and updated is not None:
                 self._check_in_scope(updated, resource.pointer)  # (row writes: in SQL)
@@ -299,8 +307,9 @@ class ResourceService:
             return raw
 
     def _read_back(self, id_: Any) -> Any:
-        """The resource after an update hook that answered nothing; ``None`` (a 204, as
-        the original answered) when the hooks cannot read."""
+        """The resource after this library's update answered nothing; ``None`` (a 204)
+        when the hooks cannot read. (An update hook of the user's answering nothing is a
+        204 at once, as in the original.)"""
         try:
             return self.hooks.read(id_)
         except exceptions.NotImplementedMethod:
@@ -621,6 +630,12 @@ class ResourceService:
                 {"pointer": f"{identifier.pointer}/lid"},
                 f"No resource with lid '{identifier.lid}' was created before this one.",
             ) from None
+
+
+def _user_storage(hooks: Any) -> bool:
+    """Whether the hooks are storage code of the user's (``ResourceBase.user_storage``)."""
+    user_storage = getattr(hooks, "user_storage", None)
+    return bool(user_storage()) if user_storage is not None else False
 
 
 def _object_check(type_: str) -> Callable[[Any], bool] | None:

@@ -23,6 +23,7 @@ from flask_jsonapi.exceptions import ConfigurationError
 from flask_jsonapi.resource_repositories.memory import MemoryRepository
 from flask_jsonapi.resource_repositories.sqlalchemy_repositories import SqlAlchemyModelRepository
 from tests.support.client import JsonApiClient
+from tests.support.error_checks import only_error
 
 
 class Base(orm.DeclarativeBase):
@@ -115,17 +116,22 @@ def test_repository_without_a_session() -> None:
 
 
 def test_relationship_to_a_type_no_view_set_serves(session, caplog) -> None:
-    """``api.validate()`` refuses it; the check before the first request logs it (an
-    app under construction may link to types it does not serve yet)."""
+    """``api.validate()`` refuses it; the check before the first request logs it, since
+    linkage may name a type another server serves (the original rendered it). INC-6:
+    ``include`` of it is a 400 naming the type, never a silent ``"included": []``."""
     app, api = make_app()
     api.repository(viewset(PostSchema, Post, session), "posts", "/posts")
     message = "PostSchema.user: Relationship type_='users' is no registered type"
     with pytest.raises(ConfigurationError, match=message) as raised:
         api.validate()
     assert "Fix: register a view set for 'users'" in str(raised.value)
+    client = app.test_client()
     with caplog.at_level(logging.WARNING, logger="flask_jsonapi"):
-        assert app.test_client().get("/posts").status_code == 200
+        assert client.get("/posts").status_code == 200
     assert message in caplog.text
+    error = only_error(client.get("/posts?include=user"), 400)
+    assert error["source"] == {"parameter": "include"}
+    assert "serves no 'users' resources" in error["detail"]
 
 
 def test_schema_member_not_on_the_model(session) -> None:

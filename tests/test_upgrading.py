@@ -140,7 +140,8 @@ class ExampleViewSet(ResourceRepositoryViewSet):
 
 def test_a4_mock_repository_gets_the_original_calls() -> None:
     """A ``mock.Mock()`` repository: no transaction or count is asked of it, and each
-    method is called with the original's arguments (URL ids as strings)."""
+    method is called with the original's arguments (URL ids as strings, ``{}`` for a list
+    the client asks no page of); PATCH answers 204 as the original's view set did."""
     repository = mock.Mock()
     repository.get_list.return_value = [example()]
     repository.get_detail.return_value = example()
@@ -152,14 +153,14 @@ def test_a4_mock_repository_gets_the_original_calls() -> None:
     client = app.test_client()
 
     assert client.get("/examples/?sort=body").document["data"][0]["id"] == UUID_1
-    repository.get_list.assert_called_with({}, ("body",), {"size": 50, "number": 1})
+    repository.get_list.assert_called_with({}, ("body",), {})
     assert client.get(f"/examples/{UUID_1}/").document["data"]["attributes"] == {"body": "text"}
     repository.get_detail.assert_called_with(UUID_1)
     body = {"data": {"type": "example", "id": UUID_1, "attributes": {"body": "made"}}}
     assert client.post("/examples/", json=body).status_code == 201
     repository.create.assert_called_with({"id": uuid.UUID(UUID_1), "body": "made"})
     body = {"data": {"type": "example", "id": UUID_1, "attributes": {"body": "changed"}}}
-    assert client.patch(f"/examples/{UUID_1}/", json=body).status_code == 200
+    assert client.patch(f"/examples/{UUID_1}/", json=body).status_code == 204
     repository.update.assert_called_with({"id": UUID_1, "body": "changed"})
     assert client.delete(f"/examples/{UUID_1}/").status_code == 204
     repository.delete.assert_called_with(UUID_1)
@@ -181,7 +182,8 @@ def test_a4_magic_mock_side_effect_is_honoured() -> None:
 
 def test_a4_duck_typed_repository_without_optional_methods() -> None:
     """A plain class with the CRUD methods only (no ``begin_transaction``, no
-    ``get_count``): lists answer without a total."""
+    ``get_count``): a paged list answers without a total; an unpaged one (the default
+    for a repository of the user's) counts what it holds."""
 
     class Repository:
         def get_list(self, filters=None, sorting=None, pagination=None):
@@ -196,7 +198,11 @@ def test_a4_duck_typed_repository_without_optional_methods() -> None:
     client = app.test_client()
     document = client.get("/examples/").document
     assert [item["id"] for item in document["data"]] == [UUID_1]
-    assert "meta" not in document
+    assert document["meta"] == {"count": 1}
+    assert document["links"] == {"self": "http://localhost/examples/"}
+    paged = client.get("/examples/?page[size]=1").document
+    assert "meta" not in paged
+    assert paged["links"]["last"] is None
     assert client.get(f"/examples/{UUID_1}/").document["data"]["id"] == UUID_1
 
 
@@ -416,3 +422,321 @@ def test_links_and_location_follow_the_view_set_that_served() -> None:
     v1 = f"http://localhost/examples/{UUID_1}/"
     assert client.post("/examples/", json=body).headers["Location"] == v1
     assert client.get(f"/examples/{UUID_1}/").document["data"]["links"]["self"] == v1
+
+
+# -- the original's contract for storage of the user's (its own test suite's failures) --------
+
+
+class CreatedList(ResourceList):
+    """The original's tests' list: ``create`` reads ``kwargs['data']``."""
+
+    schema = ExampleSchema
+
+    def create(self, *args, **kwargs):
+        return example(str(kwargs["data"]["id"]), kwargs["data"]["body"])
+
+
+def test_client_generated_id_reaches_a_hand_written_create() -> None:
+    """CRT-4: the user's ``create`` gets ``data=`` with the client's id, as the schema
+    loads it (the original accepted any id its schema loaded); 201 with that id."""
+    app = app_with(lambda api: api.route(CreatedList, "example_list", "/examples/"))
+    body = {"data": {"type": "example", "id": UUID_1, "attributes": {"body": "b"}}}
+    answer = app.test_client().post("/examples/", json=body)
+    assert answer.status_code == 201
+    assert answer.document["data"]["id"] == UUID_1
+
+
+def test_client_generated_id_through_a_mock_repository() -> None:
+    """A ``mock.Mock()`` repository whose ``create`` answers a Mock: 201, the Mock is a
+    resource object, not a response (the original's permissions tests)."""
+    repository = mock.Mock()
+    repository.create.return_value = example(body="made")
+
+    class PlainViewSet(ResourceRepositoryViewSet):
+        schema = ExampleSchema
+
+    app = app_with(
+        lambda api: api.repository(PlainViewSet(repository=repository), "example", "/examples/")
+    )
+    body = {"data": {"type": "example", "id": UUID_1, "attributes": {"body": "made"}}}
+    assert app.test_client().post("/examples/", json=body).status_code == 201
+    repository.create.assert_called_with({"id": uuid.UUID(UUID_1), "body": "made"})
+    repository.create.return_value = mock.Mock()  # attributes are Mocks too
+    repository.create.return_value.id = uuid.UUID(UUID_1)
+    repository.create.return_value.body = "x"
+    assert app.test_client().post("/examples/", json=body).status_code == 201
+
+
+def test_client_generated_id_refused_by_a_dump_only_id_or_the_option() -> None:
+    """CRT-5: an ``id`` the schema does not load (``dump_only``, the original's 422) and a
+    view with ``client_generated_ids = False`` answer 403 pointing at ``/data/id``."""
+
+    class ReadOnlyIdSchema(marshmallow_jsonapi.Schema):
+        id = fields.Str(dump_only=True)
+        body = fields.Str()
+
+        class Meta:
+            type_ = "example"
+
+    class ReadOnlyIdList(CreatedList):
+        schema = ReadOnlyIdSchema
+
+    class RefusingList(CreatedList):
+        client_generated_ids = False
+
+    body = {"data": {"type": "example", "id": UUID_1, "attributes": {"body": "b"}}}
+    for view in (ReadOnlyIdList, RefusingList):
+        app = app_with(lambda api, view=view: api.route(view, "example_list", "/examples/"))
+        error = only_error(app.test_client().post("/examples/", json=body), 403)
+        assert error["source"] == {"pointer": "/data/id"}
+
+
+def test_library_storage_refuses_client_ids_unless_asked() -> None:
+    """This library's repositories keep its default (403), and take ids with
+    ``client_generated_ids = True``."""
+
+    class StoredViewSet(ResourceRepositoryViewSet):
+        schema = ExampleSchema
+
+    class AcceptingViewSet(StoredViewSet):
+        client_generated_ids = True
+
+    body = {"data": {"type": "example", "id": UUID_1, "attributes": {"body": "b"}}}
+    for viewset, status in ((StoredViewSet, 403), (AcceptingViewSet, 201)):
+        repository = MemoryRepository([], factory=SimpleNamespace)
+        app = app_with(
+            lambda api, vs=viewset, r=repository: api.repository(vs(repository=r), "e", "/e/")
+        )
+        assert app.test_client().post("/e/", json=body).status_code == status
+
+
+def test_lists_of_user_storage_are_paged_only_when_asked() -> None:
+    """PAG-*: pagination is optional. ``read_many`` gets ``{}`` when the client sends no
+    ``page`` parameters (the whole list, ``links.self`` only, ``meta.count`` its length)
+    and the page when it does; ``paginate = True`` pages every request."""
+    received: list[dict] = []
+
+    class ExampleList(ResourceList):
+        schema = ExampleSchema
+
+        def read_many(self, filters, sorting, pagination):
+            received.append(pagination)
+            return [example(), example("f60717a3-7dc2-4f1a-bdf4-f2804c3127a5")]
+
+        def get_count(self, filters):
+            return 5
+
+    class PagedList(ExampleList):
+        paginate = True
+
+    app = app_with(lambda api: api.route(ExampleList, "example_list", "/examples/"))
+    document = app.test_client().get("/examples/").document
+    assert len(document["data"]) == 2
+    assert document["links"] == {"self": "http://localhost/examples/"}
+    assert document["meta"] == {"count": 2}
+    document = app.test_client().get("/examples/?page[size]=2&page[number]=1").document
+    assert document["meta"] == {"count": 5}
+    assert document["links"]["next"].endswith("page%5Bnumber%5D=2&page%5Bsize%5D=2")
+    app = app_with(lambda api: api.route(PagedList, "example_list", "/examples/"))
+    app.test_client().get("/examples/")
+    assert received == [{}, {"size": 2, "number": 1}, {"size": 50, "number": 1}]
+
+
+def test_lists_of_library_storage_are_paged_unless_turned_off() -> None:
+    """This library's repositories page every list (``JSONAPI_PAGE_SIZE``); a view set
+    with ``paginate = False`` answers the whole collection when no page is asked."""
+    items = [example(str(uuid.UUID(int=n)), f"b{n}") for n in range(1, 4)]
+
+    class StoredViewSet(ResourceRepositoryViewSet):
+        schema = ExampleSchema
+
+    class WholeViewSet(StoredViewSet):
+        paginate = False
+
+    def client(viewset: type) -> JsonApiClient:
+        repository = MemoryRepository(list(items))
+        app = app_with(lambda api: api.repository(viewset(repository=repository), "e", "/e/"))
+        app.config["JSONAPI_PAGE_SIZE"] = 2
+        return app.test_client()
+
+    paged = client(StoredViewSet).get("/e/").document
+    assert (len(paged["data"]), paged["meta"]) == (2, {"count": 3})
+    whole = client(WholeViewSet).get("/e/").document
+    assert (len(whole["data"]), whole["meta"]) == (3, {"count": 3})
+    assert whole["links"] == {"self": "http://localhost/e/"}
+    assert len(client(WholeViewSet).get("/e/?page[size]=1").document["data"]) == 1
+
+
+def test_patch_through_user_storage_answering_nothing_is_204() -> None:
+    """UPD-*: 204 is allowed when the server changes nothing beyond the request; the
+    user's storage decides, as in the original. A view set over a repository of the
+    user's answers 204 whatever its ``update`` returns (the original's view set dropped
+    it); a ``ResourceDetail`` whose ``update`` answers nothing is 204 even with a
+    ``read``; one answering the object is 200 with it."""
+    repository = mock.Mock()
+    repository.get_detail.return_value = example()
+
+    class PlainViewSet(ResourceRepositoryViewSet):
+        schema = ExampleSchema
+
+    app = app_with(
+        lambda api: api.repository(PlainViewSet(repository=repository), "example", "/examples/")
+    )
+    body = {"data": {"type": "example", "id": UUID_1, "attributes": {"body": "new"}}}
+    answer = app.test_client().patch(f"/examples/{UUID_1}/", json=body)
+    assert (answer.status_code, answer.data) == (204, b"")
+    repository.update.assert_called_once_with({"id": UUID_1, "body": "new"})
+
+    class ExampleDetail(ResourceDetail):
+        schema = ExampleSchema
+        answer: Any = None
+
+        def read(self, id):
+            return example(id, "read")
+
+        def update(self, id, data, **kwargs):
+            return self.answer
+
+    class AnsweringDetail(ExampleDetail):
+        answer = example(UUID_1, "answered")
+
+    for view, status in ((ExampleDetail, 204), (AnsweringDetail, 200)):
+        app = app_with(lambda api, v=view: api.route(v, "example_detail", "/examples/<id>/"))
+        assert app.test_client().patch(f"/examples/{UUID_1}/", json=body).status_code == status
+
+
+def test_patch_through_library_storage_is_200_with_the_resource() -> None:
+    """UPD-*: this library's repositories answer 200 with the stored resource."""
+
+    class StoredViewSet(ResourceRepositoryViewSet):
+        schema = ExampleSchema
+
+    repository = MemoryRepository([example()])
+    app = app_with(lambda api: api.repository(StoredViewSet(repository=repository), "e", "/e/"))
+    body = {"data": {"type": "example", "id": UUID_1, "attributes": {"body": "new"}}}
+    answer = app.test_client().patch(f"/e/{UUID_1}/", json=body)
+    assert answer.status_code == 200
+    assert answer.document["data"]["attributes"] == {"body": "new"}
+
+
+def test_filter_fields_compare_by_value() -> None:
+    """``FilterSchema.base_filters`` compares with freshly built fields, as the
+    original's (its ``EqualityMixin``)."""
+    from flask_jsonapi.filters_schema import FilterField, ListFilterField
+
+    class ExampleFilters(FilterSchema):
+        title = ListFilterField()
+
+        class Meta:
+            schema = ExampleSchema
+            fields = ["id", "body"]
+
+    assert ExampleFilters.base_filters == {
+        "title": ListFilterField(),
+        "id": FilterField(attribute="id", type_=fields.UUID),
+        "body": FilterField(attribute="body", type_=fields.Str),
+    }
+    assert FilterField() != ListFilterField(attribute="x")
+
+
+def test_unknown_filter_keys_raise_value_error_from_get_list() -> None:
+    """Code calling ``SqlAlchemyModelRepository.get_list`` itself catches ``ValueError``
+    for a key naming no column or operator (the original's messages lead)."""
+    engine = sa.create_engine("sqlite://")
+    Base.metadata.create_all(engine)
+
+    class AuthorRepository(SqlAlchemyModelRepository):
+        model = Author
+        session = orm.scoped_session(orm.sessionmaker(engine))
+
+    repository = AuthorRepository()
+    for key, message in (
+        ("last_name", 'Could not find column for filter "last_name"'),
+        ("books__title", 'Could not find column for filter "books__title"'),
+        ("name__exactly", "No idea what to do with 'exactly'"),
+    ):
+        with pytest.raises(ValueError, match=message) as raised:
+            repository.get_list(filters={key: "x"})
+        assert isinstance(raised.value, exceptions.InvalidFilters)  # a 400 in a request
+
+
+def test_sparse_fieldset_errors_are_key_and_value_errors() -> None:
+    """The original's parser let marshmallow raise ``KeyError``/``ValueError`` for a bad
+    fieldset; code catching those keeps working, and a request still gets a 400."""
+    from flask_jsonapi.query_string import SparseFieldsParser
+
+    app = app_with(lambda api: None)
+    for query, error in (("fields[nope]=id", KeyError), ("fields[example]=bad", ValueError)):
+        with app.test_request_context(f"/examples/?{query}"):
+            with pytest.raises(error) as raised:
+                SparseFieldsParser(ExampleSchema).parse()
+        assert isinstance(raised.value, exceptions.InvalidField)
+
+
+def test_sqlalchemy_view_set_with_paginate_off_lists_every_row() -> None:
+    """``paginate = False`` on a ``SqlAlchemyModelRepository`` view set: the original's
+    whole-table list (one SELECT without LIMIT, ``include`` too), a page when asked."""
+    engine = sa.create_engine("sqlite://", poolclass=sa.pool.StaticPool)
+    Base.metadata.create_all(engine)
+    session = orm.scoped_session(orm.sessionmaker(engine))
+    with session() as setup:
+        setup.add_all([Author(id=n, name=f"a{n}") for n in range(1, 4)])
+        setup.add_all([Book(id=n, title=f"b{n}", author_id=n) for n in range(1, 4)])
+        setup.commit()
+
+    class BookRepository(SqlAlchemyModelRepository):
+        model = Book
+
+    class AuthorRepository(SqlAlchemyModelRepository):
+        model = Author
+
+    class WholeBookViewSet(ResourceRepositoryViewSet):
+        schema = BookSchema
+        repository = BookRepository(session=session)
+        paginate = False
+
+    class AuthorViewSet(ResourceRepositoryViewSet):
+        schema = AuthorSchema
+        repository = AuthorRepository(session=session)
+
+    def register(api: Api) -> None:
+        api.repository(WholeBookViewSet(), "books", "/books")
+        api.repository(AuthorViewSet(), "authors", "/authors")
+
+    app = app_with(register)
+    app.config["JSONAPI_PAGE_SIZE"] = 2
+    client = app.test_client()
+    document = client.get("/books?include=author&sort=-title").document
+    assert [book["id"] for book in document["data"]] == ["3", "2", "1"]
+    assert len(document["included"]) == 3
+    assert (document["meta"], document["links"]) == (
+        {"count": 3},
+        {"self": "http://localhost/books?include=author&sort=-title"},
+    )
+    assert [b["id"] for b in client.get("/books?page[number]=2").document["data"]] == ["3"]
+    session.remove()
+    engine.dispose()
+
+
+def test_size_number_pagination_of_a_view_of_ones_own_needs_both_parameters() -> None:
+    """A view written for the original calls ``SizeNumberPagination().parse()``: ``{}``
+    without page parameters, both when both are given, and a 400 naming the missing one
+    when one comes alone (the original's ``InvalidPage``)."""
+    from flask_jsonapi import query_string
+
+    class ExampleList(ResourceList):
+        schema = ExampleSchema
+
+        def get(self, *args, **kwargs):
+            pagination = query_string.SizeNumberPagination().parse()
+            data = {"data": [], "meta": {"pagination": pagination}}
+            return response.JsonApiResponse(data)
+
+    client = app_with(
+        lambda api: api.route(ExampleList, "example_list", "/examples/")
+    ).test_client()
+    assert client.get("/examples/").document["meta"] == {"pagination": {}}
+    both = client.get("/examples/?page[size]=3&page[number]=2").document["meta"]
+    assert both == {"pagination": {"size": 3, "number": 2}}
+    error = only_error(client.get("/examples/?page[size]=3"), 400)
+    assert error["source"] == {"parameter": "page[number]"}

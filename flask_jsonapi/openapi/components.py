@@ -17,6 +17,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import fields as ma_fields
 
 from ..registry import Registry, ResourceEntry
+from ..resource_repositories.repositories import is_library_storage
 from ..schema.compiled import CompiledSchema
 
 __all__ = ["Components", "ref"]
@@ -393,4 +394,10 @@ def _collection_meta() -> dict[str, Any]:
 
 
 def _client_generated_ids(entry: ResourceEntry) -> bool:
-    return bool(getattr(entry.viewset, "client_generated_ids", False))
+    """As the view set's views decide (``ResourceBase.accepts_client_ids``)."""
+    option = getattr(entry.viewset, "client_generated_ids", False)
+    if option is not None:
+        return bool(option)
+    id_spec = entry.compiled.id_spec
+    loads_id = id_spec is not None and not id_spec.field.dump_only
+    return loads_id and not is_library_storage(getattr(entry.viewset, "repository", None))

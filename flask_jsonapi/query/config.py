@@ -23,6 +23,8 @@ class QueryConfig:
     every page, ``False`` never counts, ``None`` counts ``number``/``offset`` pages but not
     cursor pages; a client may ask otherwise with ``page[count]`` unless it is ``False``.
     ``filter_expressions``: accept ``filter=[...]`` (JSON conditions with and/or/not).
+    ``paginate``: ``True`` pages every list (``page_size`` when the client asks none);
+    ``False`` pages a list only when the request has ``page`` parameters, as the original.
     """
 
     page_size: int = 50
@@ -32,6 +34,7 @@ class QueryConfig:
     sortable_fields: frozenset[str] | None = None
     count: bool | None = None
     filter_expressions: bool = False
+    paginate: bool = True
 
     def __post_init__(self) -> None:
         if self.pagination not in PAGINATION_STYLES:

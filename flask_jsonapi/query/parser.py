@@ -13,6 +13,8 @@ from ..exceptions import (
     InvalidPage,
     InvalidQueryParameter,
     InvalidSort,
+    UnknownField,
+    UnknownFieldType,
 )
 from ..schema.compiled import CompiledSchema
 from .config import QueryConfig
@@ -83,8 +85,16 @@ def parse_include(
                     f"'{member}' in '{path}' is not a relationship of "
                     f"'{schema.type_ if schema else '?'}'."
                 )
+            related = lookup(spec.type_)
+            if related is None:
+                # Linkage may name a type another server serves; including it cannot work
+                # here, and JSON:API wants a 400 for a path it will not include from (INC-6).
+                raise InvalidInclude(
+                    f"'{member}' in '{path}' cannot be included: this API serves no "
+                    f"'{spec.type_}' resources."
+                )
             entry = node.setdefault(member, (spec, {}))
-            node, schema = entry[1], lookup(spec.type_)
+            node, schema = entry[1], related
     return _freeze(tree)
 
 
@@ -107,7 +117,7 @@ def parse_fields(args: Any, lookup: SchemaLookup) -> dict[str, frozenset[str]]:
         type_ = match.group(1)
         schema = lookup(type_)
         if schema is None:
-            raise InvalidField(f"'{type_}' is not a resource type.", parameter=name)
+            raise UnknownFieldType(f"'{type_}' is not a resource type.", parameter=name)
         value = single_parameter(args, name, InvalidField) or ""
         # `id` and `type` are always rendered; the original required `id` in every
         # fieldset, so clients written for it send it: accepted and ignored.
@@ -116,7 +126,7 @@ def parse_fields(args: Any, lookup: SchemaLookup) -> dict[str, frozenset[str]]:
         )
         unknown = sorted(m for m in members if not _is_field(schema, m))
         if unknown:
-            raise InvalidField(
+            raise UnknownField(
                 f"'{type_}' has no field {', '.join(repr(m) for m in unknown)}.", parameter=name
             )
         fieldsets[type_] = members
@@ -217,16 +227,22 @@ def _page_count(args: Any, config: QueryConfig) -> bool:
     return raw == "true"
 
 
-def parse_page(args: Any, config: QueryConfig, sorting: tuple[str, ...] = ()) -> Page:
+def parse_page(args: Any, config: QueryConfig, sorting: tuple[str, ...] = ()) -> Page | None:
     """``page[number]``/``page[size]``, ``page[offset]``/``page[limit]`` or ``page[after]``/
-    ``page[before]``/``page[size]`` (cursors of ``sorting``), and ``page[count]`` (PAG-*)."""
+    ``page[before]``/``page[size]`` (cursors of ``sorting``), and ``page[count]`` (PAG-*).
+    ``None`` (the whole collection) when ``config.paginate`` is off and no ``page``
+    parameter was sent."""
     members = _PAGE_MEMBERS[config.pagination]
+    paged = config.paginate
     for name in args:
         if name == "page" or name.startswith("page["):
+            paged = True
             inner = name[5:-1] if name.endswith("]") else None
             if inner not in members and inner != "count":
                 listed = ", ".join(f"page[{m}]" for m in (*members, "count"))
                 raise InvalidPage(f"'{name}' is not supported here; use {listed}.", parameter=name)
+    if not paged:
+        return None
     size_name = "page[limit]" if config.pagination == "offset" else "page[size]"
     size = _page_int(args, size_name, 1)
     if size is None:

@@ -88,7 +88,14 @@ def condition(
         return condition(model, [name], operator, value, key, dialect, parameter)
     if rest:
         if name not in mapper.relationships:
-            raise exceptions.InvalidFilters(f"'{key}': '{name}' is not a relationship")
+            if name in mapper.column_attrs:
+                raise exceptions.UnknownFilter(
+                    f"No idea what to do with '{rest[0]}' in filter \"{key}\": "
+                    f"'{name}' is a column, not a relationship."
+                )
+            raise exceptions.UnknownFilter(
+                f"Could not find column for filter \"{key}\": '{name}' is not a relationship."
+            )
         relationship = mapper.relationships[name]
         related = relationship.mapper.class_
         inner = condition(related, rest, operator, value, key, dialect, parameter)
@@ -109,7 +116,9 @@ def condition(
         related_pk = sa.inspect(relationship.mapper).primary_key[0].key
         return condition(model, [name, related_pk], operator, value, key, dialect, parameter)
     if name not in mapper.column_attrs:
-        raise exceptions.InvalidFilters(f"'{key}': '{name}' is not a column")
+        raise exceptions.UnknownFilter(
+            f"Could not find column for filter \"{key}\": '{name}' is not a column."
+        )
     column = getattr(model, name)
     if operator == "range" and (not isinstance(value, (list, tuple)) or len(value) != 2):
         raise exceptions.InvalidFilters(f"'{key}': range needs two values")

@@ -73,6 +73,24 @@ def is_stock_repository(repository: Any) -> bool:
     return isinstance(repository, ResourceRepository)
 
 
+def is_library_storage(repository: Any) -> bool:
+    """Whether ``repository`` is storage this library implements (``SqlAlchemyModelRepository``
+    or ``MemoryRepository``, subclasses included). Any other repository is code of the
+    user's, written against the original's contract (what ``get_list`` receives without
+    ``page`` parameters, what an update answers, whether ids may come from clients)."""
+    for module_name, class_name in _LIBRARY_STORAGE:
+        module = sys.modules.get(module_name)
+        if module is not None and isinstance(repository, getattr(module, class_name)):
+            return True
+    return False
+
+
+_LIBRARY_STORAGE = (
+    ("flask_jsonapi.resource_repositories.sqlalchemy_repositories", "SqlAlchemyModelRepository"),
+    ("flask_jsonapi.resource_repositories.memory", "MemoryRepository"),
+)
+
+
 def offers_row_access(repository: Any) -> bool:
     """Whether ``repository`` is a ``SqlAlchemyModelRepository``, the only class whose
     reads and writes may run as rows (the fast path); never inferred from attributes."""
