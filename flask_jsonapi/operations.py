@@ -317,9 +317,10 @@ class OperationsView(ResourceBase):
         if relationship is None and view.versioned():
             version = view.row_version(view.service().url_id(raw_id))
         document = self._current(view, raw_id)
-        if version is None:
+        url = document.get("links", {}).get("self")
+        if version is None or url is None:
             return conditional.etag_of(view.render(document))
-        return view.version_etag(version, document["links"]["self"])
+        return view.version_etag(version, url)
 
     @staticmethod
     def _current(view: Any, raw_id: str) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 import flask
 import flask.views
 import orjson
+from werkzeug.http import parse_etags
 
 from . import conditional, conflicts, exceptions, limits, routing, scopes
 from .allowed_actions import (  # noqa: F401 - the original's import path
@@ -507,8 +508,9 @@ class ResourceDetail(ResourceBase):
         try:
             yield
         except Exception as error:
-            if "If-Match" not in flask.request.headers or not conflicts.is_stale(error):
-                raise
+            header = flask.request.headers.get("If-Match")
+            if header is None or parse_etags(header).star_tag or not conflicts.is_stale(error):
+                raise  # ``*`` holds for any version: a conflict to run again (``conflicts``)
             raise exceptions.PreconditionFailed(
                 "This resource has changed since the ETag you sent (If-Match); "
                 "GET it again and retry with its new ETag."

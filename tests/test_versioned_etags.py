@@ -253,3 +253,34 @@ def _together(app: flask.Flask, titles: list[str], tag: str) -> list[Any]:
     for thread in threads:
         thread.join(60)
     return answers
+
+
+def test_if_match_star_with_a_racing_write_is_run_again_not_412(
+    app: flask.Flask, client: JsonApiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``If-Match: *`` holds for any version: a versioned UPDATE that found another one
+    is a transaction conflict, run again (``conflicts``), and the second try writes."""
+    calls: list[int] = []
+    original = SqlAlchemyModelRepository.update
+    engine = app.extensions["versioned"]["engine"]
+
+    def racing_once(self: Any, data: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            change = sa.update(Note.__table__).where(Note.__table__.c.id == 1)
+            change = change.values(title="other", version=2)
+            if engine.dialect.name == "sqlite":
+                self.get_session().connection().execute(change)
+            else:
+                with engine.begin() as other:
+                    other.execute(change)
+        return original(self, data, *args, **kwargs)
+
+    monkeypatch.setattr(SqlAlchemyModelRepository, "update", racing_once)
+    response = client.patch("/notes/1", json=title("mine"), headers={"If-Match": "*"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert calls == [1, 1]
+    # SQLite: the racing change ran in the first try's transaction, rolled back with it.
+    version = 2 if engine.dialect.name == "sqlite" else 3
+    assert note_row(app, 1) == ("mine", version, 1)
+    assert version_of(response.headers["ETag"]) == version
