@@ -8,6 +8,7 @@ from typing import Any
 
 import flask
 
+from . import exceptions
 from .authentication import decorate
 from .descriptors import NotImplementedProperty
 from .filters_schema import FilterSchema
@@ -63,7 +64,9 @@ class ResourceRepositoryViewMixin:
         """Whether the repository's model has a version column (its rows' ETags come from
         it, and ``If-Match`` on PATCH is checked by the versioned ``UPDATE``)."""
         attribute = repository_hook(self.repository, "version_attribute")
-        return attribute is not None and attribute() is not None
+        # Reads of the user's own (a permission checker's, say) decide what is shown: the
+        # version is read only where the library's reads are the view's.
+        return self._stock_reads() and attribute is not None and attribute() is not None
 
     def row_version(self, id_: Any) -> Any:
         """The version of row ``id_`` as the session holds it (loaded now, or earlier in the
@@ -74,6 +77,8 @@ class ResourceRepositoryViewMixin:
         if name is None:
             return None
         obj = self.repository.get_detail(id_)
+        if not self.service().shown(obj):  # hidden by an object check: as if absent
+            raise exceptions.ObjectNotFound(None, f"{self.compiled.type_} {id_} not found.")
         # The session's identity map holds objects weakly: kept here, the object the write
         # flushes is this one, with the version just compared.
         self._versioned_rows = [*getattr(self, "_versioned_rows", ()), obj]

@@ -18,6 +18,7 @@ import flask
 import pytest
 import sqlalchemy as sa
 
+from flask_jsonapi import Policy, conditional
 from flask_jsonapi.resource_repositories.sqlalchemy_repositories import SqlAlchemyModelRepository
 from tests.support.client import JsonApiClient
 from tests.support.error_checks import only_error
@@ -26,6 +27,7 @@ from tests.support.versioned import Note, note_row, versioned_app
 
 VERSION_TAG = re.compile(r'^"v(\d+)-[0-9a-f]{16}"$')
 HASH_TAG = re.compile(r'^"[0-9a-f]{32}"$')
+MEDIA_TYPE = "application/vnd.api+json"
 ATOMIC = 'application/vnd.api+json; ext="https://jsonapi.org/ext/atomic"'
 
 
@@ -284,3 +286,32 @@ def test_if_match_star_with_a_racing_write_is_run_again_not_412(
     version = 2 if engine.dialect.name == "sqlite" else 3
     assert note_row(app, 1) == ("mine", version, 1)
     assert version_of(response.headers["ETag"]) == version
+
+
+class HideSecond(Policy):
+    """Note 2 is hidden by an object check (no SQL scope)."""
+
+    def visible(self, obj: Any) -> bool:
+        return obj.id != 2
+
+
+def test_a_note_hidden_by_an_object_check_is_404_whatever_the_tag(database_url: str) -> None:
+    """The version of a hidden row is never compared: a guessed tag gets 404 (not 304 or
+    412, which would tell that the row exists), and nothing is written."""
+    app = versioned_app(database_url, note_policy=HideSecond())
+    try:
+        client = app.test_client()
+        assert VERSION_TAG.match(etag(client, "/notes/1"))
+        only_error(client.get("/notes/2"), 404)
+        # The tag note 2 would have: version 1, its URL, the plain media type.
+        guessed = conditional.version_etag(1, "http://localhost/notes/2", MEDIA_TYPE)
+        for tag in (guessed, "*"):
+            only_error(client.get("/notes/2", headers={"If-None-Match": tag}), 404)
+            only_error(
+                client.patch("/notes/2", json=title("x", "2"), headers={"If-Match": tag}), 404
+            )
+            only_error(client.delete("/notes/2", headers={"If-Match": tag}), 404)
+        assert note_row(app, 2) == ("second", 1, 1)
+    finally:
+        app.extensions["versioned"]["session"].remove()
+        app.extensions["versioned"]["engine"].dispose()

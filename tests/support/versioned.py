@@ -16,7 +16,7 @@ from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
 from sqlalchemy.orm import scoped_session as make_scoped_session
 
-from flask_jsonapi import Api
+from flask_jsonapi import Api, Policy
 from flask_jsonapi.resource_repositories.sqlalchemy_repositories import SqlAlchemyModelRepository
 from flask_jsonapi.resource_repository_views import ResourceRepositoryViewSet
 from flask_jsonapi.schema import Schema, fields
@@ -62,8 +62,9 @@ class NoteSchema(Schema):
         type_ = "notes"
 
 
-def versioned_app(database_url: str) -> flask.Flask:
-    """The API over notes and shelves, on a fresh database with the rows above."""
+def versioned_app(database_url: str, note_policy: Policy | None = None) -> flask.Flask:
+    """The API over notes and shelves (``note_policy`` on notes), on a fresh database
+    with the rows above."""
     engine = sa.create_engine(database_url)
     session = make_scoped_session(sessionmaker(bind=engine))
     reset_database(engine, Base.metadata)
@@ -82,9 +83,9 @@ def versioned_app(database_url: str) -> flask.Flask:
     api = Api(app)
     for schema, model, type_ in ((NoteSchema, Note, "notes"), (ShelfSchema, Shelf, "shelves")):
         repository = SqlAlchemyModelRepository(model=model, session=session)
-        api.repository(
-            ResourceRepositoryViewSet(schema=schema, repository=repository), type_, f"/{type_}"
-        )
+        policy = note_policy if type_ == "notes" else None
+        viewset = ResourceRepositoryViewSet(schema=schema, repository=repository, policy=policy)
+        api.repository(viewset, type_, f"/{type_}")
     api.operations("/operations")
 
     @app.teardown_appcontext
