@@ -6,6 +6,11 @@ whenever the document does and costs no SQL. ``If-Match`` is compared (strongly)
 the ETag that ``GET`` of the same URL would answer now, computed inside the write's
 transaction after the row is locked (:func:`check_if_match`), so two clients holding the
 same ETag cannot both win. ``If-None-Match`` is compared weakly, as RFC 9110 says.
+
+A resource whose model has a version column (SQLAlchemy's ``version_id_col``) gets a tag
+made of that version and of what else tells its representations apart (the URL with its
+query string, the media type): :func:`version_etag`. ``If-Match`` on its ``PATCH`` is
+then checked by the ``UPDATE ... WHERE version = :v`` the ORM flushes, without a lock.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ __all__ = [
     "etag_of",
     "if_match_required",
     "not_modified",
+    "version_etag",
 ]
 
 REQUIRE_IF_MATCH = "JSONAPI_REQUIRE_IF_MATCH"
@@ -33,6 +39,18 @@ REQUIRE_IF_MATCH = "JSONAPI_REQUIRE_IF_MATCH"
 def etag_of(body: bytes) -> str:
     """The strong entity tag of a document's bytes, quoted as the ``ETag`` header has it."""
     return f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
+
+
+def version_etag(version: Any, url: str, media_type: str) -> str:
+    """The strong entity tag of the representation at ``url`` (query string included) in
+    ``media_type`` of a row whose version column holds ``version``: it changes exactly when
+    the version does, and two representations of one row never share it."""
+    digest = hashlib.blake2b(f"{url}\n{media_type}".encode(), digest_size=8).hexdigest()
+    text = str(version)
+    if text.isascii() and text.isalnum():
+        return f'"v{text}-{digest}"'
+    # A version that is no plain token (a timestamp, a UUID with dashes) is hashed in.
+    return f'"v{hashlib.blake2b(text.encode(), digest_size=8).hexdigest()}-{digest}"'
 
 
 def not_modified(etag: str) -> bool:

@@ -24,7 +24,7 @@ from flask.globals import _cv_app as _app_context
 
 from .exceptions import Conflict
 
-__all__ = ["ATTEMPTS", "is_conflict", "run"]
+__all__ = ["ATTEMPTS", "is_conflict", "is_stale", "run"]
 
 logger = logging.getLogger("flask_jsonapi")
 
@@ -37,6 +37,13 @@ ATTEMPTS = 3
 _PAUSE = 0.02
 # PostgreSQL's (and the SQL standard's) serialization failure, PostgreSQL's deadlock.
 _SQLSTATES = frozenset({"40001", "40P01"})
+
+
+def is_stale(error: BaseException) -> bool:
+    """Whether ``error`` is the ORM's ``StaleDataError``: a versioned ``UPDATE`` or
+    ``DELETE`` found another version (or no row) than the one it loaded."""
+    orm_exc = sys.modules.get("sqlalchemy.orm.exc")
+    return orm_exc is not None and isinstance(error, orm_exc.StaleDataError)
 
 
 def is_conflict(error: BaseException) -> bool:

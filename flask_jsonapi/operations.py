@@ -302,7 +302,7 @@ class OperationsView(ResourceBase):
         try:
             conditional.check_if_match(
                 value,
-                lambda: conditional.etag_of(view.render(self._current(view, raw_id))),
+                lambda: self._current_tag(view, raw_id, relationship),
                 required=view.if_match_required(),
                 lock=lambda: view.lock_row(view.service().url_id(raw_id)),
                 what=f"'{type_}' {raw_id}" + (f" '{relationship}'" if relationship else ""),
@@ -311,6 +311,19 @@ class OperationsView(ResourceBase):
         except (exceptions.PreconditionFailed, exceptions.PreconditionRequired) as error:
             error.source = source if value is not None else {"pointer": pointer}
             raise
+
+    def _current_tag(self, view: Any, raw_id: str, relationship: str | None) -> str:
+        """The ETag ``GET`` of the target answers now: the row's version's for a resource
+        of a versioned model (read before the document, as ``GET`` does), else the hash
+        of the document."""
+        version = None
+        if relationship is None and view.versioned():
+            version = view.row_version(view.service().url_id(raw_id))
+        document = self._current(view, raw_id)
+        url = document.get("links", {}).get("self")
+        if version is None or url is None:
+            return conditional.etag_of(view.render(document))
+        return view.version_etag(version, url)
 
     @staticmethod
     def _current(view: Any, raw_id: str) -> dict[str, Any]:

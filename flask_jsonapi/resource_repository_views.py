@@ -8,6 +8,7 @@ from typing import Any
 
 import flask
 
+from . import exceptions
 from .authentication import decorate
 from .descriptors import NotImplementedProperty
 from .filters_schema import FilterSchema
@@ -64,6 +65,30 @@ class ResourceRepositoryViewMixin:
         lock = repository_hook(self.repository, "lock")
         if lock is not None:
             lock(id_, deleting=True)
+
+    def versioned(self) -> bool:
+        """Whether the repository's model has a version column (its rows' ETags come from
+        it, and ``If-Match`` on PATCH is checked by the versioned ``UPDATE``)."""
+        attribute = repository_hook(self.repository, "version_attribute")
+        # Reads of the user's own (a permission checker's, say) decide what is shown: the
+        # version is read only where the library's reads are the view's.
+        return self._stock_reads() and attribute is not None and attribute() is not None
+
+    def row_version(self, id_: Any) -> Any:
+        """The version of row ``id_`` as the session holds it (loaded now, or earlier in the
+        transaction: a flush then compares exactly this value, ``UPDATE ... WHERE version
+        = :v``), or ``None`` without a version column; 404 when the client may not see it."""
+        attribute = repository_hook(self.repository, "version_attribute")
+        name = None if attribute is None else attribute()
+        if name is None:
+            return None
+        obj = self.repository.get_detail(id_)
+        if not self.service().shown(obj):  # hidden by an object check: as if absent
+            raise exceptions.ObjectNotFound(None, f"{self.compiled.type_} {id_} not found.")
+        # The session's identity map holds objects weakly: kept here, the object the write
+        # flushes is this one, with the version just compared.
+        self._versioned_rows = [*getattr(self, "_versioned_rows", ()), obj]
+        return getattr(obj, name)
 
     def note_foreign_work(self) -> None:
         note = repository_hook(self.repository, "note_foreign_work")

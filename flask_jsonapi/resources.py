@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 import flask
 import flask.views
 import orjson
+from werkzeug.http import parse_etags
 
 from . import conditional, conflicts, exceptions, limits, routing, scopes
 from .allowed_actions import (  # noqa: F401 - the original's import path
@@ -40,6 +41,7 @@ from .faults import unavailable
 from .filters_schema import default_filters
 from .links import LinkBuilder, pagination_links, request_url
 from .negotiation import Negotiated, check_content_type, content_type, negotiate_accept
+from .policy import READ
 from .query import QueryConfig, ResourceQuery, parse_query
 from .query.hidden import reached_types, without_hidden
 from .query.parser import CURSOR_PROFILE, plain_query
@@ -225,28 +227,29 @@ class ResourceBase(flask.views.View):
         headers: Any = None,
         *,
         representation: dict[str, Any] | None = None,
+        etag: str | None = None,
     ) -> flask.Response:
         """Encode a document (``None``: an empty 204) with the negotiated media type.
 
         A 200 or 201 document with primary data gets a strong ``ETag``: the hash of its
         bytes, or of ``representation``'s when that is what ``GET`` of this URL answers
         (a write's response may differ from it); GET answers 304 when ``If-None-Match``
-        names it."""
+        names it. ``etag`` given (a version's, :meth:`version_etag`) stands for the hash."""
         body = b""
         negotiated = self.negotiated
         if document is not None:
             body = self.render(document)
         mimetype = content_type(negotiated.ext, negotiated.profile)
-        etag = None
-        if self.etags and status in (200, 201) and document is not None and "data" in document:
+        if not (self.etags and status in (200, 201) and document is not None):
+            etag = None
+        elif "data" not in document:
+            etag = None
+        elif etag is None:
             etag = conditional.etag_of(
                 body if representation is None else self.render(representation)
             )
-            if status == 200 and conditional.not_modified(etag):
-                response = flask.Response(status=304, content_type=mimetype)
-                response.headers["ETag"] = etag
-                response.headers["Vary"] = "Accept"
-                return response
+        if etag is not None and status == 200 and conditional.not_modified(etag):
+            return self.not_modified_response(etag)
         response = flask.Response(body, status=status, content_type=mimetype)
         response.headers["Vary"] = "Accept"
         if etag is not None:
@@ -254,6 +257,38 @@ class ResourceBase(flask.views.View):
         if headers:
             response.headers.update(headers)
         return response
+
+    def not_modified_response(self, etag: str) -> flask.Response:
+        """``304 Not Modified`` with ``etag`` and no body."""
+        negotiated = self.negotiated
+        response = flask.Response(
+            status=304, content_type=content_type(negotiated.ext, negotiated.profile)
+        )
+        response.headers["ETag"] = etag
+        response.headers["Vary"] = "Accept"
+        return response
+
+    def versioned(self) -> bool:
+        """Whether the model has a version column (``version_id_col``); a hand-written
+        resource has none."""
+        return False
+
+    def row_version(self, id_: Any) -> Any:
+        """The version of the row ``id_``, or ``None`` without a version column."""
+        return None
+
+    def version_tags(self, query: ResourceQuery) -> bool:
+        """Whether a single resource's ETag for ``query`` comes from the row's version:
+        the model has a version column and nothing is included (an included row changes
+        without changing this row's version: the document's hash is the tag then)."""
+        return not query.include and self.versioned()
+
+    def version_etag(self, version: Any, url: str | None = None) -> str:
+        """The ETag of the representation at ``url`` (this request's) of a row at
+        ``version``, in the negotiated media type."""
+        return conditional.version_etag(
+            version, request_url() if url is None else url, self.negotiated.content_type
+        )
 
     def if_match_required(self) -> bool:
         """Whether writes here need ``If-Match`` (the view's option, else the config key)."""
@@ -445,9 +480,17 @@ class ResourceDetail(ResourceBase):
         query = self.parse_query(collection=False)
         service = self.service()
         id_ = service.url_id(self.resource_id)
+        etag = None
         with self.transaction():
+            if self.version_tags(query):
+                # The version first: a write committed between the two reads then leaves a
+                # tag older than the document (a later If-Match fails), never the reverse.
+                service.require(READ)
+                etag = self.version_etag(self.row_version(id_))
+                if conditional.not_modified(etag):
+                    return self.not_modified_response(etag)  # the document is not read
             document = self.resource_document(service.fetch_one(id_, query), query)
-        return self.document_response(document)
+        return self.document_response(document, etag=etag)
 
     def check_current(
         self, service: ResourceService, id_: Any, query: ResourceQuery | None = None
@@ -468,26 +511,72 @@ class ResourceDetail(ResourceBase):
         """Lock the row ``id_`` until the transaction ends (a repository's ``lock``;
         nothing for a hand-written resource)."""
 
+    def check_version(self, id_: Any, *, lock: bool) -> None:
+        """The write's ``If-Match`` against the tag of the row's version as the session
+        holds it (412 when stale, 428 when missing and required). Without ``lock`` the
+        write itself is the compare-and-set: the ORM's ``UPDATE ... WHERE version = :v``
+        with the version compared here (:meth:`stale_as_failed`)."""
+        conditional.check_if_match(
+            flask.request.headers.get("If-Match"),
+            lambda: self.version_etag(self.row_version(id_)),
+            required=self.if_match_required(),
+            lock=(lambda: self.lock_row(id_)) if lock else None,
+        )
+
+    @contextlib.contextmanager
+    def stale_as_failed(self) -> Any:
+        """A versioned write that found another version than the one ``If-Match`` named
+        (SQLAlchemy's ``StaleDataError``) is 412: running it again could only fail the same
+        way, so it is not a conflict to retry (``conflicts``)."""
+        try:
+            yield
+        except Exception as error:
+            header = flask.request.headers.get("If-Match")
+            if header is None or parse_etags(header).star_tag or not conflicts.is_stale(error):
+                raise  # ``*`` holds for any version: a conflict to run again (``conflicts``)
+            raise exceptions.PreconditionFailed(
+                "This resource has changed since the ETag you sent (If-Match); "
+                "GET it again and retry with its new ETag."
+            ) from error
+
     def patch(self, *args: Any, **kwargs: Any) -> flask.Response:
         query = self.parse_query(collection=False)
         resource = parse_resource_document(self.request_document())
         self.guard_linkage(resource)
         service = self.service()
         id_ = service.url_id(self.resource_id)
+        versioned = self.version_tags(query)
+        etag = None
         with self.transaction():
-            self.check_current(service, id_, query)
-            obj = service.update(id_, resource, self.resource_id, query)
+            if versioned:
+                self.check_version(id_, lock=False)
+            else:
+                self.check_current(service, id_, query)
+            with self.stale_as_failed():
+                obj = service.update(id_, resource, self.resource_id, query)
             if obj is None:  # an update() answering nothing, and no read(): as the original
                 return self.document_response(None, status=204)
             document = self.resource_document(obj, query, self_link=False)
-        return self.document_response(document, representation=self.get_representation(document))
+            if versioned:
+                etag = self.version_etag(self.row_version(id_))
+        return self.document_response(
+            document, representation=self.get_representation(document), etag=etag
+        )
 
     def delete(self, *args: Any, **kwargs: Any) -> flask.Response:
         service = self.service()
         id_ = service.url_id(self.resource_id)
         with self.transaction():
-            self.check_current(service, id_)
-            service.delete(id_)
+            query = None
+            if "If-Match" in flask.request.headers or self.if_match_required():
+                query = self.parse_query(collection=False)
+            if query is not None and self.version_tags(query):
+                # Locked: the repository's delete reloads the row after its own lock.
+                self.check_version(id_, lock=True)
+            else:
+                self.check_current(service, id_, query)
+            with self.stale_as_failed():
+                service.delete(id_)
         # DEL-1 allows either; "meta" serves clients that parse every write response as JSON.
         if flask.current_app.config.get("JSONAPI_DELETE_RESPONSE") == "meta":
             return self.document_response({"meta": {}})
@@ -553,11 +642,17 @@ class ResourceList(ResourceBase):
             if is_response(obj):
                 return obj
             document = self.resource_document(obj, query, self_link=False)
+            location = document["data"].get("links", {}).get("self")
+            etag = None
+            if location and self.version_tags(query):
+                # The tag GET of the new resource's URL, with this request's query, answers.
+                _, mark, query_string = request_url().partition("?")
+                url = location + mark + query_string
+                etag = self.version_etag(self.row_version(document["data"]["id"]), url)
         headers = {}
-        location = document["data"].get("links", {}).get("self")
         if location:
             headers["Location"] = location
-        return self.document_response(document, status=201, headers=headers)
+        return self.document_response(document, status=201, headers=headers, etag=etag)
 
 
 def is_response(obj: Any) -> bool:

@@ -383,6 +383,13 @@ class SqlAlchemyModelRepository(ResourceRepository):
         with self.database_errors():
             return self.connection(writing=True).execute(stmt).first() is not None
 
+    def version_attribute(self) -> str | None:
+        """The attribute of the model's version column (SQLAlchemy's ``version_id_col``),
+        or ``None`` when it has none."""
+        mapper = _mapper(self.model)
+        column = mapper.version_id_col
+        return None if column is None else mapper.get_property_by_column(column).key
+
     def retry_safe(self) -> bool:
         """Whether the writing methods are this class's own, which do nothing a rollback
         cannot undo (a request through them may run again after a conflict)."""
