@@ -93,6 +93,16 @@ def test_rel_3_linkage_only_for_included_relationships(client: JsonApiClient, bl
     assert relationships["comments"]["links"]["related"]
 
 
+def test_fet_1_top_level_self_link_keeps_the_query(client: JsonApiClient, blog: Blog) -> None:
+    """FET-1: the top-level ``self`` link of a fetched resource is the request's URL, its
+    query parameters included (percent-encoded)."""
+    response = client.get(f"/articles/{blog.article}?include=author&fields[articles]=title")
+    assert response.status_code == 200
+    assert response.document["links"]["self"] == (
+        f"http://localhost/articles/{blog.article}?include=author&fields%5Barticles%5D=title"
+    )
+
+
 def test_rel_3_linkage_of_empty_included_relationships(client: JsonApiClient, blog: Blog) -> None:
     """REL-3: included empty relationships are ``null`` and ``[]``."""
     response = client.get(
