@@ -86,6 +86,7 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_atomic_operations.py",
             "tests/test_atomic_errors.py",
             "tests/test_plain_session.py",
+            "tests/test_conditional.py",  # meta.ifMatch of an operation
         ],
     ),
     "query": (
