@@ -258,7 +258,10 @@ def verdicts(module: str) -> dict[str, int | None]:
     """Each mutant of ``module`` and mutmut's exit code for it (``None``: not run yet)."""
     found: dict[str, int | None] = {}
     for meta in sorted((WORK / module / "mutants").rglob("*.py.meta")):
-        found.update(json.loads(meta.read_text())["exit_code_by_key"])
+        try:
+            found.update(json.loads(meta.read_text())["exit_code_by_key"])
+        except json.JSONDecodeError:
+            continue  # mutmut is rewriting it: read again at the next poll
     return found
 
 
