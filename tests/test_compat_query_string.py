@@ -398,6 +398,19 @@ def test_original_path_header_is_percent_encoded(
     assert document["links"]["first"].startswith("http://localhost/my%20api/articles?page")
 
 
+def test_original_path_header_keeps_what_is_already_a_valid_path(
+    blog_app: flask.Flask, client: JsonApiClient
+) -> None:
+    """Sub-delimiters and percent-escapes of the header's path are kept as they are (not
+    encoded twice), and its query ends at the first ``?``."""
+    blog_app.config["JSONAPI_ORIGINAL_PATH_HEADER"] = True
+    headers = {"X-Original-Path": "/api/v1;v=2/a%20b/articles?x=1?y=2"}
+    document = client.get("/articles?page[size]=1", headers=headers).document
+    assert document["links"]["first"] == (
+        "http://localhost/api/v1;v=2/a%20b/articles?page%5Bnumber%5D=1&page%5Bsize%5D=1"
+    )
+
+
 def test_parsers_use_the_app_registry_for_related_types(blog_app: flask.Flask) -> None:
     """A parser built for a schema also resolves the related types of the app's Api."""
     with blog_app.test_request_context("/authors?include=articles.comments.author"):

@@ -513,6 +513,32 @@ def test_atomic_fresh_preconditions_pass_and_see_earlier_operations(
     assert snapshot(db_session) == before
 
 
+def test_atomic_relationship_precondition_ignores_the_operations_query(
+    client: JsonApiClient, db_session: Any, rows: dict
+) -> None:
+    """A relationship's ETag in ``meta.ifMatch`` is the one GET of the relationship answers,
+    whatever query parameters the /operations request itself carries."""
+    tags = etag(client, "/articles/1/relationships/tags")
+    response = client.post(
+        "/operations?tag-a=x",
+        data=json.dumps(
+            {
+                "atomic:operations": [
+                    {
+                        "op": "add",
+                        "ref": {"type": "articles", "id": "1", "relationship": "tags"},
+                        "data": [{"type": "tags", "id": "3"}],
+                        "meta": {"ifMatch": tags},
+                    }
+                ]
+            }
+        ),
+        headers={"Content-Type": ATOMIC, "Accept": ATOMIC},
+    )
+    assert response.status_code == 204, response.get_data(as_text=True)
+    assert article_tag_pairs(db_session) == {(1, 1), (1, 2), (1, 3)}
+
+
 def test_atomic_precondition_errors(client: JsonApiClient, db_session: Any, rows: dict) -> None:
     """The If-Match header does not apply to /operations (400, source.header); a
     non-string ``ifMatch`` is 400; ``ifMatch`` on an ``add`` is 400; nothing is written."""

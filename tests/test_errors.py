@@ -112,6 +112,27 @@ def test_upd_1_invalid_patch_document_is_400(
     assert snapshot(db_session) == before
 
 
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        (b"[]", "The request document must be an object."),
+        (b'{"meta": {}}', "The request document needs a 'data' member."),
+    ],
+    ids=["array-body", "missing-data"],
+)
+def test_urel_1_invalid_relationship_document_is_400(
+    client: JsonApiClient, db_session: Any, stored: dict[str, int], body: bytes, detail: str
+) -> None:
+    """URel-1/ERR-3: a relationship endpoint's body that is not ``{"data": ...}`` -> 400 whose
+    detail says what is wrong, pointing at the document's root; nothing changes."""
+    before = snapshot(db_session)
+    url = f"/articles/{stored['article']}/relationships/tags"
+    error = only_error(client.patch(url, data=body, content_type=MEDIA_TYPE), 400)
+    assert error["detail"] == detail
+    assert error["source"] == {"pointer": ""}
+    assert snapshot(db_session) == before
+
+
 # -- 422: attributes that are unknown, read-only, of the wrong type or invalid ----------------
 
 

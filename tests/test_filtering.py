@@ -57,6 +57,13 @@ def test_operators_mean_the_same_on_every_database_flt_1(
     assert _titles(client.get(f"/articles?{query}")) == expected
 
 
+def test_a_backslash_in_an_i_operator_value_is_literal_flt_1(client, db_session) -> None:
+    """FLT-1: a backslash (LIKE's escape character here) matches itself, as % and _ do."""
+    blog(db_session, 3, titles=["C:\\Temp", "C:Temp", "C:\\\\Temp"])
+    assert _titles(client.get("/articles?filter[title][icontains]=c:%5Ct")) == {"C:\\Temp"}
+    assert _titles(client.get("/articles?filter[title][iendswith]=%5C%5Ctemp")) == {"C:\\\\Temp"}
+
+
 def test_filters_combine_with_and_and_count_the_matches_flt_1(client, db_session) -> None:
     """FLT-1: several filters all apply; meta.count counts the filtered total."""
     blog(db_session, 6, titles=TITLES, views=[10, 20, 30, 40, 50, 60])

@@ -93,6 +93,26 @@ def test_rel_3_linkage_only_for_included_relationships(client: JsonApiClient, bl
     assert relationships["comments"]["links"]["related"]
 
 
+def test_fet_1_top_level_self_link_keeps_the_query(client: JsonApiClient, blog: Blog) -> None:
+    """FET-1: the top-level ``self`` link of a fetched resource is the request's URL, its
+    query parameters included (percent-encoded)."""
+    response = client.get(f"/articles/{blog.article}?include=author&fields[articles]=title")
+    assert response.status_code == 200
+    assert response.document["links"]["self"] == (
+        f"http://localhost/articles/{blog.article}?include=author&fields%5Barticles%5D=title"
+    )
+
+
+def test_pag_pagination_links_keep_a_repeated_parameter(client: JsonApiClient, blog: Blog) -> None:
+    """PAG-*: every value of a repeated implementation-specific parameter stays in the
+    pagination links, in order."""
+    response = client.get("/articles?tag-a=x&tag-a=y&page[size]=1")
+    assert response.status_code == 200
+    assert response.document["links"]["next"] == (
+        "http://localhost/articles?tag-a=x&tag-a=y&page%5Bnumber%5D=2&page%5Bsize%5D=1"
+    )
+
+
 def test_rel_3_linkage_of_empty_included_relationships(client: JsonApiClient, blog: Blog) -> None:
     """REL-3: included empty relationships are ``null`` and ``[]``."""
     response = client.get(
