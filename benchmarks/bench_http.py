@@ -37,9 +37,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -401,6 +403,13 @@ def report(
         shared = (os.cpu_count() or 1) / sum(per[k] for k in ("gunicorn", "postgres", "wrk", "irq"))
         return min(serial, shared)
 
+    def rows(columns: list[Any], cell: Callable[[str, Any], str]) -> list[str]:
+        # One row per request: its label, then cell(request, column) for every column.
+        return [
+            f"| {REQUESTS[name].label} | " + " | ".join(cell(name, c) for c in columns) + " |"
+            for name in names
+        ]
+
     load_text = " / ".join(", ".join(f"{v:.2f}" for v in values) for values in load)
     lines = [
         "# HTTP benchmark results (`make bench-http`)",
@@ -418,14 +427,12 @@ def report(
         "| request | " + " | ".join(s.name for s in servers) + " |",
         "|---|" + "---:|" * len(servers),
     ]
-    for name in names:
-        cells = []
-        for server in servers:
-            if (name, server.name) in results:
-                cells.append(_rps(median(name, server, "rps")))
-            else:
-                cells.append("FAILED")
-        lines.append(f"| {REQUESTS[name].label} | " + " | ".join(cells) + " |")
+    lines += rows(
+        servers,
+        lambda name, server: (
+            _rps(median(name, server, "rps")) if (name, server.name) in results else "FAILED"
+        ),
+    )
 
     scalings = []
     for worker_class in dict.fromkeys(s.worker_class for s in servers):
@@ -449,16 +456,16 @@ def report(
             "| request | " + " | ".join(f"{a.name} → {b.workers}" for a, b in scalings) + " |",
             "|---|" + "---:|" * len(scalings),
         ]
-        for name in names:
-            cells = []
-            for one, other in scalings:
-                if (name, one.name) in results and (name, other.name) in results:
-                    ratio = median(name, other, "rps") / median(name, one, "rps")
-                    model = ceiling(name, other) / ceiling(name, one)
-                    cells.append(f"{ratio:.2f}× ({model:.2f}×)")
-                else:
-                    cells.append("–")
-            lines.append(f"| {REQUESTS[name].label} | " + " | ".join(cells) + " |")
+
+        def scaling(name: str, pair: tuple[Server, Server]) -> str:
+            one, other = pair
+            if (name, one.name) not in results or (name, other.name) not in results:
+                return "–"
+            ratio = median(name, other, "rps") / median(name, one, "rps")
+            model = ceiling(name, other) / ceiling(name, one)
+            return f"{ratio:.2f}× ({model:.2f}×)"
+
+        lines += rows(scalings, scaling)
 
     lines += [
         "",
@@ -467,15 +474,14 @@ def report(
         "| request | " + " | ".join(s.name for s in servers) + " |",
         "|---|" + "---:|" * len(servers),
     ]
-    for name in names:
-        cells = []
-        for server in servers:
-            if (name, server.name) in results:
-                p50, p99 = median(name, server, "p50"), median(name, server, "p99")
-                cells.append(f"{p50:.1f} / {p99:.1f}")
-            else:
-                cells.append("–")
-        lines.append(f"| {REQUESTS[name].label} | " + " | ".join(cells) + " |")
+    lines += rows(
+        servers,
+        lambda name, server: (
+            f"{median(name, server, 'p50'):.1f} / {median(name, server, 'p99'):.1f}"
+            if (name, server.name) in results
+            else "–"
+        ),
+    )
 
     lines += [
         "",
