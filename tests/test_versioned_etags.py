@@ -181,15 +181,7 @@ def test_a_write_between_check_and_flush_is_412_not_a_retry(
 
     def racing_update(self: Any, data: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
         calls.append(1)
-        engine = app.extensions["versioned"]["engine"]
-        change = sa.update(Note.__table__).where(Note.__table__.c.id == 1)
-        change = change.values(title="other", version=2)
-        if engine.dialect.name == "sqlite":
-            # One connection (in-memory database): the other writer's UPDATE runs in ours.
-            self.get_session().connection().execute(change)
-        else:
-            with engine.begin() as other:
-                other.execute(change)
+        _other_writer_changes_note_1(self, app.extensions["versioned"]["engine"])
         return original(self, data, *args, **kwargs)
 
     monkeypatch.setattr(SqlAlchemyModelRepository, "update", racing_update)
@@ -269,13 +261,7 @@ def test_if_match_star_with_a_racing_write_is_run_again_not_412(
     def racing_once(self: Any, data: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
         calls.append(1)
         if len(calls) == 1:
-            change = sa.update(Note.__table__).where(Note.__table__.c.id == 1)
-            change = change.values(title="other", version=2)
-            if engine.dialect.name == "sqlite":
-                self.get_session().connection().execute(change)
-            else:
-                with engine.begin() as other:
-                    other.execute(change)
+            _other_writer_changes_note_1(self, engine)
         return original(self, data, *args, **kwargs)
 
     monkeypatch.setattr(SqlAlchemyModelRepository, "update", racing_once)
@@ -315,3 +301,15 @@ def test_a_note_hidden_by_an_object_check_is_404_whatever_the_tag(database_url: 
     finally:
         app.extensions["versioned"]["session"].remove()
         app.extensions["versioned"]["engine"].dispose()
+
+
+def _other_writer_changes_note_1(repository: Any, engine: sa.Engine) -> None:
+    """Another writer commits note 1 at version 2 while this request's write is under way."""
+    change = sa.update(Note.__table__).where(Note.__table__.c.id == 1)
+    change = change.values(title="other", version=2)
+    if engine.dialect.name == "sqlite":
+        # One connection (in-memory database): the other writer's UPDATE runs in ours.
+        repository.get_session().connection().execute(change)
+    else:
+        with engine.begin() as other:
+            other.execute(change)
