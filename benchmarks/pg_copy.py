@@ -8,9 +8,14 @@ app's venv, `make bench-http` in its `http` venv).
 The tables are the blog demo's (``examples.blog.models``), so the demo's ``create_all``
 finds them in place. A table ``bench_dataset`` records the dataset version that was loaded;
 a database holding another version (or none, or other row counts) is emptied and loaded
-again with ``COPY``, sequences set past the copied ids, then ``ANALYZE``. ``--restore``
+again with ``COPY``, sequences set past the copied ids, then ``VACUUM ANALYZE``. ``--restore``
 deletes the articles the POSTs added and gives the PATCHed article its title back, so every
 run reads the same rows.
+
+``VACUUM``, not only ``ANALYZE``: a freshly copied table has no visibility map, so every
+``count(*)`` (each list's ``meta.count``) would read the whole heap instead of an index
+(3.4 ms instead of 1.6 ms for 10,000 articles), a cost no database that autovacuum has
+visited pays.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import argparse
 import sqlite3
 import sys
 from pathlib import Path
+from typing import Any
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
@@ -57,26 +63,38 @@ def load(url: str) -> bool:
         loaded = connection.execute("SELECT version FROM bench_dataset").fetchall()
         # The counts too: a test run on the same database may have emptied the tables.
         counts = [connection.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES]
-        if loaded == [(VERSION,)] and counts == [
+        stale = loaded != [(VERSION,)] or counts != [
             source.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES
-        ]:
-            return False
-        connection.execute(f"TRUNCATE bench_dataset, {', '.join(TABLES)} RESTART IDENTITY")
-        for table, columns in TABLES.items():
-            rows = source.execute(f"SELECT {columns} FROM {table}")
-            with connection.cursor().copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    if table == "articles":
-                        row = (*row[:5], bool(row[5]), row[6])
-                    copy.write_row(row)
-        for table in ("authors", "tags", "articles", "comments"):
-            connection.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}"
-            )
-        connection.execute("INSERT INTO bench_dataset VALUES (%s)", (VERSION,))
+        ]
+        if stale:
+            _copy(connection, source)
+    # Also when loaded already: earlier runs' writes leave dead rows behind.
+    _vacuum(url)
+    return stale
+
+
+def _copy(connection: Any, source: sqlite3.Connection) -> None:
+    connection.execute(f"TRUNCATE bench_dataset, {', '.join(TABLES)} RESTART IDENTITY")
+    for table, columns in TABLES.items():
+        rows = source.execute(f"SELECT {columns} FROM {table}")
+        with connection.cursor().copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                if table == "articles":
+                    row = (*row[:5], bool(row[5]), row[6])
+                copy.write_row(row)
+    for table in ("authors", "tags", "articles", "comments"):
+        connection.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}"
+        )
+    connection.execute("INSERT INTO bench_dataset VALUES (%s)", (VERSION,))
+
+
+def _vacuum(url: str) -> None:
+    import psycopg
+
+    # VACUUM cannot run inside a transaction block.
     with psycopg.connect(_psycopg_url(url), autocommit=True) as connection:
-        connection.execute("ANALYZE")
-    return True
+        connection.execute("VACUUM ANALYZE")
 
 
 def restore(url: str) -> None:
@@ -93,6 +111,7 @@ def restore(url: str) -> None:
         connection.execute(
             "SELECT setval(pg_get_serial_sequence('articles', 'id'), %s)", (N_ARTICLES,)
         )
+    _vacuum(url)
 
 
 def main() -> int:
