@@ -26,11 +26,11 @@ class MediaType:
 
     @property
     def ext(self) -> tuple[str, ...]:
-        return tuple(self.params.get("ext", "").split())
+        return _uris(self.params.get("ext", ""))
 
     @property
     def profile(self) -> tuple[str, ...]:
-        return tuple(self.params.get("profile", "").split())
+        return _uris(self.params.get("profile", ""))
 
     @property
     def quality(self) -> float:
@@ -50,6 +50,11 @@ class Negotiated:
     @property
     def content_type(self) -> str:
         return content_type(self.ext, self.profile)
+
+
+def _uris(value: str) -> tuple[str, ...]:
+    # A URI named twice is one extension or profile: the response names it once.
+    return tuple(dict.fromkeys(value.split()))
 
 
 def content_type(ext: tuple[str, ...] = (), profile: tuple[str, ...] = ()) -> str:

@@ -65,6 +65,21 @@ def test_doc_11_cn_4_atomic_response(client: JsonApiClient, db_session: Any) -> 
     assert "new" in _tag_names(client)
 
 
+def test_cn_19_an_extension_named_twice_is_applied_and_named_once(
+    client: JsonApiClient, db_session: Any
+) -> None:
+    """CN-19/DOC-11: ``ext="atomic atomic"`` is the atomic extension once, in the response's
+    Content-Type and in ``jsonapi.ext``."""
+    twice = f'application/vnd.api+json; ext="{ATOMIC} {ATOMIC}"'
+    response = client.post(
+        "/operations", json=_add_tag("twice"), headers={"Content-Type": twice, "Accept": twice}
+    )
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == ATOMIC_TYPE
+    assert response.document["jsonapi"]["ext"] == [ATOMIC]
+    assert "twice" in _tag_names(client)
+
+
 def test_cn_4_atomic_errors_carry_the_extension(client: JsonApiClient, db_session: Any) -> None:
     """CN-4/CN-19: error documents of the atomic endpoint carry the extension too."""
     response = client.post(
