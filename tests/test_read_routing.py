@@ -1,11 +1,7 @@
 """Read routing (``JSONAPI_READ_ENGINE``) and the consistency token (``JSONAPI-Consistency``).
 
-The replica is a stand-in that lags: a second engine over a copy of the primary's tables
-that the test refreshes when it chooses (on SQLite a second in-memory database filled by
-SQLite's backup API, on PostgreSQL a second schema of the same database). Its position is
-what the last refresh copied, kept in a table of the copy, so the check the library makes
-is one real statement on the replica, as ``pg_last_wal_replay_lsn()`` is on a standby.
-The real streaming replica is exercised by ``make scale`` (scripts/scale.py).
+The replica is a stand-in that lags (tests/support/replica.py); the real streaming replica
+is exercised by ``make scale`` (scripts/scale.py).
 
 ERR-10/ERR-11: a malformed token names the header in ``source.header``.
 """
@@ -19,89 +15,22 @@ from typing import Any
 import flask
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.pool import StaticPool
 
-from examples.blog.models import Article, Base
+from examples.blog.models import Article
 from flask_jsonapi.routing import HEADER, PostgresPositions
 from tests.support.atomic import atomic
 from tests.support.client import JsonApiClient
+from tests.support.replica import LaggingReplica, routed_to_lagging_replica
 from tests.support.sql_counter import count_statements
 
-_REPLICA_SCHEMA = "routing_replica"
 _LSN = re.compile(r"[0-9A-F]{1,8}/[0-9A-F]{1,8}")
-
-_positions = sa.MetaData()
-_replica_position = sa.Table("replica_position", _positions, sa.Column("position", sa.Integer))
-
-
-class LaggingReplica:
-    """A copy of the primary made only by :meth:`refresh`, and the positions that go with
-    it (``JSONAPI_CONSISTENCY_CHECK``): each commit on the primary takes the next number,
-    the replica has replayed the numbers taken before its last refresh."""
-
-    def __init__(self, primary: sa.Engine) -> None:
-        self.primary = primary
-        self.commits = 0
-        if primary.dialect.name == "sqlite":
-            self.engine = sa.create_engine(
-                "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
-            )
-        else:
-            self.engine = sa.create_engine(
-                primary.url, execution_options={"schema_translate_map": {None: _REPLICA_SCHEMA}}
-            )
-        self.refresh()
-
-    def refresh(self) -> None:
-        """Copy the primary's tables as they are now: the replica catches up."""
-        if self.primary.dialect.name == "sqlite":
-            source = self.primary.raw_connection()
-            target = self.engine.raw_connection()
-            try:
-                source.driver_connection.backup(target.driver_connection)
-            finally:
-                source.close()
-                target.close()
-        else:
-            with self.primary.begin() as connection:
-                connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {_REPLICA_SCHEMA} CASCADE")
-                connection.exec_driver_sql(f"CREATE SCHEMA {_REPLICA_SCHEMA}")
-                for table in Base.metadata.sorted_tables:
-                    connection.exec_driver_sql(
-                        f"CREATE TABLE {_REPLICA_SCHEMA}.{table.name} AS TABLE {table.name}"
-                    )
-        _positions.create_all(self.engine)
-        with self.engine.begin() as connection:
-            connection.execute(_replica_position.delete())
-            connection.execute(_replica_position.insert(), {"position": self.commits})
-
-    def drop(self) -> None:
-        if self.primary.dialect.name != "sqlite":
-            with self.primary.begin() as connection:
-                connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {_REPLICA_SCHEMA} CASCADE")
-        self.engine.dispose()
-
-    # -- the positions (routing.Positions) -------------------------------------------
-
-    def written(self, connection: sa.Connection) -> str:
-        self.commits += 1
-        return f"0/{self.commits:X}"
-
-    def replayed(self, connection: sa.Connection, token: str) -> bool:
-        replayed = connection.execute(sa.select(_replica_position.c.position)).scalar_one()
-        return replayed >= int(token.split("/")[1], 16)
 
 
 @pytest.fixture
 def replica(blog_app: flask.Flask) -> Iterator[LaggingReplica]:
     """The blog app routed to a lagging replica (copied once, now: empty tables)."""
-    lagging = LaggingReplica(blog_app.extensions["blog"]["engine"])
-    blog_app.config["JSONAPI_READ_ENGINE"] = lagging.engine
-    blog_app.config["JSONAPI_CONSISTENCY_CHECK"] = lagging
-    try:
+    with routed_to_lagging_replica(blog_app) as lagging:
         yield lagging
-    finally:
-        lagging.drop()
 
 
 def _article(title: str) -> dict[str, Any]:
