@@ -80,7 +80,7 @@ class Api:
             for fault in database_faults():
                 app.register_error_handler(fault, _database_fault)
             app.teardown_appcontext(_remove_sessions)
-            app.after_request(routing.stamp_response)
+            app.after_request(_stamp_consistency)
         apis.append(self)
         app.before_request(self._validate_once)
         install_openapi(self, app, prefix)
@@ -271,6 +271,20 @@ def _is_set(resource: type, kwargs: dict[str, Any]) -> bool:
 
 def _apis() -> list[Api]:
     return flask.current_app.extensions.get("flask_jsonapi", [])
+
+
+def _stamp_consistency(response: flask.Response) -> flask.Response:
+    return routing.stamp_response(response, _cookie_path)
+
+
+def _cookie_path() -> str:
+    """The URL prefix of the API that answered this request (the longest that holds its
+    path, below the app's script root): where a consistency cookie is sent back."""
+    request = flask.request
+    path = request.path
+    prefixes = [p for api in _apis() for p in api._prefixes]
+    held = [p for p in prefixes if p and (path == p or path.startswith(p + "/"))]
+    return (request.root_path + max(held, key=len, default="")) or "/"
 
 
 def _http_error(error: HTTPException) -> Any:

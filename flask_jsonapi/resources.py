@@ -182,7 +182,9 @@ class ResourceBase(flask.views.View):
             elif request.method in routing.SAFE_METHODS:
                 routing.route_read(request.headers)
             method = getattr(self, "get" if request.method == "HEAD" else request.method.lower())
-            result = conflicts.run(lambda: method(*args, **kwargs), self.retry_safe)
+            result = conflicts.run(
+                lambda: routing.run_read(method, *args, **kwargs), self.retry_safe
+            )
             return result.make_response() if hasattr(result, "make_response") else result
         except exceptions.JsonApiException as error:
             return self.error_response(error)

@@ -38,8 +38,8 @@ def _document(app: flask.Flask, url: str = "/openapi.json") -> dict:
     return document
 
 
-def _parameters(operation: dict) -> dict[str, dict]:
-    return {parameter["name"]: parameter for parameter in operation.get("parameters", ())}
+def _parameters(operation: dict, where: str = "query") -> dict[str, dict]:
+    return {p["name"]: p for p in operation.get("parameters", ()) if p["in"] == where}
 
 
 def _schema(document: dict, ref: dict) -> dict:
@@ -160,13 +160,14 @@ def test_media_types_and_error_responses(demo):
     assert "Location" in create["responses"]["201"]["headers"]
     error = create["responses"]["422"]["content"][MEDIA_TYPE]["schema"]
     assert error == {"$ref": "#/components/schemas/ErrorDocument"}
-    assert sorted(demo["paths"]["/articles"]["get"]["responses"]) == ["200", "400", "406"]
+    assert sorted(demo["paths"]["/articles"]["get"]["responses"]) == ["200", "304", "400", "406"]
     assert sorted(demo["paths"]["/articles/{id}"]["delete"]["responses"]) == [
         "204",
         "400",
         "404",
         "406",
         "409",
+        "412",
     ]
     operations = demo["paths"]["/operations"]["post"]
     assert list(operations["requestBody"]["content"]) == [ATOMIC]
@@ -301,3 +302,148 @@ def test_allowed_actions_limit_the_methods_described():
     ]
     response = app.test_client().post("/authors", data="{}", content_type=MEDIA_TYPE)
     assert response.status_code == 405  # what the document leaves out is refused
+
+
+# -- conditional requests (ETag, If-None-Match, If-Match) ----------------------------------
+
+ETAG_SCHEMA = {"type": "string"}
+
+
+def _operations(document: dict):
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method != "parameters":
+                yield path, method, operation
+
+
+def test_reads_describe_etag_if_none_match_and_304(demo):
+    """Every GET (collection, resource, related, relationship) takes ``If-None-Match``,
+    answers 304 with the ETag and no body, and its 200 carries the ETag."""
+    gets = [(path, op) for path, method, op in _operations(demo) if method == "get"]
+    assert len(gets) == 22
+    for path, operation in gets:
+        (header,) = _parameters(operation, "header").values()
+        assert header["name"] == "If-None-Match" and header["required"] is False, path
+        not_modified = operation["responses"]["304"]
+        assert "content" not in not_modified, path
+        assert not_modified["headers"]["ETag"]["schema"] == ETAG_SCHEMA
+        assert operation["responses"]["200"]["headers"]["ETag"]["schema"] == ETAG_SCHEMA
+
+
+def test_writes_describe_if_match_412_and_the_etag_of_their_answer(demo):
+    """PATCH and DELETE of a resource and every relationship write take ``If-Match`` (not
+    required here: no 428) and may answer 412; the answers with a document carry the ETag
+    (a POST's 201 too, which takes no If-Match); a DELETE's 204 has none."""
+    precondition_error = {"$ref": "#/components/schemas/ErrorDocument"}
+    writes = [
+        ("/articles/{id}", "patch", "200"),
+        ("/articles/{id}", "delete", None),
+        ("/articles/{id}/relationships/author", "patch", "200"),
+        ("/articles/{id}/relationships/tags", "patch", "200"),
+        ("/articles/{id}/relationships/tags", "post", "200"),
+        ("/articles/{id}/relationships/tags", "delete", "200"),
+    ]
+    for path, method, tagged in writes:
+        operation = demo["paths"][path][method]
+        (header,) = _parameters(operation, "header").values()
+        assert (header["name"], header["required"]) == ("If-Match", False), (path, method)
+        failed = operation["responses"]["412"]["content"][MEDIA_TYPE]["schema"]
+        assert failed == precondition_error
+        assert "428" not in operation["responses"]
+        if tagged:
+            assert operation["responses"][tagged]["headers"]["ETag"]["schema"] == ETAG_SCHEMA
+    assert "headers" not in demo["paths"]["/articles/{id}"]["delete"]["responses"]["204"]
+    create = demo["paths"]["/articles"]["post"]
+    assert _parameters(create, "header") == {}
+    assert set(create["responses"]["201"]["headers"]) == {"Location", "ETag"}
+    assert "412" not in create["responses"]
+    atomic_responses = demo["paths"]["/operations"]["post"]["responses"]
+    assert "412" in atomic_responses and "428" not in atomic_responses  # meta.ifMatch
+
+
+def test_required_if_match_is_described_with_428_as_the_app_answers():
+    """``JSONAPI_REQUIRE_IF_MATCH``: every write's ``If-Match`` is required and 428 is
+    described; a view set's ``require_if_match = False`` wins for its type. The app
+    answers what the document says."""
+
+    class OptionalAuthors(AuthorViewSet):
+        require_if_match = False
+
+    engine = _create_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    session = scoped_session(sessionmaker(bind=engine))
+    app = flask.Flask("required")
+    app.config["JSONAPI_REQUIRE_IF_MATCH"] = True
+    api = Api(app)
+    api.repository(
+        ArticleViewSet(repository=ArticleRepository(session=session)), "articles", "/articles"
+    )
+    api.repository(
+        OptionalAuthors(repository=AuthorRepository(session=session)), "authors", "/authors"
+    )
+    paths = _document(app)["paths"]
+    for path, method in [
+        ("/articles/{id}", "patch"),
+        ("/articles/{id}", "delete"),
+        ("/articles/{id}/relationships/tags", "post"),
+    ]:
+        operation = paths[path][method]
+        assert _parameters(operation, "header")["If-Match"]["required"] is True
+        assert {"412", "428"} <= set(operation["responses"]), (path, method)
+    authors = paths["/authors/{id}"]["patch"]
+    assert _parameters(authors, "header")["If-Match"]["required"] is False
+    assert "428" not in authors["responses"]
+
+    client = app.test_client()
+    for url, type_ in (("/articles", "articles"), ("/authors", "authors")):
+        attributes = {"title": "t"} if type_ == "articles" else {"name": "n", "email": "n@x.org"}
+        created = client.post(
+            url,
+            json={"data": {"type": type_, "attributes": attributes}},
+            headers={"Content-Type": MEDIA_TYPE},
+        )
+        assert created.status_code == 201, created.get_json()
+    patch = {"data": {"type": "articles", "id": "1", "attributes": {"title": "u"}}}
+    refused = client.patch("/articles/1", json=patch, headers={"Content-Type": MEDIA_TYPE})
+    assert refused.status_code == 428
+    patch = {"data": {"type": "authors", "id": "1", "attributes": {"name": "m"}}}
+    allowed = client.patch("/authors/1", json=patch, headers={"Content-Type": MEDIA_TYPE})
+    assert allowed.status_code == 200
+
+
+def test_views_without_etags_describe_none():
+    """A detail view class with ``etags = False``: its GETs take no If-None-Match and
+    answer no ETag or 304 (the list view, with ETags, still does), and the app answers no
+    ETag there."""
+    from flask_jsonapi.resource_repository_views import ResourceRepositoryDetailView
+
+    class UntaggedDetail(ResourceRepositoryDetailView):
+        etags = False
+
+    class UntaggedAuthors(AuthorViewSet):
+        detail_view_cls = UntaggedDetail
+
+    engine = _create_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    session = scoped_session(sessionmaker(bind=engine))
+    app = flask.Flask("untagged")
+    Api(app).repository(
+        UntaggedAuthors(repository=AuthorRepository(session=session)), "authors", "/authors"
+    )
+    paths = _document(app)["paths"]
+    detail = paths["/authors/{id}"]["get"]
+    assert _parameters(detail, "header") == {}
+    assert "304" not in detail["responses"]
+    assert "headers" not in detail["responses"]["200"]
+    assert "ETag" not in paths["/authors/{id}"]["patch"]["responses"]["200"].get("headers", {})
+    assert "If-Match" in _parameters(paths["/authors/{id}"]["patch"], "header")
+    assert "304" in paths["/authors"]["get"]["responses"]
+
+    client = app.test_client()
+    client.post(
+        "/authors",
+        json={"data": {"type": "authors", "attributes": {"name": "n", "email": "n@x.org"}}},
+        headers={"Content-Type": MEDIA_TYPE},
+    )
+    assert "ETag" not in client.get("/authors/1").headers
+    assert "ETag" in client.get("/authors").headers

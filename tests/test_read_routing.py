@@ -1,11 +1,7 @@
 """Read routing (``JSONAPI_READ_ENGINE``) and the consistency token (``JSONAPI-Consistency``).
 
-The replica is a stand-in that lags: a second engine over a copy of the primary's tables
-that the test refreshes when it chooses (on SQLite a second in-memory database filled by
-SQLite's backup API, on PostgreSQL a second schema of the same database). Its position is
-what the last refresh copied, kept in a table of the copy, so the check the library makes
-is one real statement on the replica, as ``pg_last_wal_replay_lsn()`` is on a standby.
-The real streaming replica is exercised by ``make scale`` (scripts/scale.py).
+The replica is a stand-in that lags (tests/support/replica.py); the real streaming replica
+is exercised by ``make scale`` (scripts/scale.py).
 
 ERR-10/ERR-11: a malformed token names the header in ``source.header``.
 """
@@ -19,89 +15,22 @@ from typing import Any
 import flask
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.pool import StaticPool
 
-from examples.blog.models import Article, Base
+from examples.blog.models import Article
 from flask_jsonapi.routing import HEADER, PostgresPositions
 from tests.support.atomic import atomic
 from tests.support.client import JsonApiClient
+from tests.support.replica import LaggingReplica, routed_to_lagging_replica
 from tests.support.sql_counter import count_statements
 
-_REPLICA_SCHEMA = "routing_replica"
 _LSN = re.compile(r"[0-9A-F]{1,8}/[0-9A-F]{1,8}")
-
-_positions = sa.MetaData()
-_replica_position = sa.Table("replica_position", _positions, sa.Column("position", sa.Integer))
-
-
-class LaggingReplica:
-    """A copy of the primary made only by :meth:`refresh`, and the positions that go with
-    it (``JSONAPI_CONSISTENCY_CHECK``): each commit on the primary takes the next number,
-    the replica has replayed the numbers taken before its last refresh."""
-
-    def __init__(self, primary: sa.Engine) -> None:
-        self.primary = primary
-        self.commits = 0
-        if primary.dialect.name == "sqlite":
-            self.engine = sa.create_engine(
-                "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
-            )
-        else:
-            self.engine = sa.create_engine(
-                primary.url, execution_options={"schema_translate_map": {None: _REPLICA_SCHEMA}}
-            )
-        self.refresh()
-
-    def refresh(self) -> None:
-        """Copy the primary's tables as they are now: the replica catches up."""
-        if self.primary.dialect.name == "sqlite":
-            source = self.primary.raw_connection()
-            target = self.engine.raw_connection()
-            try:
-                source.driver_connection.backup(target.driver_connection)
-            finally:
-                source.close()
-                target.close()
-        else:
-            with self.primary.begin() as connection:
-                connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {_REPLICA_SCHEMA} CASCADE")
-                connection.exec_driver_sql(f"CREATE SCHEMA {_REPLICA_SCHEMA}")
-                for table in Base.metadata.sorted_tables:
-                    connection.exec_driver_sql(
-                        f"CREATE TABLE {_REPLICA_SCHEMA}.{table.name} AS TABLE {table.name}"
-                    )
-        _positions.create_all(self.engine)
-        with self.engine.begin() as connection:
-            connection.execute(_replica_position.delete())
-            connection.execute(_replica_position.insert(), {"position": self.commits})
-
-    def drop(self) -> None:
-        if self.primary.dialect.name != "sqlite":
-            with self.primary.begin() as connection:
-                connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {_REPLICA_SCHEMA} CASCADE")
-        self.engine.dispose()
-
-    # -- the positions (routing.Positions) -------------------------------------------
-
-    def written(self, connection: sa.Connection) -> str:
-        self.commits += 1
-        return f"0/{self.commits:X}"
-
-    def replayed(self, connection: sa.Connection, token: str) -> bool:
-        replayed = connection.execute(sa.select(_replica_position.c.position)).scalar_one()
-        return replayed >= int(token.split("/")[1], 16)
 
 
 @pytest.fixture
 def replica(blog_app: flask.Flask) -> Iterator[LaggingReplica]:
     """The blog app routed to a lagging replica (copied once, now: empty tables)."""
-    lagging = LaggingReplica(blog_app.extensions["blog"]["engine"])
-    blog_app.config["JSONAPI_READ_ENGINE"] = lagging.engine
-    blog_app.config["JSONAPI_CONSISTENCY_CHECK"] = lagging
-    try:
+    with routed_to_lagging_replica(blog_app) as lagging:
         yield lagging
-    finally:
-        lagging.drop()
 
 
 def _article(title: str) -> dict[str, Any]:
@@ -337,3 +266,145 @@ def test_postgres_positions_on_sqlite_answer_no_token() -> None:
     with engine.connect() as connection:
         assert PostgresPositions().written(connection) is None
         assert PostgresPositions().replayed(connection, "0/1") is False
+
+
+# -- the token in a cookie (JSONAPI_CONSISTENCY_COOKIE) -------------------------------------
+
+_COOKIE = "jsonapi_consistency"
+
+
+@pytest.fixture
+def cookie_app(blog_app: flask.Flask, replica: LaggingReplica) -> flask.Flask:
+    blog_app.config["JSONAPI_CONSISTENCY_COOKIE"] = _COOKIE
+    return blog_app
+
+
+def test_a_write_sets_the_token_cookie(cookie_app: flask.Flask, client: JsonApiClient) -> None:
+    """With ``JSONAPI_CONSISTENCY_COOKIE`` a write's token is also a cookie of that name:
+    HttpOnly, SameSite=Lax, for the API's prefix (here the app's root), for a minute."""
+    created = client.post("/articles", json=_article("mine"))
+    assert created.status_code == 201
+    (set_cookie,) = created.headers.getlist("Set-Cookie")
+    attributes = [part.strip() for part in set_cookie.split(";")]
+    assert attributes[0] == f"{_COOKIE}={created.headers[HEADER]}"
+    expires = [a for a in attributes if a.startswith("Expires=")]  # werkzeug adds it
+    assert len(expires) == 1
+    assert sorted(set(attributes[1:]) - set(expires)) == [
+        "HttpOnly",
+        "Max-Age=60",
+        "Path=/",
+        "SameSite=Lax",
+    ]
+    cookie_app.config["JSONAPI_CONSISTENCY_COOKIE_MAX_AGE"] = 5
+    patched = client.patch(
+        f"/articles/{created.document['data']['id']}",
+        json={
+            "data": {
+                "type": "articles",
+                "id": created.document["data"]["id"],
+                "attributes": {"title": "renamed"},
+            }
+        },
+    )
+    assert patched.headers[HEADER] == "0/2"
+    assert client.get_cookie(_COOKIE).value == "0/2"
+    assert "Max-Age=5" in patched.headers["Set-Cookie"]
+    assert "Set-Cookie" not in client.get("/articles").headers  # reads set no cookie
+
+
+def test_a_browser_reads_its_own_write_through_the_cookie(
+    cookie_app: flask.Flask, client: JsonApiClient, db_session: Any, replica: LaggingReplica
+) -> None:
+    """A client that keeps cookies (a browser; Flask's test client does) and sends no
+    header reads its own write while the replica lags; another client without the cookie
+    reads the stale replica; once the replica has the write, the cookie's GET is the
+    replica's again."""
+    _store(db_session, "old")
+    replica.refresh()
+    created = client.post("/articles", json=_article("mine"))
+    id_ = created.document["data"]["id"]
+
+    stranger = cookie_app.test_client()
+    assert _titles(stranger.get("/articles")) == ["old"]
+    with count_statements(replica.primary) as primary, count_statements(replica.engine) as copy:
+        assert _titles(client.get("/articles")) == ["mine", "old"]
+    assert copy.count == 1, copy  # the check, nothing else
+    assert primary.count >= 1
+    assert client.get(f"/articles/{id_}").document["data"]["attributes"]["title"] == "mine"
+
+    replica.refresh()
+    with count_statements(replica.primary) as primary:
+        assert _titles(client.get("/articles")) == ["mine", "old"]
+    assert primary.count == 0, primary
+
+
+def test_the_header_wins_over_the_cookie(
+    cookie_app: flask.Flask, client: JsonApiClient, replica: LaggingReplica
+) -> None:
+    """A GET with both: the header's token decides (here an older one the replica has
+    replayed, while the cookie holds a newer one it has not)."""
+    first = client.post("/articles", json=_article("first")).headers[HEADER]
+    replica.refresh()
+    client.post("/articles", json=_article("second"))
+    assert client.get_cookie(_COOKIE).value == "0/2"
+    with count_statements(replica.primary) as primary:
+        assert _titles(client.get("/articles", headers={HEADER: first})) == ["first"]
+    assert primary.count == 0, primary
+    assert _titles(client.get("/articles")) == ["first", "second"]  # the cookie's token
+
+
+def test_a_cookie_that_is_no_token_is_ignored(
+    cookie_app: flask.Flask, client: JsonApiClient, replica: LaggingReplica
+) -> None:
+    """A malformed cookie (tampered, or of another format) cannot be cleared by a script
+    (HttpOnly): it is ignored, and the replica answers, rather than a 400 on every read."""
+    client.post("/articles", json=_article("mine"))
+    client.set_cookie(_COOKIE, "0/1;drop")
+    with count_statements(replica.primary) as primary:
+        assert _titles(client.get("/articles")) == []
+    assert primary.count == 0, primary
+
+
+def test_without_the_cookie_key_no_cookie_is_set_or_read(
+    client: JsonApiClient, replica: LaggingReplica
+) -> None:
+    """``JSONAPI_CONSISTENCY_COOKIE`` unset (the default): a write answers the header only,
+    and a cookie of the name a browser might still hold routes nothing."""
+    created = client.post("/articles", json=_article("mine"))
+    assert created.headers[HEADER] == "0/1"
+    assert "Set-Cookie" not in created.headers
+    assert client.get_cookie(_COOKIE) is None
+    client.set_cookie(_COOKIE, created.headers[HEADER])
+    assert _titles(client.get("/articles")) == []  # the lagging replica's answer
+
+
+def test_the_cookie_path_is_the_blueprints_prefix(blog_app: flask.Flask, db_session: Any) -> None:
+    """An Api on a Blueprint at ``/api`` sets its cookie for ``/api`` only, and reads it
+    there."""
+    from examples.blog.api import ArticleRepository, ArticleViewSet
+    from flask_jsonapi import Api
+
+    app = flask.Flask("prefixed")
+    app.testing = True
+    blueprint = flask.Blueprint("jsonapi", __name__)
+    viewset = ArticleViewSet(repository=ArticleRepository(session=db_session))
+    Api(blueprint).repository(viewset, "articles", "/articles")
+    app.register_blueprint(blueprint, url_prefix="/api")
+    engine = blog_app.extensions["blog"]["engine"]
+    app.extensions["blog"] = {"engine": engine}
+    app.config["JSONAPI_CONSISTENCY_COOKIE"] = _COOKIE
+    client = app.test_client()
+    with routed_to_lagging_replica(app) as lagging:
+        created = client.post(
+            "/api/articles",
+            json=_article("mine"),
+            headers={"Content-Type": "application/vnd.api+json"},
+        )
+        assert created.status_code == 201, created.get_json()
+        assert "Path=/api;" in created.headers["Set-Cookie"] + ";"
+        assert client.get_cookie(_COOKIE, path="/api").value == created.headers[HEADER]
+        with count_statements(lagging.primary) as primary:
+            listed = client.get("/api/articles")
+        assert [a["attributes"]["title"] for a in listed.get_json()["data"]] == ["mine"]
+        assert primary.count >= 1
+    db_session.remove()

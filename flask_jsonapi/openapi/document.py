@@ -20,6 +20,7 @@ from ..negotiation import ATOMIC_EXTENSION, MEDIA_TYPE
 from ..query.config import QueryConfig
 from ..query.parser import CURSOR_PROFILE
 from ..registry import Registry, ResourceEntry
+from . import conditional
 from . import parameters as params
 from .components import Components, ref
 
@@ -35,9 +36,11 @@ _ERRORS = {
     405: "Method not allowed for this resource.",
     406: "Not acceptable: every JSON:API media type in Accept has unsupported parameters.",
     409: "Conflict: a type or id that does not match, or a constraint of the storage.",
+    412: "Precondition failed: the If-Match ETag is not the target's current one.",
     413: "The request body is too large.",
     415: "Unsupported media type: Content-Type must be the JSON:API media type.",
     422: "Invalid attribute values (each error points at its member).",
+    428: "Precondition required: writes here need If-Match.",
 }
 _READ_ERRORS = (400, 406)
 _WRITE_ERRORS = (400, 403, 404, 406, 409, 413, 415, 422)
@@ -150,9 +153,28 @@ class _Builder:
                 continue
             operation.setdefault("tags", [entry.type_])
             operation["operationId"] = self._operation_id(operation["operationId"])
-            kept[method] = operation
+            kept[method] = self._conditions(operation, method, kind, entry, rule.endpoint)
         if kept:
             self.spec.path(path=path, operations=kept, parameters=path_params or None)
+
+    def _conditions(
+        self, operation: dict, method: str, kind: str, entry: ResourceEntry, endpoint: str
+    ) -> dict:
+        """``operation`` with the conditional request headers and answers it takes."""
+        etags = conditional.etags_served(self.app, endpoint)
+        if method == "get":
+            return conditional.read(operation, etags=etags)
+        if kind == "list":
+            return conditional.created(operation, etags=etags)
+        required = conditional.if_match_required(self.app, entry, endpoint)
+        preconditions = _errors((412, 428))
+        return conditional.write(
+            operation,
+            preconditions,
+            # A relationship's DELETE answers the linkage left; a resource's, no document.
+            etags=etags and (method != "delete" or kind == "relationship"),
+            required=required,
+        )
 
     def _allowed_actions(self, entry: ResourceEntry) -> Any:
         # A view set's allowed_actions (a hand-written view may get its own per instance,
@@ -318,6 +340,15 @@ class _Builder:
             }
         }
 
+    def _atomic_428(self) -> tuple[int, ...]:
+        """(428,) when an operation may lack a required ``meta.ifMatch``: some type's
+        writes need ``If-Match``."""
+        required = any(
+            conditional.if_match_required(self.app, entry, entry.detail_endpoint)
+            for entry in self.registry
+        )
+        return (428,) if required else ()
+
     # -- Atomic Operations -------------------------------------------------------------
 
     def add_operations(self, endpoint: str) -> None:
@@ -338,7 +369,8 @@ class _Builder:
                         ATOMIC_MEDIA_TYPE,
                     ),
                     "204": {"description": "Every operation succeeded; none has a result."},
-                    **_errors(_WRITE_ERRORS, ATOMIC_MEDIA_TYPE),
+                    # 412/428: an operation's meta.ifMatch is stale, or missing where required.
+                    **_errors((*_WRITE_ERRORS, 412, *self._atomic_428()), ATOMIC_MEDIA_TYPE),
                 },
             }
             self.spec.path(

@@ -90,7 +90,7 @@ class SqlAlchemyModelRepository(ResourceRepository):
         """The session to use now (calls a ``scoped_session`` or a factory): the replica's
         for a GET when read routing is on (``JSONAPI_READ_ENGINE``)."""
         if self.read_routing:
-            replica = routing.read_session()
+            replica = routing.read_session(self.model)
             if replica is not None:
                 return replica
         session = self.session
