@@ -524,6 +524,20 @@ def test_read_only_fields_are_shown_not_written(guarded: flask.Flask) -> None:
     assert response.document["errors"][0]["source"] == {"pointer": "/data/attributes/title"}
 
 
+def test_atomic_results_leave_hidden_fields_out(guarded: flask.Flask) -> None:
+    """ATOM-20: an operation's result shows what GET shows: no hidden field."""
+    operation = {"op": "update", "data": {"type": "docs", "id": "1", "attributes": {"owner": 1}}}
+    response = guarded.test_client().post(
+        "/operations",
+        json={"atomic:operations": [operation]},
+        headers={**ALICE, "Content-Type": ATOMIC, "Accept": ATOMIC},
+    )
+    assert response.status_code == 200, response.document
+    (result,) = response.document["atomic:results"]
+    assert result["data"]["attributes"] == {"title": "ALICE-A", "owner": 1}
+    assert "alice-secret" not in response.get_data(as_text=True)
+
+
 def test_a_row_scope_needs_a_repository_that_builds_sql() -> None:
     """A scope that a repository could not apply is refused at registration, not ignored."""
     from flask_jsonapi import Api
