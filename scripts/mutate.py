@@ -108,6 +108,10 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
                 "test_limits",
                 "test_atomic_href_naming_another_api_is_400_and_acts_on_nothing",
                 "test_atomic_href_of_this_api_acts",
+                "test_atomic_href_with_the_default_https_port_acts",
+                "test_atomic_href_below_the_apps_mount_point_acts",
+                "test_atomic_href_outside_the_apps_mount_point_is_400",
+                "test_atomic_href_of_a_url_that_names_no_resource_is_400",
                 "test_too_many_atomic_operations_is_413_and_runs_none",
                 "test_operations_limit_is_a_config_key",
             ),
@@ -116,6 +120,12 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
                 "test_atomic_operations_cannot_touch_hidden_rows",
                 "test_atomic_operations_on_visible_rows_keep_hidden_members",
                 "test_decorators_guard_atomic_operations",
+                "test_atomic_results_leave_hidden_fields_out",
+            ),
+            *_tests(
+                "test_concurrent_writes",
+                "test_tx_1_atomic_conflict_is_retried_in_a_new_transaction",
+                "test_tx_1_atomic_conflict_through_hand_written_hooks_is_409_at_once",
             ),
             *_tests(
                 "test_required_relationships",

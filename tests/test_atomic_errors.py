@@ -193,6 +193,24 @@ def test_atom_18_unknown_type_is_404_naming_it(
     assert _snapshot(db_session) == before
 
 
+@pytest.mark.parametrize(
+    ("ref", "pointer", "detail"),
+    [
+        ({"id": "1"}, "/atomic:operations/0/ref", "'ref' needs a 'type'."),
+        ({"type": "tags", "lid": 5}, "/atomic:operations/0/ref/lid", "'lid' must be a string."),
+    ],
+    ids=["no-type", "integer-lid"],
+)
+def test_atom_7_malformed_ref_is_400_saying_why(
+    client: JsonApiClient, db_session: Any, ref: dict[str, Any], pointer: str, detail: str
+) -> None:
+    """ATOM-7: a ``ref`` needs a type, and its members are strings."""
+    before = _snapshot(db_session)
+    error = _error(atomic(client, {"op": "remove", "ref": ref}), 400)
+    assert (error["source"], error["detail"]) == ({"pointer": pointer}, detail)
+    assert _snapshot(db_session) == before
+
+
 MALFORMED = {
     "no-operations": ({"meta": {}}, ""),
     "operations-not-array": ({"atomic:operations": {}}, "/atomic:operations"),
