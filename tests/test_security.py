@@ -488,6 +488,21 @@ def test_actions_the_policy_refuses_are_403(guarded: flask.Flask) -> None:
     assert rows(guarded) == before
 
 
+class NoReads(Policy):
+    """Nobody reads docs."""
+
+    def allows(self, action: str, relationship: str | None = None) -> bool:
+        return action != "read"
+
+
+@pytest.mark.parametrize("url", ["/docs/1", "/docs"])
+def test_a_policy_that_refuses_reading_is_403(database_url: str, url: str) -> None:
+    response = secured_app(database_url, "none", policy=NoReads()).test_client().get(url)
+    assert response.status_code == 403, response.document
+    assert response.document["errors"][0]["detail"] == "You may not read 'docs' resources."
+    assert _leaks(response) == [] and "ALICE" not in response.get_data(as_text=True)
+
+
 def test_hidden_fields_are_unknown_everywhere(guarded: flask.Flask) -> None:
     client = guarded.test_client()
     for url in ("/docs/1", "/folders/1?include=docs", "/docs?fields[docs]=title"):
