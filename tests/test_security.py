@@ -248,6 +248,34 @@ def test_replacing_members_keeps_hidden_ones(app: flask.Flask, url: str) -> None
     assert client.get(emptied, headers=ALICE).document["data"] == []
 
 
+def test_removing_members_keeps_hidden_ones_and_is_undone_with_its_request(
+    app: flask.Flask,
+) -> None:
+    """UREL-7/ATOM-13: removing alice's doc from folder 1 leaves bob's hidden doc in it;
+    in an atomic request that fails later, the removal is undone with the rest."""
+    client = app.test_client()
+    before = rows(app)
+    ref = {"type": "folders", "id": "1", "relationship": "docs"}
+    operations = [
+        {"op": "remove", "ref": ref, "data": [{"type": "docs", "id": "1"}]},
+        {"op": "remove", "ref": {"type": "docs", "id": "2"}},  # hidden: refused
+    ]
+    refused = client.post(
+        "/operations",
+        json={"atomic:operations": operations},
+        headers={**ALICE, "Content-Type": ATOMIC, "Accept": ATOMIC},
+    )
+    assert refused.status_code in (403, 404), refused.document
+    assert rows(app) == before
+    response = client.delete(
+        "/folders/1/relationships/docs", json={"data": [{"type": "docs", "id": "1"}]}, headers=ALICE
+    )
+    assert response.status_code == 200, response.document
+    assert response.document["data"] == []
+    folders = {row[0]: row[4] for row in rows(app)["sec_docs"]}
+    assert folders == {1: None, 2: 1}
+
+
 @pytest.mark.parametrize(
     ("method", "url", "body"),
     [
