@@ -531,6 +531,33 @@ def test_a_policy_that_refuses_reading_is_403(database_url: str, url: str) -> No
     assert _leaks(response) == [] and "ALICE" not in response.get_data(as_text=True)
 
 
+class NoLabelsOnCreate(Policy):
+    """Labels are given to docs that exist, not at their creation."""
+
+    def allows(self, action: str, relationship: str | None = None) -> bool:
+        return not (action == "create" and relationship == "labels")
+
+
+def test_a_policy_asked_per_action_for_each_relationship(database_url: str) -> None:
+    """The policy is asked for the action of the write (create or update)."""
+    app = secured_app(database_url, "none", policy=NoLabelsOnCreate())
+    client = app.test_client()
+    before = rows(app)
+    labels = {"labels": {"data": [{"type": "labels", "id": "1"}]}}
+    created = client.post(
+        "/docs",
+        json={"data": {"type": "docs", "attributes": {"title": "t", "owner": 1},
+                       "relationships": labels}},
+        headers=ALICE,
+    )  # fmt: skip
+    assert created.status_code == 403, created.document
+    assert created.document["errors"][0]["source"] == {"pointer": "/data/relationships/labels"}
+    assert rows(app) == before
+    body = {"data": {"type": "docs", "id": "1", "relationships": {"labels": {"data": []}}}}
+    assert client.patch("/docs/1", json=body, headers=ALICE).status_code == 200
+    assert (1, 1) not in rows(app)["sec_doc_labels"]
+
+
 def test_hidden_fields_are_unknown_everywhere(guarded: flask.Flask) -> None:
     client = guarded.test_client()
     for url in ("/docs/1", "/folders/1?include=docs", "/docs?fields[docs]=title"):
