@@ -210,6 +210,9 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
                 "test_read_only_fields_are_shown_not_written",
                 "test_replacing_members_keeps_hidden_ones",
                 "test_writes_cannot_touch_hidden_rows",
+                "test_a_policy_that_refuses_reading_is_403",
+                "test_a_policy_asked_per_action_for_each_relationship",
+                "test_removing_members_keeps_hidden_ones_and_is_undone_with_its_request",
             ),
             *_tests(
                 "test_limits",
