@@ -173,6 +173,44 @@ def test_atom_26_atomic_body_on_a_collection_is_refused(
     assert _snapshot(db_session) == before
 
 
+@pytest.mark.parametrize(
+    "operation",
+    [
+        {"op": "add", "data": {"type": "nope", "attributes": {"name": "x"}}},
+        {"op": "remove", "ref": {"type": "nope", "id": "1"}},
+    ],
+    ids=["add", "remove"],
+)
+def test_atom_18_unknown_type_is_404_naming_it(
+    client: JsonApiClient, db_session: Any, operation: dict[str, Any]
+) -> None:
+    """ATOM-18: an operation on a type this API does not serve is 404 at the operation."""
+    before = _snapshot(db_session)
+    tag = {"op": "add", "data": {"type": "tags", "attributes": {"name": "x"}}}
+    error = _error(atomic(client, tag, operation), 404)
+    assert error["source"] == {"pointer": "/atomic:operations/1"}
+    assert error["detail"] == "'nope' is not a resource type of this API."
+    assert _snapshot(db_session) == before
+
+
+@pytest.mark.parametrize(
+    ("ref", "pointer", "detail"),
+    [
+        ({"id": "1"}, "/atomic:operations/0/ref", "'ref' needs a 'type'."),
+        ({"type": "tags", "lid": 5}, "/atomic:operations/0/ref/lid", "'lid' must be a string."),
+    ],
+    ids=["no-type", "integer-lid"],
+)
+def test_atom_7_malformed_ref_is_400_saying_why(
+    client: JsonApiClient, db_session: Any, ref: dict[str, Any], pointer: str, detail: str
+) -> None:
+    """ATOM-7: a ``ref`` needs a type, and its members are strings."""
+    before = _snapshot(db_session)
+    error = _error(atomic(client, {"op": "remove", "ref": ref}), 400)
+    assert (error["source"], error["detail"]) == ({"pointer": pointer}, detail)
+    assert _snapshot(db_session) == before
+
+
 MALFORMED = {
     "no-operations": ({"meta": {}}, ""),
     "operations-not-array": ({"atomic:operations": {}}, "/atomic:operations"),

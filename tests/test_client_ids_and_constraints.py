@@ -122,6 +122,9 @@ def test_invalid_client_generated_id_is_rejected(
     response = tags_client.post("/tags", json=tag_document(id_))
 
     assert_error(response, status, "/data/id")
+    if id_ in ("abc", ""):  # not a key at all (past the column's range: another detail)
+        detail = f"'{id_}' is not a valid id for 'tags'."
+        assert response.document["errors"][0]["detail"] == detail
     assert count_rows(db_session, Tag) == 0
 
 

@@ -25,6 +25,7 @@ from examples.blog.api import ArticleViewSet, create_app
 from examples.blog.models import Article, Base, Comment, Tag, article_tags
 from flask_jsonapi.resource_repositories.sqlalchemy_repositories import SqlAlchemyModelRepository
 from flask_jsonapi.resource_repository_views import ResourceRepositoryDetailView
+from tests.support.atomic import atomic
 from tests.support.blog_rows import add_rows, article_tag_pairs, make_article, make_tag
 from tests.support.client import JsonApiClient
 from tests.support.database import reset_database
@@ -284,6 +285,59 @@ def test_tx_1_conflict_through_hand_written_hooks_is_409_at_once(
     assert_error(response, 409)
     assert sent == [article]
     assert session.get(Article, article).title == "Article 1"
+    session.remove()
+    app.extensions["blog"]["engine"].dispose()
+
+
+def test_tx_1_atomic_conflict_is_retried_in_a_new_transaction(
+    client: JsonApiClient, db_session: Any, blog: Blog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TX-1/ATOM-13: an atomic request whose transaction hits a conflict runs again as a
+    whole; the failed try left nothing behind (one new tag, not two)."""
+    calls = _failing_lock(monkeypatch, [StaleDataError("stale")])
+    ref = {"type": "articles", "id": str(blog.article), "relationship": "tags"}
+    response = atomic(
+        client,
+        {"op": "add", "data": {"type": "tags", "attributes": {"name": "retried"}}},
+        {"op": "add", "ref": ref, "data": _tags(blog.tags[2])},
+    )
+    assert response.status_code == 200, response.document
+    assert len(calls) == 2
+    assert _tags_of(db_session, blog.article) == list(blog.tags)
+    names = db_session.scalars(sa.select(Tag.name).where(Tag.name == "retried")).all()
+    assert names == ["retried"]
+
+
+def test_tx_1_atomic_conflict_through_hand_written_hooks_is_409_at_once(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """TX-1/ATOM-13: when one type of the API has a hook of the user's, an atomic request
+    is not run twice: the conflict answers 409 after one try, nothing written."""
+    sent: list[int] = []
+
+    class MailingDetail(ResourceRepositoryDetailView):
+        def update(self, id: Any, data: dict[str, Any], **kwargs: Any) -> Any:
+            sent.append(int(id))  # a mail a rollback cannot take back
+            raise StaleDataError("stale")
+
+    monkeypatch.setattr(ArticleViewSet, "detail_view_cls", MailingDetail)
+    app = create_app(database_url, seed_data=False)
+    app.test_client_class = JsonApiClient
+    session = app.extensions["blog"]["session"]
+    session.remove()
+    reset_database(app.extensions["blog"]["engine"], Base.metadata)
+    (article,) = add_rows(session, make_article(1))
+    (tag,) = add_rows(session, make_tag(1))
+    response = atomic(
+        app.test_client(),
+        {"op": "update", "data": {"type": "tags", "id": str(tag), "attributes": {"name": "N"}}},
+        {"op": "update", "data": {"type": "articles", "id": str(article),
+                                  "attributes": {"title": "New"}}},
+    )  # fmt: skip
+    assert_error(response, 409)
+    assert sent == [article]
+    assert session.get(Article, article).title == "Article 1"
+    assert session.get(Tag, tag).name != "N"
     session.remove()
     app.extensions["blog"]["engine"].dispose()
 

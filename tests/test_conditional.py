@@ -546,7 +546,9 @@ def test_atomic_precondition_errors(client: JsonApiClient, db_session: Any, rows
     header = operations(client, [update_op("H")], **{"If-Match": "*"})
     assert atomic_error(header, 400)["source"] == {"header": "If-Match"}
     number = operations(client, [update_op("N", 5)])  # type: ignore[arg-type]
-    assert atomic_error(number, 400)["source"] == {"pointer": "/atomic:operations/0/meta/ifMatch"}
+    number_error = atomic_error(number, 400)
+    assert number_error["source"] == {"pointer": "/atomic:operations/0/meta/ifMatch"}
+    assert number_error["detail"] == "'ifMatch' must be a string."
     add = operations(
         client,
         [

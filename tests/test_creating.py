@@ -158,6 +158,23 @@ def test_create_with_missing_related_resource_is_404(
     assert_nothing_written(db_session)
 
 
+@pytest.mark.parametrize(
+    ("id_", "detail"),
+    [("1", "Author 1 not found."), ("abc", "A related 'authors' does not exist.")],
+    ids=["missing", "not-an-integer"],
+)
+def test_create_with_missing_related_resource_says_which(
+    client: JsonApiClient, db_session: Any, id_: str, detail: str
+) -> None:
+    """CRT-11: the 404 of a missing related resource says what is missing."""
+    relationships = {"author": {"data": identifier("authors", id_)}}
+    response = client.post("/articles", json=article_document(relationships=relationships))
+
+    assert_error(response, 404)
+    assert response.document["errors"][0]["detail"] == detail
+    assert_nothing_written(db_session)
+
+
 def test_create_with_one_missing_tag_among_existing_is_404(
     client: JsonApiClient, db_session: Any
 ) -> None:

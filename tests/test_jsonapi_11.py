@@ -232,6 +232,8 @@ def test_id_6_unknown_lid_in_linkage_is_404(
     assert response.status_code == 404
     pointer = response.document["errors"][0]["source"]["pointer"]
     assert pointer == "/data/relationships/author/data/lid"
+    detail = response.document["errors"][0]["detail"]
+    assert detail == "No resource with lid 'nobody' was created before this one."
     assert table_counts(db_session) == before
 
 

@@ -478,12 +478,81 @@ def test_atomic_href_naming_another_api_is_400_and_acts_on_nothing(
     assert snapshot(db_session) == before
 
 
-@pytest.mark.parametrize("href", ["/tags/5", "http://localhost/tags/5", "tags/5"])
+@pytest.mark.parametrize(
+    "href", ["/tags/5", "http://localhost/tags/5", "http://localhost:80/tags/5", "tags/5"]
+)
 def test_atomic_href_of_this_api_acts(client, db_session, arranged, href) -> None:
+    """The default port written out names this API all the same."""
     response = atomic(client, {"op": "remove", "href": href})
     assert response.status_code == 204, response.get_data(as_text=True)
     assert row(db_session, Tag, 5) is None
     assert row(db_session, Tag, 4) is not None
+
+
+def test_atomic_href_with_the_default_https_port_acts(client, db_session, arranged) -> None:
+    """Over https, ``:443`` written out names this API; ``:80`` names another one."""
+    sent = {"Content-Type": ATOMIC_TYPE, "Accept": ATOMIC_TYPE}
+    other = client.post(
+        "/operations",
+        base_url="https://localhost",
+        json={"atomic:operations": [{"op": "remove", "href": "https://localhost:80/tags/5"}]},
+        headers=sent,
+    )
+    assert only_error_atomic(other, 400)["source"] == {"pointer": "/atomic:operations/0/href"}
+    response = client.post(
+        "/operations",
+        base_url="https://localhost",
+        json={"atomic:operations": [{"op": "remove", "href": "https://localhost:443/tags/5"}]},
+        headers=sent,
+    )
+    assert response.status_code == 204, response.get_data(as_text=True)
+    assert row(db_session, Tag, 5) is None
+    assert row(db_session, Tag, 4) is not None
+
+
+def _atomic_below_api(client, *operations: dict) -> object:
+    """POST ``operations`` to the app mounted at ``/api`` (its SCRIPT_NAME)."""
+    return client.post(
+        "/operations",
+        base_url="http://localhost/api",
+        json={"atomic:operations": list(operations)},
+        headers={"Content-Type": ATOMIC_TYPE, "Accept": ATOMIC_TYPE},
+    )
+
+
+@pytest.mark.parametrize("href", ["/api/tags/5", "http://localhost/api/tags/5", "tags/5"])
+def test_atomic_href_below_the_apps_mount_point_acts(client, db_session, arranged, href) -> None:
+    """Under a mount point (SCRIPT_NAME ``/api``), an href names a resource with it."""
+    response = _atomic_below_api(client, {"op": "remove", "href": href})
+    assert response.status_code == 204, response.get_data(as_text=True)
+    assert row(db_session, Tag, 5) is None
+    assert row(db_session, Tag, 4) is not None
+
+
+@pytest.mark.parametrize("href", ["/tags/5", "/apitags/5", "http://localhost/other/tags/5"])
+def test_atomic_href_outside_the_apps_mount_point_is_400(
+    client, db_session, arranged, href
+) -> None:
+    """Under a mount point, an href without it names another API (ATOM-8)."""
+    before = snapshot(db_session)
+    error = only_error_atomic(_atomic_below_api(client, {"op": "remove", "href": href}), 400)
+    assert error["source"] == {"pointer": "/atomic:operations/0/href"}
+    assert error["detail"] == (
+        f"'{href}' is not a URL of this API (its scheme, host or path prefix differ)."
+    )
+    assert snapshot(db_session) == before
+
+
+@pytest.mark.parametrize("href", ["/articles/1/author", "/articles/1/tags"])
+def test_atomic_href_of_a_url_that_names_no_resource_is_400(
+    client, db_session, arranged, href
+) -> None:
+    """ATOM-8: an href of this API that is no resource, collection or relationship URL."""
+    before = snapshot(db_session)
+    error = only_error_atomic(atomic(client, {"op": "remove", "href": href}), 400)
+    assert error["source"] == {"pointer": "/atomic:operations/0/href"}
+    assert error["detail"] == f"'{href}' is not a resource URL."
+    assert snapshot(db_session) == before
 
 
 @pytest.mark.parametrize("value", [2**31, 2**63, -(2**63) - 1])

@@ -248,6 +248,34 @@ def test_replacing_members_keeps_hidden_ones(app: flask.Flask, url: str) -> None
     assert client.get(emptied, headers=ALICE).document["data"] == []
 
 
+def test_removing_members_keeps_hidden_ones_and_is_undone_with_its_request(
+    app: flask.Flask,
+) -> None:
+    """UREL-7/ATOM-13: removing alice's doc from folder 1 leaves bob's hidden doc in it;
+    in an atomic request that fails later, the removal is undone with the rest."""
+    client = app.test_client()
+    before = rows(app)
+    ref = {"type": "folders", "id": "1", "relationship": "docs"}
+    operations = [
+        {"op": "remove", "ref": ref, "data": [{"type": "docs", "id": "1"}]},
+        {"op": "remove", "ref": {"type": "docs", "id": "2"}},  # hidden: refused
+    ]
+    refused = client.post(
+        "/operations",
+        json={"atomic:operations": operations},
+        headers={**ALICE, "Content-Type": ATOMIC, "Accept": ATOMIC},
+    )
+    assert refused.status_code in (403, 404), refused.document
+    assert rows(app) == before
+    response = client.delete(
+        "/folders/1/relationships/docs", json={"data": [{"type": "docs", "id": "1"}]}, headers=ALICE
+    )
+    assert response.status_code == 200, response.document
+    assert response.document["data"] == []
+    folders = {row[0]: row[4] for row in rows(app)["sec_docs"]}
+    assert folders == {1: None, 2: 1}
+
+
 @pytest.mark.parametrize(
     ("method", "url", "body"),
     [
@@ -488,6 +516,48 @@ def test_actions_the_policy_refuses_are_403(guarded: flask.Flask) -> None:
     assert rows(guarded) == before
 
 
+class NoReads(Policy):
+    """Nobody reads docs."""
+
+    def allows(self, action: str, relationship: str | None = None) -> bool:
+        return action != "read"
+
+
+@pytest.mark.parametrize("url", ["/docs/1", "/docs"])
+def test_a_policy_that_refuses_reading_is_403(database_url: str, url: str) -> None:
+    response = secured_app(database_url, "none", policy=NoReads()).test_client().get(url)
+    assert response.status_code == 403, response.document
+    assert response.document["errors"][0]["detail"] == "You may not read 'docs' resources."
+    assert _leaks(response) == [] and "ALICE" not in response.get_data(as_text=True)
+
+
+class NoLabelsOnCreate(Policy):
+    """Labels are given to docs that exist, not at their creation."""
+
+    def allows(self, action: str, relationship: str | None = None) -> bool:
+        return not (action == "create" and relationship == "labels")
+
+
+def test_a_policy_asked_per_action_for_each_relationship(database_url: str) -> None:
+    """The policy is asked for the action of the write (create or update)."""
+    app = secured_app(database_url, "none", policy=NoLabelsOnCreate())
+    client = app.test_client()
+    before = rows(app)
+    labels = {"labels": {"data": [{"type": "labels", "id": "1"}]}}
+    created = client.post(
+        "/docs",
+        json={"data": {"type": "docs", "attributes": {"title": "t", "owner": 1},
+                       "relationships": labels}},
+        headers=ALICE,
+    )  # fmt: skip
+    assert created.status_code == 403, created.document
+    assert created.document["errors"][0]["source"] == {"pointer": "/data/relationships/labels"}
+    assert rows(app) == before
+    body = {"data": {"type": "docs", "id": "1", "relationships": {"labels": {"data": []}}}}
+    assert client.patch("/docs/1", json=body, headers=ALICE).status_code == 200
+    assert (1, 1) not in rows(app)["sec_doc_labels"]
+
+
 def test_hidden_fields_are_unknown_everywhere(guarded: flask.Flask) -> None:
     client = guarded.test_client()
     for url in ("/docs/1", "/folders/1?include=docs", "/docs?fields[docs]=title"):
@@ -522,6 +592,20 @@ def test_read_only_fields_are_shown_not_written(guarded: flask.Flask) -> None:
     response = client.patch("/docs/1", json=body, headers=ALICE)
     assert response.status_code == 403
     assert response.document["errors"][0]["source"] == {"pointer": "/data/attributes/title"}
+
+
+def test_atomic_results_leave_hidden_fields_out(guarded: flask.Flask) -> None:
+    """ATOM-20: an operation's result shows what GET shows: no hidden field."""
+    operation = {"op": "update", "data": {"type": "docs", "id": "1", "attributes": {"owner": 1}}}
+    response = guarded.test_client().post(
+        "/operations",
+        json={"atomic:operations": [operation]},
+        headers={**ALICE, "Content-Type": ATOMIC, "Accept": ATOMIC},
+    )
+    assert response.status_code == 200, response.document
+    (result,) = response.document["atomic:results"]
+    assert result["data"]["attributes"] == {"title": "ALICE-A", "owner": 1}
+    assert "alice-secret" not in response.get_data(as_text=True)
 
 
 def test_a_row_scope_needs_a_repository_that_builds_sql() -> None:
