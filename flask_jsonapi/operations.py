@@ -64,7 +64,6 @@ class _Hooks:
         self._views = (detail, listing)
         self.client_generated_ids = detail.accepts_client_ids()
         self.user_storage = detail.user_storage
-        self.repository = getattr(detail, "repository", None)
         self.permission_checker = getattr(detail, "permission_checker", None)
 
     def retry_safe(self) -> bool:
