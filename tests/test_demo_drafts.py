@@ -97,13 +97,18 @@ def test_a_draft_is_written_by_its_author_only(client: JsonApiClient, drafts: di
     assert client.patch(draft_url, json=body, headers=BOB).status_code == 404
     assert client.delete(draft_url, headers=BOB).status_code == 404
     # Nobody makes a draft that they could not see themselves (anonymous, or for another).
-    assert _article(client, "1", draft=True).status_code == 403
-    assert _article(client, "1", draft=True, headers=BOB).status_code == 403
+    for headers in ({}, BOB):
+        refused = _article(client, "1", draft=True, headers=headers)
+        assert refused.status_code == 403
+        (error,) = refused.document["errors"]
+        assert error["source"] == {"pointer": "/data"}  # ERR-8: the resource written
     published = f"/articles/{drafts['published']}"
     to_draft = {
         "data": {"type": "articles", "id": drafts["published"], "attributes": {"draft": True}}
     }
-    assert client.patch(published, json=to_draft, headers=BOB).status_code == 403
+    refused = client.patch(published, json=to_draft, headers=BOB)
+    assert refused.status_code == 403
+    assert refused.document["errors"][0]["source"] == {"pointer": "/data"}
     assert client.get(published).document["data"]["attributes"]["draft"] is False
     assert client.patch(draft_url, json=body, headers=ANN).status_code == 200
 
