@@ -102,6 +102,7 @@ def test_a_draft_is_written_by_its_author_only(client: JsonApiClient, drafts: di
         assert refused.status_code == 403
         (error,) = refused.document["errors"]
         assert error["source"] == {"pointer": "/data"}  # ERR-8: the resource written
+        assert error["detail"] == "This write would put the resource out of your reach."
     published = f"/articles/{drafts['published']}"
     to_draft = {
         "data": {"type": "articles", "id": drafts["published"], "attributes": {"draft": True}}
