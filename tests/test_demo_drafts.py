@@ -7,7 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
+from examples.blog.models import Comment
 from tests.support.client import JsonApiClient
 
 ANN = {"Authorization": "Bearer 1"}
@@ -95,13 +97,19 @@ def test_a_draft_is_written_by_its_author_only(client: JsonApiClient, drafts: di
     assert client.patch(draft_url, json=body, headers=BOB).status_code == 404
     assert client.delete(draft_url, headers=BOB).status_code == 404
     # Nobody makes a draft that they could not see themselves (anonymous, or for another).
-    assert _article(client, "1", draft=True).status_code == 403
-    assert _article(client, "1", draft=True, headers=BOB).status_code == 403
+    for headers in ({}, BOB):
+        refused = _article(client, "1", draft=True, headers=headers)
+        assert refused.status_code == 403
+        (error,) = refused.document["errors"]
+        assert error["source"] == {"pointer": "/data"}  # ERR-8: the resource written
+        assert error["detail"] == "This write would put the resource out of your reach."
     published = f"/articles/{drafts['published']}"
     to_draft = {
         "data": {"type": "articles", "id": drafts["published"], "attributes": {"draft": True}}
     }
-    assert client.patch(published, json=to_draft, headers=BOB).status_code == 403
+    refused = client.patch(published, json=to_draft, headers=BOB)
+    assert refused.status_code == 403
+    assert refused.document["errors"][0]["source"] == {"pointer": "/data"}
     assert client.get(published).document["data"]["attributes"]["draft"] is False
     assert client.patch(draft_url, json=body, headers=ANN).status_code == 200
 
@@ -119,3 +127,39 @@ def test_scoped_requests_send_as_many_statements(client: JsonApiClient, sql_coun
         assert counter.count == 4, counter  # page, count, authors, comments
         page, count = counter.statements[0], counter.statements[-1]
         assert "WHERE articles.draft" in page and "WHERE articles.draft" in count, counter
+
+
+def test_a_hidden_draft_is_no_related_resource_of_a_write(
+    client: JsonApiClient, drafts: dict, db_session: Any
+) -> None:
+    """CRT-*/UPD-*: a comment on a draft its author cannot see, created or moved there, is
+    a 404 exactly like a comment on a missing article, and nothing is written; the draft's
+    author may do both."""
+
+    def comment(article: str, id_: str | None = None) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "type": "comments",
+            "attributes": {"body": "hi"},
+            "relationships": {"article": {"data": {"type": "articles", "id": article}}},
+        }
+        return {"data": {**data, "id": id_} if id_ else data}
+
+    first = client.post("/comments", json=comment(drafts["published"]), headers=BOB)
+    assert first.status_code == 201, first.document
+    first_id = first.document["data"]["id"]
+    for headers in ({}, BOB):
+        hidden = client.post("/comments", json=comment(drafts["draft"]), headers=headers)
+        missing = client.post("/comments", json=comment("99"), headers=headers)
+        assert hidden.status_code == missing.status_code == 404, hidden.document
+        moved = client.patch(
+            f"/comments/{first_id}", json=comment(drafts["draft"], first_id), headers=headers
+        )
+        assert moved.status_code == 404, moved.document
+    rows = db_session.execute(sa.select(Comment.id, Comment.article_id)).all()
+    assert [tuple(row) for row in rows] == [(int(first_id), int(drafts["published"]))]
+    db_session.remove()
+    assert client.post("/comments", json=comment(drafts["draft"]), headers=ANN).status_code == 201
+    moved = client.patch(
+        f"/comments/{first_id}", json=comment(drafts["draft"], first_id), headers=ANN
+    )
+    assert moved.status_code == 200, moved.document

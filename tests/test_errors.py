@@ -37,7 +37,7 @@ def post_raw(client: JsonApiClient, body: bytes, url: str = "/articles") -> Any:
 INVALID_DOCUMENTS = {
     "malformed-json": (b'{"data": {"type": ', "not valid JSON", ""),
     "empty-body": (b"", "empty", ""),
-    "array-body": (b"[]", "must be an object", ""),
+    "array-body": (b"[]", "The request document must be an object.", ""),
     "string-body": (b'"x"', "must be an object", ""),
     "number-body": (b"1", "must be an object", ""),
     "null-body": (b"null", "must be an object", ""),
@@ -60,6 +60,10 @@ INVALID_DOCUMENTS = {
     "relationship-without-data": (
         b'{"data": {"type": "articles", "attributes": {"title": "x"},'
         b' "relationships": {"author": {"meta": {}}}}}', "'data'", "/data/relationships/author"),
+    "identifier-without-id": (
+        b'{"data": {"type": "articles", "attributes": {"title": "x"},'
+        b' "relationships": {"author": {"data": {"type": "authors"}}}}}',
+        "A resource identifier needs an 'id' (or 'lid').", "/data/relationships/author/data"),
 }  # fmt: skip
 
 

@@ -11,6 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from examples.blog.models import Article
+from flask_jsonapi.filters_schema import FilterField, FilterSchema
+from tests.support.query_data import query_app
 
 HUGE = 2**70
 
@@ -73,3 +75,28 @@ def test_update_with_attribute_beyond_64_bits_is_422(client, db_session, article
     assert response.status_code == 422, response.json
     db_session.remove()
     assert db_session.get(Article, article_id).views == 3
+
+
+class TextFilters(FilterSchema):
+    """``views`` declared without a type: its values reach the repository as text (the
+    original flask-jsonapi's default ``FilterField``)."""
+
+    views = FilterField(operators=[None, "in"])
+
+
+@pytest.mark.parametrize(
+    "query",
+    [f"filter[views]={HUGE}", f"filter[views][in]=1,{HUGE}", f"filter[views][in]=-{HUGE},1"],
+    ids=["one", "after-one-that-fits", "before-one-that-fits"],
+)
+def test_integer_text_beyond_the_column_is_400_naming_its_parameter(blog_app, article_id, query):
+    """A declared filter of text on an integer column: the text of an integer that no
+    column holds, alone or beside one that fits, is a 400 naming the parameter the client
+    sent, not a comparison of text with the column that matches nothing (SQLite) or a
+    database error (PostgreSQL)."""
+    client = query_app(blog_app, filter_schema=TextFilters()).test_client()
+    response = client.get(f"/articles?{query}")
+    assert response.status_code == 400, response.json
+    (error,) = response.json["errors"]
+    assert error["source"] == {"parameter": query.split("=")[0]}
+    assert f"{HUGE} is out of range for its column" in error["detail"]
