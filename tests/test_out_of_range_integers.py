@@ -100,3 +100,60 @@ def test_integer_text_beyond_the_column_is_400_naming_its_parameter(blog_app, ar
     (error,) = response.json["errors"]
     assert error["source"] == {"parameter": query.split("=")[0]}
     assert f"{HUGE} is out of range for its column" in error["detail"]
+
+
+class UntypedFilters(FilterSchema):
+    """Filters declared as the original flask-jsonapi's users declare them, without a type:
+    every value reaches the repository as the text of the query string."""
+
+    views = FilterField(operators=[None, "in", "gt", "contains", "startswith"])
+    draft = FilterField()
+    created = FilterField(operators=["gte"])
+
+
+@pytest.mark.parametrize(
+    "query, found",
+    [
+        ("filter[views]=3", True),
+        ("filter[views]=4", False),
+        ("filter[views]=+3", True),
+        ("filter[views][in]=2,3", True),
+        ("filter[views][gt]=2", True),
+        ("filter[views][gt]=3", False),
+        ("filter[views][contains]=3", True),
+        ("filter[views][startswith]=4", False),
+        ("filter[draft]=false", True),
+        ("filter[draft]=true", False),
+        ("filter[draft]=0", True),
+        ("filter[created][gte]=2000-01-01T00:00:00", True),
+        ("filter[created][gte]=2999-01-01", False),
+    ],
+)
+def test_flt_untyped_filter_text_compares_in_the_column_type(blog_app, article_id, query, found):
+    """FLT: the text of an untyped filter is read as the column's type (integer, boolean,
+    date and time) before it reaches SQL: the right rows on SQLite and PostgreSQL, where
+    text compared with an integer column was a database error (a 500)."""
+    client = query_app(blog_app, filter_schema=UntypedFilters()).test_client()
+    response = client.get(f"/articles?{query}")
+    assert response.status_code == 200, response.json
+    assert [item["id"] for item in response.json["data"]] == ([str(article_id)] if found else [])
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "filter[views]=three",
+        "filter[views]=3.5",
+        "filter[views][in]=3,x",
+        "filter[draft]=maybe",
+        "filter[created][gte]=yesterday",
+    ],
+)
+def test_flt_untyped_filter_text_that_is_not_of_the_column_type_is_400(blog_app, article_id, query):
+    """FLT: text that is no value of the column's type is a 400 naming the parameter."""
+    client = query_app(blog_app, filter_schema=UntypedFilters()).test_client()
+    response = client.get(f"/articles?{query}")
+    assert response.status_code == 400, response.json
+    (error,) = response.json["errors"]
+    assert error["source"] == {"parameter": query.split("=")[0]}
+    assert query.split("=")[1].split(",")[-1] in error["detail"]

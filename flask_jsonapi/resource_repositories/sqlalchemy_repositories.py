@@ -21,7 +21,13 @@ from .. import exceptions, limits, routing, scopes
 from ..limits import DATABASE_PARAMETERS
 from ..query.cursor import convert_value
 from ..query.model import EXPRESSION_KEY, IncludeNode, PageItems
-from .filtering import expression_condition, integer_bits, integer_range, key_condition
+from .filtering import (
+    expression_condition,
+    integer_bits,
+    integer_range,
+    key_condition,
+    python_type_of,
+)
 from .member_writes import MemberWriter, member_writer
 from .repositories import ResourceRepository
 from .row_reads import RowReader, listened, plan_reads
@@ -239,7 +245,7 @@ class SqlAlchemyModelRepository(ResourceRepository):
         if values is not None:
             parameter = f"page[{pagination['cursor']}]"
             values = [
-                convert_value(value, _python_type(key.column), parameter)
+                convert_value(value, python_type_of(key.column), parameter)
                 for key, value in zip(keys, values, strict=True)
             ]
             self._check_cursor_integers(keys, values, parameter)
@@ -723,13 +729,6 @@ def _beyond(key: _SortColumn, descending: bool, value: Any) -> Any:
     if value is None:
         return sa.false()
     return sa.or_(column < value, column.is_(None)) if key.nullable else column < value
-
-
-def _python_type(column: Any) -> type:
-    try:
-        return column.type.python_type
-    except NotImplementedError:
-        return object
 
 
 def _required(relationship: Any) -> bool:
