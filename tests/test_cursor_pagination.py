@@ -155,6 +155,8 @@ def test_size_above_maximum_names_the_maximum_prof_3(cursor_client) -> None:
         ("page[number]=2", "page[number]"),
         ("page[after]=", "page[after]"),
         ("page[before]=%%%", "page[before]"),
+        ("page[after]=x&page[after]=y", "page[after]"),
+        ("page[before]=x&page[before]=y", "page[before]"),
     ],
 )
 def test_invalid_cursor_page_parameter_is_400_prof_3(cursor_client, query, parameter) -> None:
