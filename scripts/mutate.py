@@ -149,10 +149,15 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_sparse_fieldsets.py",
             "tests/test_pagination.py",
             "tests/test_cursor_pagination.py",
-            "tests/test_filtering.py",
+            "tests/test_memory_cursor_pagination.py",  # cursor._sort_values: items without keys
             "tests/test_filter_expressions.py",
-            "tests/test_hostile_input.py",
-            "tests/test_security.py",
+            # query/hidden.py: the members a policy hides
+            "tests/test_security.py::test_hidden_fields_are_unknown_everywhere",
+            # query/hidden.py: the types a request reaches, which a view set's decorators guard
+            "tests/test_security.py::test_decorators_guard_every_read_that_reaches_the_type",
+            "tests/test_security.py::test_decorators_guard_filters_and_sorts_through_the_type",
+            "tests/test_hostile_input.py::test_nul_in_a_query_value_is_400_naming_the_parameter",
+            "tests/test_hostile_input.py::test_huge_page_number_is_400_naming_the_parameter",
         ],
     ),
     "row_reads": (
@@ -164,9 +169,10 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_sparse_fieldsets.py",
             "tests/test_sorting.py",
             "tests/test_pagination.py",
-            "tests/test_filtering.py",
             "tests/test_related_endpoints.py",
-            "tests/test_permissions.py",
+            "tests/test_demo_drafts.py",  # _Reads.scoped: a policy's scope on detail and includes
+            # listened/_internal: SQLAlchemy's own listeners keep the row writes' fast path
+            "tests/test_row_writes.py::test_create_with_author_is_one_statement_crt_1",
         ],
     ),
     "row_writes": (

@@ -39,9 +39,11 @@ def test_cursor_pages_cover_every_item_once_prof_4(cursor_client, db_session) ->
     assert sum(pages, []) == [str(i) for i in rows.articles]
 
 
-@pytest.mark.parametrize("sort", ["-views,title", "author.name,-created", "-author.name"])
+@pytest.mark.parametrize(
+    "sort", ["-views,title", "author.name,-created", "-author.name", "draft,-views"]
+)
 def test_cursor_pages_follow_the_sort_pag_4(cursor_client, client, db_session, sort) -> None:
-    """PAG-4: cursor pages follow the sort, NULL authors and ties included."""
+    """PAG-4: cursor pages follow the sort, NULL authors, ties and booleans included."""
     blog(db_session, 9, authors=["bo", "", "al"], views=[3, 1, 3, 2, 1, 3, 2, 2, 1])
     expected = ids(client.get(f"/articles?sort={sort}").document)
     pages = _walk(cursor_client, f"/articles?sort={sort}&page[size]=2")
@@ -155,6 +157,8 @@ def test_size_above_maximum_names_the_maximum_prof_3(cursor_client) -> None:
         ("page[number]=2", "page[number]"),
         ("page[after]=", "page[after]"),
         ("page[before]=%%%", "page[before]"),
+        ("page[after]=x&page[after]=y", "page[after]"),
+        ("page[before]=x&page[before]=y", "page[before]"),
     ],
 )
 def test_invalid_cursor_page_parameter_is_400_prof_3(cursor_client, query, parameter) -> None:

@@ -140,12 +140,27 @@ def test_random_bodies_never_crash_and_never_half_write(client, db_session, body
         assert snapshot(db_session) == before
 
 
+NUL_DETAIL = "Query parameters may not contain NUL characters."
+
+
 def test_nul_in_a_query_value_is_400_naming_the_parameter(client, db_session) -> None:
     """QP-*, ERR-9: PostgreSQL cannot compare text with NUL; the client gets a 400, not 500."""
     _arrange(db_session)
     response = client.get("/articles?filter%5Btitle%5D=%00")
     _assert_answer(response, {400})
     assert response.document["errors"][0]["source"] == {"parameter": "filter[title]"}
+    assert response.document["errors"][0]["detail"] == NUL_DETAIL
+
+
+def test_nul_in_a_query_parameter_name_is_400_naming_it_qp_1(client, db_session) -> None:
+    """QP-1, ERR-9: a NUL in a name is refused too, though the name is otherwise an
+    implementation-specific one (it has a character outside a-z) that is ignored."""
+    _arrange(db_session)
+    assert client.get("/articles?fo%01o=1").status_code == 200
+    response = client.get("/articles?fo%00o=1")
+    _assert_answer(response, {400})
+    assert response.document["errors"][0]["source"] == {"parameter": "fo\x00o"}
+    assert response.document["errors"][0]["detail"] == NUL_DETAIL
 
 
 def test_huge_page_number_is_400_naming_the_parameter(client, db_session) -> None:

@@ -197,6 +197,9 @@ def test_view_set_without_count_refuses_count_request(blog_app, db_session) -> N
     assert "meta" not in document and document["links"]["next"] is not None
     response = client.get("/articles?page[count]=true")
     assert error_of(response)["source"] == {"parameter": "page[count]"}
+    assert error_of(response)["detail"] == (
+        "This collection is not counted; 'page[count]=true' is not available."
+    )
 
 
 @pytest.mark.parametrize(

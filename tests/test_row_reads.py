@@ -948,6 +948,44 @@ def test_join_with_extra_condition_is_honoured_rel_3(
     same_document(app, client, "/authors?include=articles", reads, rows=True)
 
 
+class PickyArticle(Alt):
+    """A many-to-many whose secondary join has an extra condition: tags but ``flask``."""
+
+    __table__ = Article.__table__
+
+    author = relationship(Author, viewonly=True)
+    comments = relationship(Comment, viewonly=True)
+    tags = relationship(Tag, secondary=article_tags, viewonly=True)
+    picked_tags = relationship(
+        Tag,
+        secondary=article_tags,
+        secondaryjoin=sa.and_(Tag.id == article_tags.c.tag_id, Tag.name != "flask"),
+        order_by=Tag.id,
+        viewonly=True,
+    )
+
+
+class PickyArticleSchema(blog_api.ArticleSchema):
+    picked = fields.Relationship(type_="tags", many=True, attribute="picked_tags")
+
+    class Meta:
+        type_ = "articles"
+
+
+def test_secondary_join_with_extra_condition_is_honoured_rel_3(
+    blog_app: flask.Flask, db_session: Any, rows: dict[str, int], reads: list[str]
+) -> None:
+    """INC-5, REL-3: a many-to-many whose secondary join has an extra condition links and
+    includes only the members the condition keeps (article 3 has python, flask and sql)."""
+    resources = blog_resources(articles=(PickyArticleSchema, repository_cls(PickyArticle)))
+    app = build_app(db_session, *resources)
+    client = app.test_client()
+    document = same_document(app, client, "/articles/3?include=picked", reads, rows=False)
+    assert [t["id"] for t in document["data"]["relationships"]["picked"]["data"]] == ["1", "3"]
+    assert [t["attributes"]["name"] for t in document["included"]] == ["python", "sql"]
+    same_document(app, client, "/articles?include=tags", reads, rows=True)
+
+
 def test_load_events_and_reconstructors_run_fet_4(
     blog_app: flask.Flask, db_session: Any, rows: dict[str, int], reads: list[str]
 ) -> None:

@@ -12,6 +12,7 @@ missing one; the original's checker keeps its 403 on the type's own URLs.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -583,6 +584,41 @@ def test_hidden_fields_are_unknown_everywhere(guarded: flask.Flask) -> None:
     )
     assert written.status_code == unknown.status_code == 422
     assert written.document["errors"][0]["source"] == {"pointer": "/data/attributes/secret"}
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        [{"name": "secret", "op": "eq", "val": "alice-secret"}],
+        [
+            {
+                "or": [
+                    {"name": "title", "op": "eq", "val": "x"},
+                    {"not": {"name": "secret", "op": "eq", "val": "alice-secret"}},
+                ]
+            }
+        ],
+    ],
+)
+def test_hidden_fields_are_unknown_in_filter_expressions_flt_1(
+    database_url: str, expression: list[dict[str, Any]]
+) -> None:
+    """FLT-1: a hidden member named in a filter expression, at the top or nested in
+    and/or/not, is the 400 of a member the type does not have, and nothing is read."""
+    app = secured_app(database_url, "none", policy=Guarded(), filter_expressions=True)
+    client = app.test_client()
+
+    def get(expression: Any) -> Any:
+        return client.get("/docs", query_string={"filter": json.dumps(expression)}, headers=ALICE)
+
+    response = get(expression)
+    nothing = get(json.loads(json.dumps(expression).replace('"secret"', '"nothing"')))
+    assert nothing.status_code == 400
+    assert response.status_code == 400, response.document
+    assert "alice-secret" not in response.get_data(as_text=True)
+    assert response.document["errors"][0]["source"] == nothing.document["errors"][0]["source"]
+    visible = get([{"name": "title", "op": "eq", "val": "ALICE-A"}])
+    assert [doc["id"] for doc in visible.document["data"]] == ["1"]
 
 
 def test_read_only_fields_are_shown_not_written(guarded: flask.Flask) -> None:

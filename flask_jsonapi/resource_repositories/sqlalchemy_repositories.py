@@ -717,6 +717,9 @@ def _keyset_after(keys: list[_SortColumn], values: list[Any], backwards: bool) -
     ``k1 > v1 OR (k1 = v1 AND k2 > v2) OR ...``, with ``NULL`` as the smallest value."""
     alternatives, equal = [], []
     for key, value in zip(keys, values, strict=True):
+        if value is not None:
+            # Bound as a parameter: SQLAlchemy refuses `column > False` with a Python bool.
+            value = sa.literal(value, key.column.type)
         alternatives.append(sa.and_(*equal, _beyond(key, key.descending != backwards, value)))
         equal.append(key.column.is_(None) if value is None else key.column == value)
     return sa.or_(*alternatives)
