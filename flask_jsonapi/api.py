@@ -20,6 +20,7 @@ from .openapi import install as install_openapi
 from .policy import Policy
 from .registry import Registry
 from .relationships import related_view_class, relationship_view_class
+from .resource_repositories.direct_reads import close_direct
 from .resources import ResourceDetail, ResourceList
 from .schema.compiled import compile_schema
 
@@ -308,5 +309,7 @@ def _remove_sessions(exc: BaseException | None) -> None:
     """End each scoped session after a request, so no connection or transaction lingers."""
     for api in _apis():
         for session in api.registry.scoped_sessions():
+            if session.registry.has():
+                close_direct(session())  # reads outside a unit of work (none today)
             session.remove()
     routing.end_request()
