@@ -8,6 +8,7 @@ from typing import Any
 
 import flask
 import orjson
+from flask.globals import _cv_app as _app_context
 from werkzeug.exceptions import HTTPException
 
 from . import routing, validation
@@ -81,7 +82,6 @@ class Api:
             for fault in database_faults():
                 app.register_error_handler(fault, _database_fault)
             app.teardown_appcontext(_remove_sessions)
-            app.after_request(routing.stamp_response)
         apis.append(self)
         app.before_request(self._validate_once)
         install_openapi(self, app, prefix)
@@ -243,6 +243,11 @@ class Api:
     def _validate_once(self) -> None:
         if not self._validated:
             self.validate(strict=False)
+        # Done: off the app's hooks, which Flask would otherwise call on every request. A
+        # new list, so that a request going through the old one at this moment is undisturbed.
+        app = _app_context.get().app
+        hooks = app.before_request_funcs.get(None, [])
+        app.before_request_funcs[None] = [hook for hook in hooks if hook != self._validate_once]
 
     @staticmethod
     def get_detail_url(url: str) -> str:
@@ -309,7 +314,12 @@ def _remove_sessions(exc: BaseException | None) -> None:
     """End each scoped session after a request, so no connection or transaction lingers."""
     for api in _apis():
         for session in api.registry.scoped_sessions():
-            if session.registry.has():
-                close_direct(session())  # reads outside a unit of work (none today)
-            session.remove()
+            if not session.registry.has():
+                continue
+            current = session()
+            close_direct(current)  # reads outside a unit of work (none today)
+            if current.in_transaction() or current.identity_map or current.new:
+                session.remove()
+            else:
+                session.registry.clear()  # it holds nothing: closing would do nothing
     routing.end_request()

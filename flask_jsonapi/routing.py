@@ -24,6 +24,7 @@ from typing import Any, Protocol
 import flask
 import sqlalchemy as sa
 from flask.globals import _cv_app as _app_context  # read directly: no proxy per call
+from flask.globals import _cv_request
 from sqlalchemy import orm
 
 from . import exceptions
@@ -153,6 +154,8 @@ def note_commit(bind: sa.Engine | sa.Connection) -> None:
     else:
         token = positions.written(bind)
     if token is not None:
+        if _WRITTEN not in context.g.__dict__ and _cv_request.get(None) is not None:
+            flask.after_this_request(stamp_response)  # only the requests that committed
         setattr(context.g, _WRITTEN, token)
 
 
