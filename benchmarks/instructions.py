@@ -5,7 +5,9 @@ does not depend on the machine's load (wall-clock numbers on a shared machine do
 
 Runs the target's worker twice under ``valgrind --tool=callgrind``, once with one warm-up
 call and once with the warm-up and CALLS more (default 50), and prints the difference
-divided by CALLS: the instructions one request costs, start-up excluded. With
+divided by CALLS: the instructions one request costs, start-up excluded. Several requests
+(``get_one,list_50,post``) run in one valgrind process instead, each after two warm-up
+calls, split by callgrind dumps: the start-up is paid once. With
 ``--out FILE`` the second run's callgrind file is kept for ``callgrind_annotate``.
 """
 
@@ -28,9 +30,53 @@ def _child(target: str, request: str, calls: int, database: str) -> None:
     from worker import Worker
 
     worker = Worker(target, f"sqlite:///{database}")
+    if "," in request:  # --phases: callgrind dumps before each os.getppid()
+        names = request.split(",")
+        for name in names:
+            worker.call(name)
+            worker.call(name)
+        os.getppid()
+        for name in names:
+            for _ in range(calls):
+                worker.call(name)
+            os.getppid()
+        return
     worker.call(request)
     for _ in range(calls):
         worker.call(request)
+
+
+def _phases(target: str, requests: list[str], calls: int, database: Path) -> list[int]:
+    """Instructions of each request's ``calls`` calls, from one valgrind run: a dump
+    before each phase's end (``os.getppid``), so the start-up is paid once."""
+    scratch = database.parent
+    out = scratch / "callgrind.out"
+    done = subprocess.run(
+        [
+            "valgrind",
+            "--tool=callgrind",
+            f"--callgrind-out-file={out}",
+            "--dump-before=os_getppid",
+            sys.executable,
+            __file__,
+            "--child",
+            target,
+            ",".join(requests),
+            str(calls),
+            str(database),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=BENCH_DIR,
+    )
+    if done.returncode:
+        raise SystemExit(done.stderr[-2000:])
+    dumps = sorted(scratch.glob("callgrind.out.*"), key=lambda path: int(path.suffix[1:]))
+    totals = []
+    for dump in dumps:
+        found = re.search(r"^(?:summary|totals): (\d+)", dump.read_text(), re.MULTILINE)
+        totals.append(int(found.group(1)) if found else 0)
+    return totals[1 : 1 + len(requests)]  # the first dump is start-up and warm-up
 
 
 def _collected(target: str, request: str, calls: int, database: Path, out: str) -> int:
@@ -73,6 +119,12 @@ def main() -> None:
     try:
         database = scratch / "blog.sqlite"
         shutil.copyfile(ensure_dataset(), database)
+        if "," in args.request:  # several requests: one valgrind run, split by dumps
+            names = args.request.split(",")
+            totals = _phases(args.target, names, args.calls, database)
+            for name, total in zip(names, totals, strict=True):
+                print(f"{args.target} {name}: {total / args.calls:,.0f} instructions per request")
+            return
         base = _collected(args.target, args.request, 0, database, os.devnull)
         total = _collected(args.target, args.request, args.calls, database, args.out)
     finally:

@@ -8,6 +8,8 @@ from typing import Any
 
 import flask
 import orjson
+from flask.globals import _cv_app as _app_context
+from sqlalchemy import orm
 from werkzeug.exceptions import HTTPException
 
 from . import routing, validation
@@ -20,6 +22,7 @@ from .openapi import install as install_openapi
 from .policy import Policy
 from .registry import Registry
 from .relationships import related_view_class, relationship_view_class
+from .resource_repositories.direct_reads import close_direct
 from .resources import ResourceDetail, ResourceList
 from .schema.compiled import compile_schema
 
@@ -80,10 +83,14 @@ class Api:
             for fault in database_faults():
                 app.register_error_handler(fault, _database_fault)
             app.teardown_appcontext(_remove_sessions)
-            app.after_request(_stamp_consistency)
         apis.append(self)
         app.before_request(self._validate_once)
         install_openapi(self, app, prefix)
+
+    @property
+    def prefixes(self) -> list[str]:
+        """The URL prefixes the API is registered under (``""`` for an app, a Blueprint's)."""
+        return list(self._prefixes)
 
     def owns(self, path: str) -> bool:
         """Whether ``path`` lies under one of this API's resource URLs, or under the URL
@@ -242,6 +249,11 @@ class Api:
     def _validate_once(self) -> None:
         if not self._validated:
             self.validate(strict=False)
+        # Done: off the app's hooks, which Flask would otherwise call on every request. A
+        # new list, so that a request going through the old one at this moment is undisturbed.
+        app = _app_context.get().app
+        hooks = app.before_request_funcs.get(None, [])
+        app.before_request_funcs[None] = [hook for hook in hooks if hook != self._validate_once]
 
     @staticmethod
     def get_detail_url(url: str) -> str:
@@ -271,20 +283,6 @@ def _is_set(resource: type, kwargs: dict[str, Any]) -> bool:
 
 def _apis() -> list[Api]:
     return flask.current_app.extensions.get("flask_jsonapi", [])
-
-
-def _stamp_consistency(response: flask.Response) -> flask.Response:
-    return routing.stamp_response(response, _cookie_path)
-
-
-def _cookie_path() -> str:
-    """The URL prefix of the API that answered this request (the longest that holds its
-    path, below the app's script root): where a consistency cookie is sent back."""
-    request = flask.request
-    path = request.path
-    prefixes = [p for api in _apis() for p in api._prefixes]
-    held = [p for p in prefixes if p and (path == p or path.startswith(p + "/"))]
-    return (request.root_path + max(held, key=len, default="")) or "/"
 
 
 def _http_error(error: HTTPException) -> Any:
@@ -322,5 +320,16 @@ def _remove_sessions(exc: BaseException | None) -> None:
     """End each scoped session after a request, so no connection or transaction lingers."""
     for api in _apis():
         for session in api.registry.scoped_sessions():
-            session.remove()
+            scoped = isinstance(session, orm.scoped_session)
+            if scoped and not session.registry.has():
+                continue
+            current = session() if scoped else None
+            if not isinstance(current, orm.Session):
+                session.remove()  # a stand-in of the application's (a Mock): as before
+                continue
+            close_direct(current)  # reads outside a unit of work (none today)
+            if current.in_transaction() or current.identity_map or current.new:
+                session.remove()
+            else:
+                session.registry.clear()  # it holds nothing: closing would do nothing
     routing.end_request()

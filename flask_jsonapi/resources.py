@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import inspect
 import logging
 from typing import Any, ClassVar
 
@@ -96,7 +97,22 @@ class ResourceBase(flask.views.View):
 
     @classmethod
     def as_view(cls, name: str, *class_args: Any, **class_kwargs: Any) -> Any:
-        view = super().as_view(name, *class_args, **class_kwargs)
+        if (
+            cls.init_every_request
+            and not cls.decorators
+            and not inspect.iscoroutinefunction(cls.dispatch_request)
+        ):
+            # Flask's view, less its ensure_sync() per request (an inspect call chain) for
+            # a dispatch_request that is not a coroutine function.
+            def view(**kwargs: Any) -> Any:
+                return view.view_class(*class_args, **class_kwargs).dispatch_request(**kwargs)
+
+            view.view_class = cls
+            view.__name__ = name
+            view.__doc__ = cls.__doc__
+            view.__module__ = cls.__module__
+        else:
+            view = super().as_view(name, *class_args, **class_kwargs)
         view.methods = sorted({*cls.methods, "OPTIONS"})
         view.provide_automatic_options = False
         return view

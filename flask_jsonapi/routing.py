@@ -33,6 +33,7 @@ from typing import Any, Protocol, TypeVar
 import flask
 import sqlalchemy as sa
 from flask.globals import _cv_app as _app_context  # read directly: no proxy per call
+from flask.globals import _cv_request
 from sqlalchemy import orm
 
 from . import exceptions
@@ -264,15 +265,15 @@ def note_commit(bind: sa.Engine | sa.Connection) -> None:
     else:
         token = positions.written(bind)
     if token is not None:
+        if _WRITTEN not in context.g.__dict__ and _cv_request.get(None) is not None:
+            flask.after_this_request(stamp_response)  # only the requests that committed
         setattr(context.g, _WRITTEN, token)
 
 
-def stamp_response(
-    response: flask.Response, cookie_path: Callable[[], str] | None = None
-) -> flask.Response:
+def stamp_response(response: flask.Response) -> flask.Response:
     """Give the response the consistency token of the request's commit, if any: in the
-    header, and in the ``JSONAPI_CONSISTENCY_COOKIE`` cookie (at ``cookie_path()``, the
-    API's URL prefix) when that is set."""
+    header, and in the ``JSONAPI_CONSISTENCY_COOKIE`` cookie (at the API's URL prefix)
+    when that is set."""
     context = _app_context.get(None)
     token = context.g.__dict__.get(_WRITTEN) if context is not None else None
     if token is None:
@@ -284,12 +285,23 @@ def stamp_response(
             name,
             token,
             max_age=context.app.config.get("JSONAPI_CONSISTENCY_COOKIE_MAX_AGE", COOKIE_MAX_AGE),
-            path=cookie_path() if cookie_path is not None else "/",
+            path=_cookie_path(context.app),
             secure=flask.request.is_secure,
             httponly=True,
             samesite="Lax",
         )
     return response
+
+
+def _cookie_path(app: flask.Flask) -> str:
+    """The URL prefix of the API that answered this request (the longest that holds its
+    path, below the app's script root): where a consistency cookie is sent back."""
+    request = flask.request
+    path = request.path
+    apis = app.extensions.get("flask_jsonapi", [])
+    prefixes = [prefix for api in apis for prefix in api.prefixes]
+    held = [p for p in prefixes if p and (path == p or path.startswith(p + "/"))]
+    return (request.root_path + max(held, key=len, default="")) or "/"
 
 
 def end_request() -> None:

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import flask
 import sqlalchemy as sa
+from flask.globals import _cv_app as _app_context
 from sqlalchemy import orm
 from sqlalchemy.sql.util import ClauseAdapter
 
@@ -140,15 +140,15 @@ def narrowed(statement: Any, criterion: Any) -> Any:
 
 def activate(scopes: RequestScopes | None) -> None:
     """Make ``scopes`` the current request's (``None``: nothing is scoped)."""
-    setattr(flask.g, _KEY, scopes)
+    _app_context.get().g.__dict__[_KEY] = scopes
 
 
 def current() -> RequestScopes | None:
     """The current request's scopes, ``None`` outside a request or when nothing is
     scoped."""
-    if not flask.has_app_context():
-        return None
-    return flask.g.get(_KEY)
+    # Asked several times a request: the context variable, not flask.g's proxy.
+    context = _app_context.get(None)
+    return context.g.__dict__.get(_KEY) if context is not None else None
 
 
 def criterion(model: Any) -> Any:

@@ -1259,3 +1259,30 @@ def test_view_on_the_mixin_alone_keeps_its_hooks_fet_1(
     assert response.status_code == 200, response.document
     assert response.document["data"]["attributes"]["title"] == "Quiet"
     assert reads == []
+
+
+@pytest.mark.parametrize(
+    ("urls", "expected"),
+    [
+        (["/articles?filter[views]=1", "/articles?filter[views]=2"], [["2"], ["3"]]),
+        (
+            ["/articles?sort=views&page[size]=2", "/articles?sort=-views&page[size]=2"],
+            [["1", "2"], ["4", "3"]],
+        ),
+        (
+            ["/articles?page[size]=2", "/articles?page[size]=2&page[number]=2"],
+            [["1", "2"], ["3", "4"]],
+        ),
+    ],
+)
+def test_a_query_read_again_answers_its_own_rows_flt_1(
+    client: JsonApiClient, db_session: Any, urls: list[str], expected: list[list[str]]
+) -> None:
+    """FLT-1, SRT-1: pages and counts kept per query string never answer another
+    query's rows (each URL twice, the second time from the kept statement)."""
+    blog(db_session, 4)
+    for url, ids in [*zip(urls, expected, strict=True), *zip(urls, expected, strict=True)]:
+        response = client.get(url)
+        assert response.status_code == 200
+        assert [item["id"] for item in response.document["data"]] == ids
+        assert response.document["meta"]["count"] == (1 if "filter" in url else 4)

@@ -38,6 +38,8 @@ _OBJECT_FIELDS = (ma_fields.Method, ma_fields.Function, ma_fields.Nested, ma_fie
 _FIELD_MODULES = ("marshmallow.", "marshmallow_jsonapi.", "flask_jsonapi.")
 # Bound parameters per IN list: SQLite before 3.32 allows 999 per statement.
 _IN_CHUNK = 30_000 if sqlite3.sqlite_version_info >= (3, 32) else 900
+# Statements a plan keeps (pages and counts by query, row writes): then it starts again.
+_KEPT_STATEMENTS = 256
 
 
 class Record:
@@ -302,9 +304,11 @@ class RowReader:
     ) -> list[Record]:
         """A page of resources, filtered and sorted as ``get_list`` would."""
         repository = self.repository
-        statement = repository.apply_filters(repository.scoped_query(loads=False), dict(filters))
         reading = reads(self.plan, repository.connection())
         if "cursor" in pagination:
+            statement = repository.apply_filters(
+                repository.scoped_query(loads=False), dict(filters)
+            )
             statement, keys = repository.keyset_page(statement, sorting, pagination)
             columns = (*self.plan.columns.columns, *(key.column for key in keys))
             rows = reading.connection.execute(statement.with_only_columns(*columns)).all()
@@ -312,20 +316,55 @@ class RowReader:
                 rows.reverse()
             width = len(self.plan.columns.columns)
             return PageItems(reading.many(rows, width), [tuple(row[width:]) for row in rows])
+        statement = self._kept(
+            ("many", tuple(sorting), tuple(pagination.items())),
+            filters,
+            lambda: self._page(filters, sorting, pagination),
+        )
+        return reading.many(reading.connection.execute(statement).all())
+
+    def _page(
+        self, filters: dict[str, Any], sorting: Sequence[str], pagination: dict[str, Any]
+    ) -> Any:
+        repository = self.repository
+        statement = repository.apply_filters(repository.scoped_query(loads=False), dict(filters))
         statement = repository.apply_sorts(statement, sorting)
         statement = repository.apply_pagination(statement, pagination)
-        statement = statement.with_only_columns(*self.plan.columns.columns)
-        return reading.many(reading.connection.execute(statement).all())
+        return statement.with_only_columns(*self.plan.columns.columns)
 
     def get_count(self, filters: dict[str, Any]) -> int:
         """How many resources the filters match: ``SELECT count(*) FROM table WHERE ...``."""
+        repository = self.repository
+        statement = self._kept(("count",), filters, lambda: self._count(filters))
+        return repository.connection().execute(statement).scalar_one()
+
+    def _count(self, filters: dict[str, Any]) -> Any:
         repository = self.repository
         statement = sa.select(sa.func.count()).select_from(repository.model)
         criterion = scopes.criterion(repository.model)
         if criterion is not None:
             statement = statement.where(criterion)
-        statement = repository.apply_filters(statement, dict(filters))
-        return repository.connection().execute(statement).scalar_one()
+        return repository.apply_filters(statement, dict(filters))
+
+    def _kept(self, kind: tuple, filters: Mapping[str, Any], build: Callable[[], Any]) -> Any:
+        """``build()``, or the statement it gave this plan for the same query before: the
+        same query string is read again and again, and a statement built once also keeps
+        SQLAlchemy's cache key. Only without policies (their criteria may be the client's)
+        and without ``filter_methods_map`` (functions of the application's)."""
+        if self.repository.filter_methods_map or scopes.current() is not None:
+            return build()
+        # The value's type too: True == 1, but the two may not be the same SQL.
+        key = (*kind, *((name, type(value), value) for name, value in filters.items()))
+        try:
+            statement = self.plan.statements.get(key)
+        except TypeError:  # a filter value that is a list: not kept
+            return build()
+        if statement is None:
+            statement = build()
+            if len(self.plan.statements) >= _KEPT_STATEMENTS:
+                self.plan.statements.clear()
+            self.plan.statements[key] = statement
+        return statement
 
 
 def reads(plan: ReadPlan, connection: sa.Connection) -> _Reads:

@@ -21,6 +21,7 @@ from .. import exceptions, limits, routing, scopes
 from ..limits import DATABASE_PARAMETERS
 from ..query.cursor import convert_value
 from ..query.model import EXPRESSION_KEY, IncludeNode, PageItems
+from .direct_reads import close_direct, direct_connection
 from .filtering import (
     expression_condition,
     integer_bits,
@@ -114,12 +115,16 @@ class SqlAlchemyModelRepository(ResourceRepository):
             if timeout:
                 self._limit_statements(session, timeout)
             yield session
+            if close_direct(session) and not session.in_transaction():
+                if not _has_changes(session):
+                    return  # only direct reads (direct_reads.py): the session began nothing
             if session.info.pop(_READS_ONLY, False) and not _has_changes(session):
                 session.close()
             else:
                 self._run_session_strategy("commit")
-                routing.note_commit(session.get_bind(mapper=_mapper(self.model)))
+                routing.note_commit(session.get_bind(mapper=self._mapper))
         except BaseException:
+            close_direct(session)
             session.info.pop(_READS_ONLY, None)
             session.rollback()
             raise
@@ -127,7 +132,7 @@ class SqlAlchemyModelRepository(ResourceRepository):
     def _limit_statements(self, session: orm.Session, timeout: int) -> None:
         """Begin the transaction with PostgreSQL's ``statement_timeout`` (milliseconds), so a
         runaway statement is cancelled (503) instead of holding a worker."""
-        connection = session.connection(bind_arguments={"mapper": _mapper(self.model)})
+        connection = session.connection(bind_arguments={"mapper": self._mapper})
         if connection.dialect.name == "postgresql":
             connection.exec_driver_sql(f"SET LOCAL statement_timeout = {int(timeout)}")
 
@@ -392,7 +397,7 @@ class SqlAlchemyModelRepository(ResourceRepository):
     def version_attribute(self) -> str | None:
         """The attribute of the model's version column (SQLAlchemy's ``version_id_col``),
         or ``None`` when it has none."""
-        mapper = _mapper(self.model)
+        mapper = self._mapper
         column = mapper.version_id_col
         return None if column is None else mapper.get_property_by_column(column).key
 
@@ -413,8 +418,16 @@ class SqlAlchemyModelRepository(ResourceRepository):
         """The connection of the session's transaction for this model (the row reads and
         writes); changes pending in the session are flushed first, as the ORM's autoflush
         would before a query. A read that begins the transaction marks it as holding
-        only reads, until a write or :meth:`note_foreign_work` says otherwise."""
+        only reads, until a write or :meth:`note_foreign_work` says otherwise. A GET's
+        reads in a session that began nothing take a connection of their own
+        (``direct_reads.py``)."""
         session = self.get_session()
+        if writing:
+            close_direct(session)
+        else:
+            direct = direct_connection(session, self._mapper)
+            if direct is not None:
+                return direct
         if session.autoflush and _has_changes(session):
             with self.database_errors():
                 session.flush()
@@ -422,7 +435,16 @@ class SqlAlchemyModelRepository(ResourceRepository):
             session.info[_READS_ONLY] = False
         elif not session.in_transaction():
             session.info[_READS_ONLY] = True
-        return session.connection(bind_arguments={"mapper": _mapper(self.model)})
+        return session.connection(bind_arguments={"mapper": self._mapper})
+
+    @property
+    def _mapper(self) -> Any:
+        """The mapper of ``model``, looked up once per model."""
+        cached = self.__dict__.get("_mapper_of")
+        model = self.model
+        if cached is None or cached[0] is not model:
+            cached = self.__dict__["_mapper_of"] = (model, _mapper(model))
+        return cached[1]
 
     def _stock(self, names: tuple[str, ...]) -> bool:
         """Whether neither this repository's class nor the instance itself overrides
@@ -480,7 +502,7 @@ class SqlAlchemyModelRepository(ResourceRepository):
 
     def _dialect(self) -> str:
         """The name of the database dialect this model is stored with."""
-        return self.get_session().get_bind(mapper=_mapper(self.model)).dialect.name
+        return self.get_session().get_bind(mapper=self._mapper).dialect.name
 
     def _fits_key_column(self, key: Any) -> bool:
         if not isinstance(key, int) or isinstance(key, bool):
