@@ -282,9 +282,15 @@ class RowReader:
     """A stock repository's reads with one plan: what the service calls instead of the
     view's ``read``/``read_many``/``get_count`` hooks."""
 
-    def __init__(self, repository: Any, plan: ReadPlan) -> None:
+    def __init__(self, repository: Any, plan: ReadPlan, where: Any = None) -> None:
         self.repository = repository
         self.plan = plan
+        self.where = where
+
+    def within(self, criterion: Any) -> RowReader:
+        """This reader's lists and counts limited to rows that satisfy ``criterion`` too
+        (the members of one parent's relationship, on a related endpoint)."""
+        return RowReader(self.repository, self.plan, criterion)
 
     def one(self, id: Any) -> Record:
         """The resource ``id`` with its include tree; 404 when there is none."""
@@ -302,7 +308,10 @@ class RowReader:
     ) -> list[Record]:
         """A page of resources, filtered and sorted as ``get_list`` would."""
         repository = self.repository
-        statement = repository.apply_filters(repository.scoped_query(loads=False), dict(filters))
+        statement = repository.scoped_query(loads=False)
+        if self.where is not None:
+            statement = statement.where(self.where)
+        statement = repository.apply_filters(statement, dict(filters))
         reading = reads(self.plan, repository.connection())
         if "cursor" in pagination:
             statement, keys = repository.keyset_page(statement, sorting, pagination)
@@ -324,6 +333,8 @@ class RowReader:
         criterion = scopes.criterion(repository.model)
         if criterion is not None:
             statement = statement.where(criterion)
+        if self.where is not None:
+            statement = statement.where(self.where)
         statement = repository.apply_filters(statement, dict(filters))
         return repository.connection().execute(statement).scalar_one()
 
