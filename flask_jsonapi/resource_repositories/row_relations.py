@@ -133,13 +133,13 @@ class RelationReader:
         paged = scopes.memo(
             "relation-page",
             (statement,),
-            lambda: statement.add_columns(sa.func.count().over())
-            .limit(sa.bindparam("limit"))
-            .offset(sa.bindparam("offset")),
+            lambda: (
+                statement.add_columns(sa.func.count().over())
+                .limit(sa.bindparam("limit"))
+                .offset(sa.bindparam("offset"))
+            ),
         )
-        rows = connection.execute(
-            paged, {"value": value, "limit": limit, "offset": offset}
-        ).all()
+        rows = connection.execute(paged, {"value": value, "limit": limit, "offset": offset}).all()
         if rows:
             return [row[0] for row in rows], rows[0][1]
         if offset == 0:
