@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import flask
@@ -21,11 +22,13 @@ from .authentication import guard_reach
 from .document import parse_relationship_document
 from .filters_schema import default_filters
 from .links import LinkBuilder, pagination_links, request_url
+from .policy import READ
 from .query import QueryConfig, ResourceQuery, parse_query
 from .query.cursor import encode_cursor
 from .query.model import IncludeNode
 from .query.model import Page as QueryPage
 from .query.parser import CURSOR_PROFILE, parse_page
+from .resource_repositories.repositories import offers_row_access
 from .schema.compiled import RelationshipSpec
 from .schema.serializer import linkage_of, read
 from .services import Page, ResourceService
@@ -61,6 +64,25 @@ class _RelationshipMixin:
                 f"{action.capitalize()} is not allowed for this resource"
             )
 
+    def relation_rows(self, spec: RelationshipSpec) -> Any:
+        """The parent's relationship ``spec`` read as rows (the view's repository's
+        ``relation_reader``), or ``None`` when the ORM path must read it: hooks of the
+        user's, or object checks on either side."""
+        factory = getattr(self, "relation_reader", None)
+        if factory is None:
+            return None
+        checks = scopes.object_checks()
+        if self.compiled.type_ in checks or spec.type_ in checks:
+            return None
+        return factory(spec.attribute, getattr(spec.field, "id_field", None) or "id")
+
+    def read_parent_row(self, relation: Any) -> tuple[Any, Any]:
+        """The value the parent's members match on and the parent's id, as rows (404 when
+        the client may not see it); the parent type's policy must allow reading."""
+        service = self.service()
+        service.require(READ)
+        return relation.parent(service.url_id(self.resource_id))
+
     def read_parent(self, spec: RelationshipSpec, *, load: bool = True) -> tuple[Any, Any]:
         """The parent resource's id and object; with its relationship `spec` loaded unless
         not `load` (a related page that its repository narrows to the parent itself)."""
@@ -87,8 +109,14 @@ class RelationshipViewMixin(_RelationshipMixin):
         self.require_action(Actions.read)
         spec = self.relationship_spec()
         with self.transaction():
-            _, parent = self.read_parent(spec)
-            document = self.linkage_document(spec, parent, paginate=True)
+            relation = self.relation_rows(spec)
+            if relation is not None:
+                value, parent_id = self.read_parent_row(relation)
+                members = _row_members(spec, relation, value)
+                document = self._linkage_document(spec, parent_id, members, paginate=True)
+            else:
+                _, parent = self.read_parent(spec)
+                document = self.linkage_document(spec, parent, paginate=True)
         return self.document_response(document)
 
     def patch(self, *args: Any, **kwargs: Any) -> flask.Response:
@@ -153,13 +181,34 @@ class RelationshipViewMixin(_RelationshipMixin):
         """The linkage document of ``parent``'s relationship; ``paginate``: as GET answers
         it (a to-many paged and counted); ``elsewhere``: as GET of the relationship's own
         URL answers it, computed while answering another request (Atomic Operations)."""
-        links = LinkBuilder(self.registry).relationship(
-            self.compiled.type_,
-            self.compiled.format_id(read(parent, self.compiled.id_attribute)),
-            spec.member,
-        )
         data = linkage_of(
             spec, read(parent, spec.attribute), scopes.object_checks().get(spec.type_)
+        )
+
+        def members(offset: int, limit: int | None) -> tuple[Any, int]:
+            if limit is None:
+                return data, len(data) if spec.many else 0
+            return data[offset : offset + limit], len(data)
+
+        parent_id = read(parent, self.compiled.id_attribute)
+        return self._linkage_document(
+            spec, parent_id, members, paginate=paginate, elsewhere=elsewhere
+        )
+
+    def _linkage_document(
+        self,
+        spec: RelationshipSpec,
+        parent_id: Any,
+        members: Callable[[int, int | None], tuple[Any, int]],
+        *,
+        paginate: bool = False,
+        elsewhere: bool = False,
+    ) -> dict[str, Any]:
+        """The linkage document of the parent ``parent_id``'s relationship ``spec``, whose
+        ``members(offset, limit)`` answers the linkage from ``offset`` (all of it when
+        ``limit`` is ``None``) and the number of members in all."""
+        links = LinkBuilder(self.registry).relationship(
+            self.compiled.type_, self.compiled.format_id(parent_id), spec.member
         )
         self_link = (links or {}).get("self") or request_url()
         document: dict[str, Any] = {"links": {**(links or {}), "self": self_link}}
@@ -168,21 +217,39 @@ class RelationshipViewMixin(_RelationshipMixin):
             # Linkage is this library's own list, paged whatever the view's storage.
             page = parse_page(args, dataclasses.replace(self.query_config(), paginate=True))
             url = self_link if elsewhere else None
-            total = len(data)
             if page.style == "cursor":
+                data, total = members(0, None)
                 data, more, cursors = _linkage_window(data, page)
                 links = pagination_links(
                     page, total, len(data), more=more, cursors=cursors, url=url
                 )
                 self.negotiated = dataclasses.replace(self.negotiated, profile=(CURSOR_PROFILE,))
             else:
-                data = data[page.offset : page.offset + page.size]
+                data, total = members(page.offset, page.size)
                 links = pagination_links(page, total, len(data), url=url)
             document["links"].update(links)
             document["links"]["self"] = self_link
             document["meta"] = {"count": total}
+        else:
+            data, _ = members(0, None)
         document["data"] = data
         return document
+
+
+def _row_members(
+    spec: RelationshipSpec, relation: Any, value: Any
+) -> Callable[[int, int | None], tuple[Any, int]]:
+    """The linkage of the members of a parent matching ``value``, read by ``relation``."""
+
+    def members(offset: int, limit: int | None) -> tuple[Any, int]:
+        ids, total = relation.ids(value, offset, limit)
+        type_ = spec.type_
+        data = [{"type": type_, "id": str(id_)} for id_ in ids]
+        if not spec.many:
+            return (data[0] if data else None), total
+        return data, total
+
+    return members
 
 
 def _linkage_window(
@@ -247,17 +314,39 @@ class RelatedViewMixin(_RelationshipMixin):
         # key: loading the whole relationship first would be one more statement, unused.
         narrowed = spec.many and _narrows(related.repository)
         with self.transaction():
-            _, parent = self.read_parent(spec, load=not narrowed)
-            if spec.many:
+            rows = self._related_rows(spec, related, query) if spec.many else None
+            if rows is not None:
+                relation, reader = rows
+                value, _ = self.read_parent_row(relation)
+                hooks = _RowHooks(reader.within(relation.criterion(value)))
+                page = ResourceService(hooks, compiled, self.registry).fetch_many(query)
+                document = self.collection_document(page, query, compiled)
+            elif spec.many:
+                _, parent = self.read_parent(spec, load=not narrowed)
                 page = self._related_page(spec, related, parent, query)
                 document = self.collection_document(page, query, compiled)
             else:
+                _, parent = self.read_parent(spec)
                 value = read(parent, spec.attribute)
                 check = scopes.object_checks().get(spec.type_)
                 if value is not None and check is not None and not check(value):
                     value = None  # hidden: answered as an empty to-one
                 document = self.resource_document(value, query, compiled=compiled)
         return self.document_response(document)
+
+    def _related_rows(
+        self, spec: RelationshipSpec, related: Any, query: ResourceQuery
+    ) -> tuple[Any, Any] | None:
+        """The parent's relationship and the related type's row reader for ``query``, when
+        both read rows (the fast path); ``None`` otherwise."""
+        repository = related.repository
+        if not offers_row_access(repository):
+            return None
+        relation = self.relation_rows(spec)
+        if relation is None:
+            return None
+        reader = repository.row_reader(related.compiled, query.load, query.fields, self.registry)
+        return None if reader is None else (relation, reader)
 
     def _related_page(
         self, spec: RelationshipSpec, related: Any, parent: Any, query: ResourceQuery
@@ -289,6 +378,17 @@ class _RelatedHooks:
 
     def get_count(self, filters: dict) -> int | None:
         return self.repository.get_count(filters, related_to=self.related_to)
+
+
+class _RowHooks:
+    """A related type's row reader, narrowed to one parent's members, as a service's
+    hooks: the service reads and counts through it."""
+
+    def __init__(self, reader: Any) -> None:
+        self.reader = reader
+
+    def row_reader(self, query: ResourceQuery) -> Any:
+        return self.reader
 
 
 def _narrows(repository: Any) -> bool:

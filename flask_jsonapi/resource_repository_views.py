@@ -124,6 +124,22 @@ class ResourceRepositoryViewMixin:
         ``JSONAPI_ROW_WRITES`` is off, or the repository needs the ORM."""
         return self._fast_path("row_writer", "JSONAPI_ROW_WRITES", self._stock_writes, query)
 
+    def relation_reader(self, attribute: str, related_id_attribute: str) -> Any:
+        """The repository's reads of one parent's relationship ``attribute`` as rows (the
+        fast path of relationship and related endpoints), or ``None`` when the reading
+        hooks are overridden, ``JSONAPI_ROW_READS`` is off, a permission checker judges
+        the objects, or the repository needs the ORM for it."""
+        repository = self.repository
+        if not offers_row_access(repository) or not self._stock_reads():
+            return None
+        if getattr(self, "permission_checker", None) is not None:
+            return None
+        if not flask.current_app.config.get("JSONAPI_ROW_READS", True):
+            return None
+        return repository.relation_reader(
+            attribute, self.compiled.id_attribute, related_id_attribute
+        )
+
     def _fast_path(
         self, factory_name: str, setting: str, stock: Callable[[], bool], query: ResourceQuery
     ) -> Any:

@@ -81,3 +81,22 @@ def test_single_resource_with_include_runs_k_plus_1_statements(
         response = client.get(url)
     assert response.status_code == 200
     assert counter.count == 4 + 1, counter
+
+
+def test_relationship_endpoint_runs_2_statements(client, sql_counter, articles: int) -> None:
+    """FET-7, REL-5: the parent, then one page of member ids counted by a window: what the
+    hand-written app runs (benchmarks/targets/handwritten.py)."""
+    with sql_counter() as counter:
+        response = client.get(f"/articles/{articles}/relationships/tags")
+    assert response.status_code == 200
+    assert response.document["meta"]["count"] == (articles - 1) % 3 + 1
+    assert counter.count == 2, counter
+
+
+def test_related_endpoint_runs_3_statements(client, sql_counter, articles: int) -> None:
+    """FET-3: the parent, the page and its count, whatever the parent's collection holds."""
+    with sql_counter() as counter:
+        response = client.get(f"/articles/{articles}/comments")
+    assert response.status_code == 200
+    assert len(response.document["data"]) == response.document["meta"]["count"] == 2
+    assert counter.count == 3, counter

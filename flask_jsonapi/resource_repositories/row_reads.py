@@ -284,9 +284,15 @@ class RowReader:
     """A stock repository's reads with one plan: what the service calls instead of the
     view's ``read``/``read_many``/``get_count`` hooks."""
 
-    def __init__(self, repository: Any, plan: ReadPlan) -> None:
+    def __init__(self, repository: Any, plan: ReadPlan, where: Any = None) -> None:
         self.repository = repository
         self.plan = plan
+        self.where = where
+
+    def within(self, criterion: Any) -> RowReader:
+        """This reader's lists and counts limited to rows that satisfy ``criterion`` too
+        (the members of one parent's relationship, on a related endpoint)."""
+        return RowReader(self.repository, self.plan, criterion)
 
     def one(self, id: Any) -> Record:
         """The resource ``id`` with its include tree; 404 when there is none."""
@@ -306,9 +312,7 @@ class RowReader:
         repository = self.repository
         reading = reads(self.plan, repository.connection())
         if "cursor" in pagination:
-            statement = repository.apply_filters(
-                repository.scoped_query(loads=False), dict(filters)
-            )
+            statement = self._filtered(repository.scoped_query(loads=False), filters)
             statement, keys = repository.keyset_page(statement, sorting, pagination)
             columns = (*self.plan.columns.columns, *(key.column for key in keys))
             rows = reading.connection.execute(statement.with_only_columns(*columns)).all()
@@ -327,7 +331,7 @@ class RowReader:
         self, filters: dict[str, Any], sorting: Sequence[str], pagination: dict[str, Any]
     ) -> Any:
         repository = self.repository
-        statement = repository.apply_filters(repository.scoped_query(loads=False), dict(filters))
+        statement = self._filtered(repository.scoped_query(loads=False), filters)
         statement = repository.apply_sorts(statement, sorting)
         statement = repository.apply_pagination(statement, pagination)
         return statement.with_only_columns(*self.plan.columns.columns)
@@ -344,14 +348,24 @@ class RowReader:
         criterion = scopes.criterion(repository.model)
         if criterion is not None:
             statement = statement.where(criterion)
-        return repository.apply_filters(statement, dict(filters))
+        return self._filtered(statement, filters)
+
+    def _filtered(self, statement: Any, filters: Mapping[str, Any]) -> Any:
+        if self.where is not None:
+            statement = statement.where(self.where)
+        return self.repository.apply_filters(statement, dict(filters))
 
     def _kept(self, kind: tuple, filters: Mapping[str, Any], build: Callable[[], Any]) -> Any:
         """``build()``, or the statement it gave this plan for the same query before: the
         same query string is read again and again, and a statement built once also keeps
-        SQLAlchemy's cache key. Only without policies (their criteria may be the client's)
-        and without ``filter_methods_map`` (functions of the application's)."""
-        if self.repository.filter_methods_map or scopes.current() is not None:
+        SQLAlchemy's cache key. Only without policies (their criteria may be the client's),
+        without ``filter_methods_map`` (functions of the application's) and outside a
+        parent's relationship (``within``: the parent differs from request to request)."""
+        if (
+            self.where is not None
+            or self.repository.filter_methods_map
+            or scopes.current() is not None
+        ):
             return build()
         # The value's type too: True == 1, but the two may not be the same SQL.
         key = (*kind, *((name, type(value), value) for name, value in filters.items()))

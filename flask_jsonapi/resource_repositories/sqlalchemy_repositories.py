@@ -32,6 +32,7 @@ from .filtering import (
 from .member_writes import MemberWriter, member_writer
 from .repositories import ResourceRepository
 from .row_reads import RowReader, listened, plan_reads
+from .row_relations import RelationReader, plan_relation
 from .row_writes import RowWriter, writable
 
 logger = logging.getLogger(__name__)
@@ -352,6 +353,37 @@ class SqlAlchemyModelRepository(ResourceRepository):
         ):
             return None  # objects are checked one by one: they must be ORM objects
         return RowReader(self, plan)
+
+    def relation_reader(
+        self, attribute: str, id_attribute: str, related_id_attribute: str
+    ) -> RelationReader | None:
+        """Reads of one parent's relationship ``attribute`` as rows (relationship and related
+        endpoints; resources identified by ``id_attribute``, members by
+        ``related_id_attribute``), or ``None`` when a reading method is overridden, a
+        session event may rewrite statements, an object check needs ORM objects or the
+        relationship is not a plain foreign-key join (``row_relations.py``)."""
+        if not self._stock(_READING):
+            return None
+        session = self.get_session()
+        if listened(session.dispatch.do_orm_execute):
+            return None
+        if not session.autoflush and _has_changes(session):
+            return None
+        key = (attribute, id_attribute, related_id_attribute)
+        plans = self.__dict__.setdefault("_relation_plans", {})
+        try:
+            plan = plans[key]
+        except KeyError:
+            plan = plans[key] = plan_relation(self.model, *key)
+        if plan is None or not _one_bind(session, (plan.parent_mapper, plan.target_mapper)):
+            return None
+        current = scopes.current()
+        if current is not None and (
+            current.checks_objects(plan.parent_mapper.class_)
+            or current.checks_objects(plan.target_mapper.class_)
+        ):
+            return None
+        return RelationReader(self, plan)
 
     def row_writer(
         self,

@@ -1,0 +1,159 @@
+"""One parent's relationship as rows: the fast path of relationship and related endpoints.
+
+Private API. ``/articles/1/relationships/tags`` and ``/articles/1/comments`` need of the
+parent only that it exists for this client and the value its relationship matches on;
+of the members only their ids (the linkage) or a page of them (the related collection).
+So, like the row reads of lists (``row_reads.py``), they are read as plain SELECTs: the
+parent's key column, scoped by its type's policy, then the members' ids paged in SQL (or
+the related type's row reader narrowed to the parent), scoped by theirs. A plan is made
+only for a plain foreign-key relationship (one column pair, or one association table);
+``None`` otherwise, and the ORM path runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from .. import exceptions, scopes
+from .row_reads import _column, _column_key, _mapped_key, _plain_mapper, _Unplannable, plain_join
+
+# The lazy loaders through which the ORM never loads a relationship's members.
+_UNLOADED = ("dynamic", "write_only", "noload", "raise", "raise_on_sql")
+
+
+@dataclass(frozen=True)
+class RelationPlan:
+    """The statements of one relationship of one model."""
+
+    parent_mapper: Any
+    target_mapper: Any
+    parent: Any  # SELECT the parent's matched column and id WHERE its primary key = :pk
+    members: Any  # SELECT the members' id column WHERE the match column = :value, ordered
+    match: Any  # the column the parent's value is compared with (in the secondary, if any)
+    target: Any  # the target's column in the association table's join (None without one)
+    secondary: Any  # the association table's column of the target (None without one)
+
+
+def plan_relation(
+    model: Any, attribute: str, parent_id_attribute: str, id_attribute: str
+) -> RelationPlan | None:
+    """The plan to read the relationship ``attribute`` of ``model`` (resources identified
+    by ``parent_id_attribute``) as rows, its members identified by their
+    ``id_attribute``; ``None`` when only the ORM reads it alike."""
+    try:
+        parent_mapper = _plain_mapper(model)
+        relation = parent_mapper.relationships.get(attribute)
+        if relation is None or relation.lazy in _UNLOADED:
+            raise _Unplannable
+        target_mapper = _plain_mapper(relation.mapper.class_)
+        pairs = relation.local_remote_pairs
+        secondary = relation.secondary
+        target_column = secondary_column = None
+        if secondary is None:
+            if len(pairs) != 1 or not plain_join(relation.primaryjoin):
+                raise _Unplannable
+            local, match = pairs[0]
+            _mapped_key(target_mapper, match)
+            source = target_mapper.local_table
+        else:
+            if not isinstance(secondary, sa.Table) or len(pairs) != 2:
+                raise _Unplannable
+            if not (plain_join(relation.primaryjoin) and plain_join(relation.secondaryjoin)):
+                raise _Unplannable
+            (local, match), (target_column, secondary_column) = pairs
+            if match.table is not secondary or secondary_column.table is not secondary:
+                raise _Unplannable
+            _mapped_key(target_mapper, target_column)
+            source = target_mapper.local_table.join(secondary, target_column == secondary_column)
+        parent_key = _mapped_key(parent_mapper, local)
+        id_column = _column(target_mapper, _column_key(target_mapper, id_attribute))
+        parent_id = _column(parent_mapper, _column_key(parent_mapper, parent_id_attribute))
+    except _Unplannable:
+        return None
+    pk = parent_mapper.primary_key[0]
+    key_column = _column(parent_mapper, parent_key)
+    columns = (key_column,) if key_column is parent_id else (key_column, parent_id)
+    parent = sa.select(*columns).where(pk == sa.bindparam("pk"))
+    order = list(relation.order_by or ())
+    target_pk = target_mapper.primary_key[0]
+    if not any(column.compare(target_pk) for column in order):
+        order.append(target_pk)  # a total order: pages neither repeat nor skip members
+    members = (
+        sa.select(id_column)
+        .select_from(source)
+        .where(match == sa.bindparam("value"))
+        .order_by(*order)
+    )
+    return RelationPlan(
+        parent_mapper, target_mapper, parent, members, match, target_column, secondary_column
+    )
+
+
+class RelationReader:
+    """The reads of one parent's relationship for one request, within its policies."""
+
+    def __init__(self, repository: Any, plan: RelationPlan) -> None:
+        self.repository = repository
+        self.plan = plan
+        self._scopes = scopes.current()
+
+    def _scoped(self, statement: Any, mapper: Any) -> Any:
+        if self._scopes is None:
+            return statement
+        criterion = self._scopes.criterion(mapper.class_)
+        return statement if criterion is None else scopes.narrowed(statement, criterion)
+
+    def parent(self, id: Any) -> tuple[Any, Any]:
+        """The value the members of parent ``id`` match on, and the parent's resource id;
+        404 when the client may not see the parent (or there is none), as a missing one."""
+        repository = self.repository
+        key = repository._coerce_id(id)
+        statement = self._scoped(self.plan.parent, self.plan.parent_mapper)
+        row = repository.connection().execute(statement, {"pk": key}).first()
+        if row is None:
+            raise exceptions.ObjectNotFound(
+                None, f"{repository.instance_name.capitalize()} {id} not found."
+            )
+        return row[0], row[-1]
+
+    def ids(self, value: Any, offset: int = 0, limit: int | None = None) -> tuple[list[Any], int]:
+        """The ids of the members the client may see, in the relationship's order (from
+        ``offset``, at most ``limit`` of them), and how many there are in all: one
+        SELECT, counted by a window (a page past the end counts with one more)."""
+        if value is None:
+            return [], 0
+        statement = self._scoped(self.plan.members, self.plan.target_mapper)
+        connection = self.repository.connection()
+        if limit is None:
+            ids = list(connection.execute(statement, {"value": value}).scalars())
+            return ids, len(ids)
+        paged = scopes.memo(
+            "relation-page",
+            (statement,),
+            lambda: (
+                statement.add_columns(sa.func.count().over())
+                .limit(sa.bindparam("limit"))
+                .offset(sa.bindparam("offset"))
+            ),
+        )
+        rows = connection.execute(paged, {"value": value, "limit": limit, "offset": offset}).all()
+        if rows:
+            return [row[0] for row in rows], rows[0][1]
+        if offset == 0:
+            return [], 0
+        count = sa.select(sa.func.count()).select_from(statement.order_by(None).subquery())
+        return [], connection.execute(count, {"value": value}).scalar_one()
+
+    def criterion(self, value: Any) -> Any:
+        """The rows of the target that are members of a parent matching ``value`` (for the
+        related type's row reader, which scopes them by their own policy)."""
+        plan = self.plan
+        if value is None:
+            return sa.false()
+        if plan.secondary is None:
+            return plan.match == value
+        keys = sa.select(plan.secondary).where(plan.match == value)
+        return plan.target.in_(keys)
