@@ -56,6 +56,11 @@ class RequestScopes:
         self._criteria[model] = result
         return result
 
+    def criteria(self) -> tuple[Any, ...]:
+        """The criterion of every model a policy scopes, in a fixed order: everything a
+        statement built in this request can carry of the policies."""
+        return tuple(self.criterion(model) for model in self._by_model)
+
     def aliased_criterion(self, model: Any, alias: Any) -> Any:
         """:meth:`criterion` written on ``alias`` (an ``aliased(model)``)."""
         criterion = self.criterion(model)

@@ -91,6 +91,32 @@ def _without_draft(value: Any) -> Any:
     return value
 
 
+@pytest.mark.parametrize(
+    "query",
+    ["", "?filter[title]=Secret plans", "?sort=-title&fields[articles]=title"],
+    ids=["list", "filtered", "sorted-sparse"],
+)
+def test_one_url_asked_by_clients_in_turn_gets_each_its_own_rows_and_count(
+    client: JsonApiClient, drafts: dict, query: str
+) -> None:
+    """The statements of a list are kept per query and per policy criterion: the same URL
+    asked in turn by the draft's author, an anonymous client and another author gives each
+    their own rows and ``meta.count``, every time."""
+    url = f"/articles{query}"
+    expected = {
+        "ann": [drafts["draft"], drafts["published"]],
+        "anonymous": [drafts["published"]],
+        "bob": [drafts["published"]],
+    }
+    if "filter" in query:
+        expected = {"ann": [drafts["draft"]], "anonymous": [], "bob": []}
+    for _ in range(3):
+        for who, headers in (("ann", ANN), ("anonymous", {}), ("bob", BOB)):
+            document = client.get(url, headers=headers).document
+            assert sorted(item["id"] for item in document["data"]) == expected[who], who
+            assert document["meta"]["count"] == len(expected[who]), who
+
+
 def test_a_draft_is_written_by_its_author_only(client: JsonApiClient, drafts: dict) -> None:
     draft_url = f"/articles/{drafts['draft']}"
     body = {"data": {"type": "articles", "id": drafts["draft"], "attributes": {"title": "x"}}}

@@ -358,26 +358,32 @@ class RowReader:
     def _kept(self, kind: tuple, filters: Mapping[str, Any], build: Callable[[], Any]) -> Any:
         """``build()``, or the statement it gave this plan for the same query before: the
         same query string is read again and again, and a statement built once also keeps
-        SQLAlchemy's cache key. Only without policies (their criteria may be the client's),
-        without ``filter_methods_map`` (functions of the application's) and outside a
-        parent's relationship (``within``: the parent differs from request to request)."""
-        if (
-            self.where is not None
-            or self.repository.filter_methods_map
-            or scopes.current() is not None
-        ):
+        SQLAlchemy's cache key. Under policies, only for the very criterion objects it was
+        built with (compared by identity, as ``scopes.memo`` does: a policy that returns one
+        object per client gets its statements back). Not with ``filter_methods_map``
+        (functions of the application's) nor within a parent's relationship (``within``:
+        the parent differs from request to request)."""
+        if self.where is not None or self.repository.filter_methods_map:
             return build()
+        current = scopes.current()
+        criteria = current.criteria() if current is not None else ()
         # The value's type too: True == 1, but the two may not be the same SQL.
-        key = (*kind, *((name, type(value), value) for name, value in filters.items()))
+        key = (
+            *kind,
+            *map(id, criteria),
+            *((name, type(value), value) for name, value in filters.items()),
+        )
         try:
-            statement = self.plan.statements.get(key)
+            hit = self.plan.statements.get(key)
         except TypeError:  # a filter value that is a list: not kept
             return build()
-        if statement is None:
-            statement = build()
-            if len(self.plan.statements) >= _KEPT_STATEMENTS:
-                self.plan.statements.clear()
-            self.plan.statements[key] = statement
+        if hit is not None and all(a is b for a, b in zip(hit[0], criteria, strict=True)):
+            return hit[1]
+        statement = build()
+        if len(self.plan.statements) >= _KEPT_STATEMENTS:
+            self.plan.statements.clear()
+        # The criteria are kept with it: alive, their ids cannot name other objects.
+        self.plan.statements[key] = (criteria, statement)
         return statement
 
 
