@@ -180,28 +180,12 @@ def _plan_load(
     if node.many != bool(relation.uselist):
         raise _Unplannable
     target = _plain_mapper(relation.mapper.class_)
-    pairs = relation.local_remote_pairs
-    secondary = relation.secondary
-    if secondary is None:
-        if len(pairs) != 1 or not plain_join(relation.primaryjoin):
-            raise _Unplannable
-        local, remote = pairs[0]
-        match_key = _mapped_key(target, remote)
-        columns, children = _plan_level(target, related, node.children, request, (match_key,))
-        match = _column(target, match_key)
-        source = target.local_table
-    else:
-        if not isinstance(secondary, sa.Table) or len(pairs) != 2:
-            raise _Unplannable
-        if not (plain_join(relation.primaryjoin) and plain_join(relation.secondaryjoin)):
-            raise _Unplannable
-        (local, match), (target_column, secondary_column) = pairs
-        if match.table is not secondary or secondary_column.table is not secondary:
-            raise _Unplannable
-        target_key = _mapped_key(target, target_column)
-        columns, children = _plan_level(target, related, node.children, request, (target_key,))
-        source = target.local_table.join(secondary, target_column == secondary_column)
-    parent_key = _mapped_key(relation.parent, local)
+    join = relation_join(relation, target)
+    target_key = _mapped_key(target, join.target)
+    columns, children = _plan_level(target, related, node.children, request, (target_key,))
+    match = _column(target, target_key) if join.secondary is None else join.match
+    source = join.source
+    parent_key = _mapped_key(relation.parent, join.local)
     order = list(relation.order_by or ()) + [columns.columns[columns.pk]]
     statement = (
         sa.select(match, *columns.columns)
@@ -211,6 +195,39 @@ def _plan_load(
     )
     load = _Load(node.attribute, bool(relation.uselist), parent_key, statement, columns, children)
     return load, parent_key
+
+
+@dataclass(frozen=True)
+class RelationJoin:
+    """A relationship that is one column pair or one association table, as columns."""
+
+    local: Any  # the parent's column
+    match: Any  # what the parent's value is compared with: the target's column or the
+    # association table's
+    target: Any  # the target's column (``match`` itself without an association table)
+    secondary: Any  # the association table's column of the target (None without one)
+    source: Any  # the target's table, joined to the association table if there is one
+
+
+def relation_join(relation: Any, target: Any) -> RelationJoin:
+    """The columns of ``relation`` (to the mapper ``target``); ``_Unplannable`` when it is
+    not a plain foreign-key join."""
+    pairs = relation.local_remote_pairs
+    secondary = relation.secondary
+    if secondary is None:
+        if len(pairs) != 1 or not plain_join(relation.primaryjoin):
+            raise _Unplannable
+        local, remote = pairs[0]
+        return RelationJoin(local, remote, remote, None, target.local_table)
+    if not isinstance(secondary, sa.Table) or len(pairs) != 2:
+        raise _Unplannable
+    if not (plain_join(relation.primaryjoin) and plain_join(relation.secondaryjoin)):
+        raise _Unplannable
+    (local, match), (target_column, secondary_column) = pairs
+    if match.table is not secondary or secondary_column.table is not secondary:
+        raise _Unplannable
+    source = target.local_table.join(secondary, target_column == secondary_column)
+    return RelationJoin(local, match, target_column, secondary_column, source)
 
 
 def _plain_mapper(model: Any) -> Any:

@@ -18,7 +18,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from .. import exceptions, scopes
-from .row_reads import _column, _column_key, _mapped_key, _plain_mapper, _Unplannable, plain_join
+from .row_reads import (
+    _column,
+    _column_key,
+    _mapped_key,
+    _plain_mapper,
+    _Unplannable,
+    relation_join,
+)
 
 # The lazy loaders through which the ORM never loads a relationship's members.
 _UNLOADED = ("dynamic", "write_only", "noload", "raise", "raise_on_sql")
@@ -49,25 +56,10 @@ def plan_relation(
         if relation is None or relation.lazy in _UNLOADED:
             raise _Unplannable
         target_mapper = _plain_mapper(relation.mapper.class_)
-        pairs = relation.local_remote_pairs
-        secondary = relation.secondary
-        target_column = secondary_column = None
-        if secondary is None:
-            if len(pairs) != 1 or not plain_join(relation.primaryjoin):
-                raise _Unplannable
-            local, match = pairs[0]
-            _mapped_key(target_mapper, match)
-            source = target_mapper.local_table
-        else:
-            if not isinstance(secondary, sa.Table) or len(pairs) != 2:
-                raise _Unplannable
-            if not (plain_join(relation.primaryjoin) and plain_join(relation.secondaryjoin)):
-                raise _Unplannable
-            (local, match), (target_column, secondary_column) = pairs
-            if match.table is not secondary or secondary_column.table is not secondary:
-                raise _Unplannable
-            _mapped_key(target_mapper, target_column)
-            source = target_mapper.local_table.join(secondary, target_column == secondary_column)
+        join = relation_join(relation, target_mapper)
+        _mapped_key(target_mapper, join.target)
+        local, match, source, secondary_column = join.local, join.match, join.source, join.secondary
+        target_column = join.target if secondary_column is not None else None
         parent_key = _mapped_key(parent_mapper, local)
         id_column = _column(target_mapper, _column_key(target_mapper, id_attribute))
         parent_id = _column(parent_mapper, _column_key(parent_mapper, parent_id_attribute))
