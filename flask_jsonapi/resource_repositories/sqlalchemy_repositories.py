@@ -319,13 +319,9 @@ class SqlAlchemyModelRepository(ResourceRepository):
         """Reads of ``compiled`` resources as rows instead of ORM objects (the fast path),
         or ``None`` when a reading method is overridden, a session event may rewrite
         statements, or the schema and include tree need ORM objects (``row_reads.py``)."""
-        if not self._stock(_READING):
+        session = self._row_session()
+        if session is None:
             return None
-        session = self.get_session()
-        if listened(session.dispatch.do_orm_execute):
-            return None
-        if not session.autoflush and _has_changes(session):
-            return None  # the ORM answers from objects changed but not flushed
         # The plan depends on the schema and on the registry that resolves related types.
         key = (compiled, registry, _tree_key(load), tuple(sorted(fields.items())))
         plans = self.__dict__.setdefault("_read_plans", {})
@@ -354,6 +350,19 @@ class SqlAlchemyModelRepository(ResourceRepository):
             return None  # objects are checked one by one: they must be ORM objects
         return RowReader(self, plan)
 
+    def _row_session(self) -> orm.Session | None:
+        """The session, if rows may stand in for its ORM objects: no reading method
+        overridden, no session event that may rewrite statements, no change the ORM would
+        answer from unflushed objects."""
+        if not self._stock(_READING):
+            return None
+        session = self.get_session()
+        if listened(session.dispatch.do_orm_execute):
+            return None
+        if not session.autoflush and _has_changes(session):
+            return None
+        return session
+
     def relation_reader(
         self, attribute: str, id_attribute: str, related_id_attribute: str
     ) -> RelationReader | None:
@@ -362,12 +371,8 @@ class SqlAlchemyModelRepository(ResourceRepository):
         ``related_id_attribute``), or ``None`` when a reading method is overridden, a
         session event may rewrite statements, an object check needs ORM objects or the
         relationship is not a plain foreign-key join (``row_relations.py``)."""
-        if not self._stock(_READING):
-            return None
-        session = self.get_session()
-        if listened(session.dispatch.do_orm_execute):
-            return None
-        if not session.autoflush and _has_changes(session):
+        session = self._row_session()
+        if session is None:
             return None
         key = (attribute, id_attribute, related_id_attribute)
         plans = self.__dict__.setdefault("_relation_plans", {})
