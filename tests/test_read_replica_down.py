@@ -15,10 +15,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from examples.blog.models import Article
 from tests.support.client import JsonApiClient
 from tests.support.error_checks import only_error
-from tests.support.replica import routed_to_lagging_replica
+from tests.support.replica import routed_to_lagging_replica, store_articles, titles_of
 from tests.support.sql_counter import count_statements
 
 UNREACHABLE = [
@@ -28,20 +27,6 @@ UNREACHABLE = [
 _IDS = ["closed-port", "unopenable-file"]
 _DOWN = "read replica unavailable"
 _BACK = "read replica answers again"
-
-
-def _store(db_session: Any, *titles: str) -> list[int]:
-    articles = [Article(title=title, body="text") for title in titles]
-    db_session.add_all(articles)
-    db_session.commit()
-    ids = [article.id for article in articles]
-    db_session.remove()
-    return ids
-
-
-def _titles(response: Any) -> list[str]:
-    assert response.status_code == 200, response.document
-    return sorted(item["attributes"]["title"] for item in response.document["data"])
 
 
 def _messages(caplog: pytest.LogCaptureFixture, text: str) -> list[str]:
@@ -73,13 +58,13 @@ def test_gets_fall_back_to_the_primary_with_one_warning(
 ) -> None:
     """Every kind of GET is answered by the primary, right and whole; the warning is
     logged once, and within the pause the replica is not even tried."""
-    (id_,) = _store(db_session, "stored")
+    (id_,) = store_articles(db_session, "stored")
     replica = sa.create_engine(url)
     blog_app.config["JSONAPI_READ_ENGINE"] = replica
     caplog.set_level(logging.WARNING, logger="flask_jsonapi")
     try:
         with _attempts(replica) as attempts:
-            assert _titles(client.get("/articles")) == ["stored"]
+            assert titles_of(client.get("/articles")) == ["stored"]
             one = client.get(f"/articles/{id_}?include=author")
             assert one.status_code == 200
             assert one.document["data"]["attributes"]["title"] == "stored"
@@ -106,7 +91,7 @@ def test_the_replica_is_tried_again_and_takes_the_gets_back(
     blog_app.config["JSONAPI_READ_ENGINE_RETRY"] = 0
     caplog.set_level(logging.WARNING, logger="flask_jsonapi")
     with routed_to_lagging_replica(blog_app) as lagging:  # copied empty
-        _store(db_session, "stored")
+        store_articles(db_session, "stored")
         healthy = orm.sessionmaker(bind=lagging.engine)
         bind = {"engine": broken}
 
@@ -116,14 +101,14 @@ def test_the_replica_is_tried_again_and_takes_the_gets_back(
         blog_app.config["JSONAPI_READ_ENGINE"] = sessions
         with _attempts(broken) as attempts:
             for _ in range(3):
-                assert _titles(client.get("/articles")) == ["stored"]  # the primary's
+                assert titles_of(client.get("/articles")) == ["stored"]  # the primary's
         assert len(attempts) == 3
         assert len(_messages(caplog, _DOWN)) == 1
 
         bind["engine"] = lagging.engine
         with count_statements(lagging.primary) as primary:
-            assert _titles(client.get("/articles")) == []  # the (empty) replica's
-            assert _titles(client.get("/articles")) == []
+            assert titles_of(client.get("/articles")) == []  # the (empty) replica's
+            assert titles_of(client.get("/articles")) == []
         assert primary.count == 0, primary
         assert len(_messages(caplog, _BACK)) == 1
         assert len(_messages(caplog, _DOWN)) == 1
@@ -144,7 +129,7 @@ def test_a_token_read_falls_back_too(
         broken = sa.create_engine(UNREACHABLE[1])
         blog_app.config["JSONAPI_READ_ENGINE"] = broken
         response = client.get("/articles", headers={"JSONAPI-Consistency": token})
-        assert _titles(response) == ["mine"]
+        assert titles_of(response) == ["mine"]
         broken.dispose()
 
 
@@ -154,7 +139,7 @@ def test_a_failing_primary_is_still_503_with_retry_after(
 ) -> None:
     """Replica and primary both unreachable: the GET falls back, and the primary's
     failure is the 503 it is without routing."""
-    _store(db_session, "stored")
+    store_articles(db_session, "stored")
     replica = sa.create_engine(url)
     primary = sa.create_engine(url)
     blog_app.config["JSONAPI_READ_ENGINE"] = replica
@@ -171,7 +156,7 @@ def test_a_failing_primary_is_still_503_with_retry_after(
         db_session.configure(bind=original)
         replica.dispose()
         primary.dispose()
-    assert _titles(client.get("/articles")) == ["stored"]  # the primary is back
+    assert titles_of(client.get("/articles")) == ["stored"]  # the primary is back
 
 
 def test_a_replica_statement_timeout_is_not_retried_on_the_primary(
@@ -210,11 +195,11 @@ def test_a_connection_the_replica_closed_mid_get_is_read_again_on_the_primary(
         pytest.skip("terminating a backend is PostgreSQL's")
     caplog.set_level(logging.WARNING, logger="flask_jsonapi")
     with routed_to_lagging_replica(blog_app) as lagging:  # copied empty
-        _store(db_session, "stored")
-        assert _titles(client.get("/articles")) == []  # pools one replica connection
+        store_articles(db_session, "stored")
+        assert titles_of(client.get("/articles")) == []  # pools one replica connection
         with lagging.engine.connect() as connection:
             pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
         with engine.connect() as connection:
             connection.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
-        assert _titles(client.get("/articles")) == ["stored"]  # the primary's
+        assert titles_of(client.get("/articles")) == ["stored"]  # the primary's
         assert len(_messages(caplog, _DOWN)) == 1

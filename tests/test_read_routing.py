@@ -20,7 +20,12 @@ from examples.blog.models import Article
 from flask_jsonapi.routing import HEADER, PostgresPositions
 from tests.support.atomic import atomic
 from tests.support.client import JsonApiClient
-from tests.support.replica import LaggingReplica, routed_to_lagging_replica
+from tests.support.replica import (
+    LaggingReplica,
+    routed_to_lagging_replica,
+    store_articles,
+    titles_of,
+)
 from tests.support.sql_counter import count_statements
 
 _LSN = re.compile(r"[0-9A-F]{1,8}/[0-9A-F]{1,8}")
@@ -37,31 +42,17 @@ def _article(title: str) -> dict[str, Any]:
     return {"data": {"type": "articles", "attributes": {"title": title, "body": "b"}}}
 
 
-def _titles(response: Any) -> list[str]:
-    assert response.status_code == 200, response.document
-    return sorted(item["attributes"]["title"] for item in response.document["data"])
-
-
-def _store(db_session: Any, *titles: str) -> list[int]:
-    articles = [Article(title=title, body="text") for title in titles]
-    db_session.add_all(articles)
-    db_session.commit()
-    ids = [article.id for article in articles]
-    db_session.remove()
-    return ids
-
-
 def test_gets_are_answered_by_the_replica(
     client: JsonApiClient, db_session: Any, replica: LaggingReplica
 ) -> None:
     """A GET without a token runs no statement on the primary: it sees the replica as of
     its last refresh, stale or not (the collection, one resource, a related endpoint, a
     relationship endpoint)."""
-    (first,) = _store(db_session, "copied")
+    (first,) = store_articles(db_session, "copied")
     replica.refresh()
-    _store(db_session, "not copied yet")
+    store_articles(db_session, "not copied yet")
     with count_statements(replica.primary) as primary, count_statements(replica.engine) as copy:
-        assert _titles(client.get("/articles")) == ["copied"]
+        assert titles_of(client.get("/articles")) == ["copied"]
         assert client.get(f"/articles/{first}").document["data"]["attributes"]["title"] == "copied"
         assert client.get(f"/articles/{first + 1}").status_code == 404
         assert client.get(f"/articles/{first}/comments").document["data"] == []
@@ -75,7 +66,7 @@ def test_a_plain_get_runs_the_statements_it_runs_unrouted(
 ) -> None:
     """Routing adds no statement to a GET that sends no token: the replica runs exactly
     what the primary runs when routing is off."""
-    (first,) = _store(db_session, "one")
+    (first,) = store_articles(db_session, "one")
     urls = ["/articles", f"/articles/{first}?include=author,comments", "/articles?page[size]=1"]
     unrouted = []
     for url in urls:
@@ -141,16 +132,16 @@ def test_a_read_with_the_token_of_a_write_sees_the_write(
     """Read-your-writes: while the replica lags, a GET with the write's token is answered
     by the primary (after one check on the replica), one without it by the stale replica;
     once the replica has the write, the GET with the token is the replica's again."""
-    _store(db_session, "old")
+    store_articles(db_session, "old")
     replica.refresh()
     created = client.post("/articles", json=_article("mine"))
     token = created.headers[HEADER]
     id_ = created.document["data"]["id"]
 
-    assert _titles(client.get("/articles")) == ["old"]  # stale: no token, no promise
+    assert titles_of(client.get("/articles")) == ["old"]  # stale: no token, no promise
     assert client.get(f"/articles/{id_}").status_code == 404
     with count_statements(replica.primary) as primary, count_statements(replica.engine) as copy:
-        assert _titles(client.get("/articles", headers={HEADER: token})) == ["mine", "old"]
+        assert titles_of(client.get("/articles", headers={HEADER: token})) == ["mine", "old"]
     assert copy.count == 1, copy  # the check, nothing else
     assert primary.count >= 1
     mine = client.get(f"/articles/{id_}", headers={HEADER: token})
@@ -158,7 +149,7 @@ def test_a_read_with_the_token_of_a_write_sees_the_write(
 
     replica.refresh()
     with count_statements(replica.primary) as primary:
-        assert _titles(client.get("/articles", headers={HEADER: token})) == ["mine", "old"]
+        assert titles_of(client.get("/articles", headers={HEADER: token})) == ["mine", "old"]
     assert primary.count == 0, primary
 
 
@@ -171,7 +162,7 @@ def test_an_older_token_is_served_by_the_replica_that_has_it(
     replica.refresh()
     client.post("/articles", json=_article("second"))
     with count_statements(replica.primary) as primary:
-        assert _titles(client.get("/articles", headers={HEADER: first})) == ["first"]
+        assert titles_of(client.get("/articles", headers={HEADER: first})) == ["first"]
     assert primary.count == 0, primary
 
 
@@ -206,12 +197,12 @@ def test_a_repository_can_keep_its_reads_on_the_primary(
     blog_app: flask.Flask, client: JsonApiClient, db_session: Any, replica: LaggingReplica
 ) -> None:
     """``read_routing = False`` on a repository: its GETs read the primary's session."""
-    _store(db_session, "fresh")
+    store_articles(db_session, "fresh")
     (api,) = blog_app.extensions["flask_jsonapi"]
     repository = api.registry.get("articles").repository
     repository.read_routing = False
     try:
-        assert _titles(client.get("/articles")) == ["fresh"]
+        assert titles_of(client.get("/articles")) == ["fresh"]
     finally:
         del repository.read_routing
 
@@ -253,9 +244,9 @@ def test_postgres_tokens_are_the_primarys_wal_position_after_the_commit(
             ).scalar_one()
         assert before < answered <= after
         with count_statements(lagging.engine) as copy:
-            assert _titles(client.get("/articles", headers={HEADER: token})) == ["wal"]
+            assert titles_of(client.get("/articles", headers={HEADER: token})) == ["wal"]
         assert copy.count == 1 and "pg_last_wal_replay_lsn" in copy.statements[0], copy
-        assert _titles(client.get("/articles")) == []  # the copy, made before the write
+        assert titles_of(client.get("/articles")) == []  # the copy, made before the write
     finally:
         lagging.drop()
 
@@ -319,22 +310,22 @@ def test_a_browser_reads_its_own_write_through_the_cookie(
     header reads its own write while the replica lags; another client without the cookie
     reads the stale replica; once the replica has the write, the cookie's GET is the
     replica's again."""
-    _store(db_session, "old")
+    store_articles(db_session, "old")
     replica.refresh()
     created = client.post("/articles", json=_article("mine"))
     id_ = created.document["data"]["id"]
 
     stranger = cookie_app.test_client()
-    assert _titles(stranger.get("/articles")) == ["old"]
+    assert titles_of(stranger.get("/articles")) == ["old"]
     with count_statements(replica.primary) as primary, count_statements(replica.engine) as copy:
-        assert _titles(client.get("/articles")) == ["mine", "old"]
+        assert titles_of(client.get("/articles")) == ["mine", "old"]
     assert copy.count == 1, copy  # the check, nothing else
     assert primary.count >= 1
     assert client.get(f"/articles/{id_}").document["data"]["attributes"]["title"] == "mine"
 
     replica.refresh()
     with count_statements(replica.primary) as primary:
-        assert _titles(client.get("/articles")) == ["mine", "old"]
+        assert titles_of(client.get("/articles")) == ["mine", "old"]
     assert primary.count == 0, primary
 
 
@@ -348,9 +339,9 @@ def test_the_header_wins_over_the_cookie(
     client.post("/articles", json=_article("second"))
     assert client.get_cookie(_COOKIE).value == "0/2"
     with count_statements(replica.primary) as primary:
-        assert _titles(client.get("/articles", headers={HEADER: first})) == ["first"]
+        assert titles_of(client.get("/articles", headers={HEADER: first})) == ["first"]
     assert primary.count == 0, primary
-    assert _titles(client.get("/articles")) == ["first", "second"]  # the cookie's token
+    assert titles_of(client.get("/articles")) == ["first", "second"]  # the cookie's token
 
 
 def test_a_cookie_that_is_no_token_is_ignored(
@@ -361,7 +352,7 @@ def test_a_cookie_that_is_no_token_is_ignored(
     client.post("/articles", json=_article("mine"))
     client.set_cookie(_COOKIE, "0/1;drop")
     with count_statements(replica.primary) as primary:
-        assert _titles(client.get("/articles")) == []
+        assert titles_of(client.get("/articles")) == []
     assert primary.count == 0, primary
 
 
@@ -375,7 +366,7 @@ def test_without_the_cookie_key_no_cookie_is_set_or_read(
     assert "Set-Cookie" not in created.headers
     assert client.get_cookie(_COOKIE) is None
     client.set_cookie(_COOKIE, created.headers[HEADER])
-    assert _titles(client.get("/articles")) == []  # the lagging replica's answer
+    assert titles_of(client.get("/articles")) == []  # the lagging replica's answer
 
 
 def test_the_cookie_path_is_the_blueprints_prefix(blog_app: flask.Flask, db_session: Any) -> None:

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import flask
 import sqlalchemy as sa
 from sqlalchemy.pool import StaticPool
 
-from examples.blog.models import Base
+from examples.blog.models import Article, Base
 
 _REPLICA_SCHEMA = "routing_replica"
 
@@ -92,3 +93,19 @@ def routed_to_lagging_replica(app: flask.Flask) -> Iterator[LaggingReplica]:
         yield lagging
     finally:
         lagging.drop()
+
+
+def store_articles(db_session: Any, *titles: str) -> list[int]:
+    """Commit one article per title on the primary; their ids."""
+    articles = [Article(title=title, body="text") for title in titles]
+    db_session.add_all(articles)
+    db_session.commit()
+    ids = [article.id for article in articles]
+    db_session.remove()
+    return ids
+
+
+def titles_of(response: Any) -> list[str]:
+    """The sorted titles of a 200 collection response."""
+    assert response.status_code == 200, response.document
+    return sorted(item["attributes"]["title"] for item in response.document["data"])
