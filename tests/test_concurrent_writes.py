@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import flask
@@ -261,16 +262,22 @@ def test_tx_1_conflict_on_every_try_is_409(
     assert db_session.get(Article, blog.article) is not None
 
 
-def test_tx_1_conflict_through_hand_written_hooks_is_409_at_once(
-    database_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """TX-1: a view whose hook is the user's is not run twice (its effects outside the
-    database would be): the conflict answers 409 after one try."""
+@dataclass
+class _Mailing:
+    app: Any
+    session: Any
+    sent: list[int]
+
+
+@pytest.fixture
+def mailing(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[_Mailing]:
+    """The demo with a hook of the user's: its article updates "send a mail" (recorded in
+    ``sent``, which a rollback cannot take back), then hit a conflict."""
     sent: list[int] = []
 
     class MailingDetail(ResourceRepositoryDetailView):
         def update(self, id: Any, data: dict[str, Any], **kwargs: Any) -> Any:
-            sent.append(int(id))  # a mail a rollback cannot take back
+            sent.append(int(id))
             raise StaleDataError("stale")
 
     monkeypatch.setattr(ArticleViewSet, "detail_view_cls", MailingDetail)
@@ -279,14 +286,21 @@ def test_tx_1_conflict_through_hand_written_hooks_is_409_at_once(
     session = app.extensions["blog"]["session"]
     session.remove()
     reset_database(app.extensions["blog"]["engine"], Base.metadata)
+    yield _Mailing(app, session, sent)
+    session.remove()
+    app.extensions["blog"]["engine"].dispose()
+
+
+def test_tx_1_conflict_through_hand_written_hooks_is_409_at_once(mailing: _Mailing) -> None:
+    """TX-1: a view whose hook is the user's is not run twice (its effects outside the
+    database would be): the conflict answers 409 after one try."""
+    app, session, sent = mailing.app, mailing.session, mailing.sent
     (article,) = add_rows(session, make_article(1))
     body = {"data": {"type": "articles", "id": str(article), "attributes": {"title": "New"}}}
     response = app.test_client().patch(f"/articles/{article}", json=body)
     assert_error(response, 409)
     assert sent == [article]
     assert session.get(Article, article).title == "Article 1"
-    session.remove()
-    app.extensions["blog"]["engine"].dispose()
 
 
 def test_tx_1_atomic_conflict_is_retried_in_a_new_transaction(
@@ -309,23 +323,11 @@ def test_tx_1_atomic_conflict_is_retried_in_a_new_transaction(
 
 
 def test_tx_1_atomic_conflict_through_hand_written_hooks_is_409_at_once(
-    database_url: str, monkeypatch: pytest.MonkeyPatch
+    mailing: _Mailing,
 ) -> None:
     """TX-1/ATOM-13: when one type of the API has a hook of the user's, an atomic request
     is not run twice: the conflict answers 409 after one try, nothing written."""
-    sent: list[int] = []
-
-    class MailingDetail(ResourceRepositoryDetailView):
-        def update(self, id: Any, data: dict[str, Any], **kwargs: Any) -> Any:
-            sent.append(int(id))  # a mail a rollback cannot take back
-            raise StaleDataError("stale")
-
-    monkeypatch.setattr(ArticleViewSet, "detail_view_cls", MailingDetail)
-    app = create_app(database_url, seed_data=False)
-    app.test_client_class = JsonApiClient
-    session = app.extensions["blog"]["session"]
-    session.remove()
-    reset_database(app.extensions["blog"]["engine"], Base.metadata)
+    app, session, sent = mailing.app, mailing.session, mailing.sent
     (article,) = add_rows(session, make_article(1))
     (tag,) = add_rows(session, make_tag(1))
     response = atomic(
@@ -338,8 +340,6 @@ def test_tx_1_atomic_conflict_through_hand_written_hooks_is_409_at_once(
     assert sent == [article]
     assert session.get(Article, article).title == "Article 1"
     assert session.get(Tag, tag).name != "N"
-    session.remove()
-    app.extensions["blog"]["engine"].dispose()
 
 
 # -- real races (PostgreSQL) ----------------------------------------------------------------
