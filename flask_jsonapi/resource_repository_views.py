@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import flask
+from flask.globals import _cv_request  # read directly: no proxy per call
 
 from . import exceptions
 from .authentication import decorate
@@ -42,7 +43,20 @@ class ResourceRepositoryViewMixin:
 
     def transaction(self) -> Any:
         begin = repository_hook(self.repository, "begin_transaction")
-        return begin() if begin is not None else contextlib.nullcontext()
+        if begin is None:
+            return contextlib.nullcontext()
+        return begin(direct_writes=True) if self._writes_directly() else begin()
+
+    def _writes_directly(self) -> bool:
+        """Whether a row write of this request may run on a connection of its own, outside
+        the session (``resource_repositories/direct_writes.py``): a POST or PATCH in whose
+        unit of work only the library's code runs, the view's and the repository's."""
+        if _cv_request.get().request.method not in _DIRECT_METHODS:
+            return False
+        if not _library_writes(type(self)) or not _IN_WRITES.isdisjoint(self.__dict__):
+            return False
+        repository = self.repository
+        return offers_row_access(repository) and repository.allows_direct_writes()
 
     def retry_safe(self) -> bool:
         """Whether only the library's own hooks and repository methods write in this
@@ -209,6 +223,49 @@ class ResourceRepositoryListView(ResourceRepositoryViewMixin, ResourceList):
 
     def create(self, data: dict[str, Any], **kwargs: Any) -> Any:
         return self.call_repository("create", data, **kwargs)
+
+
+# The view methods that run in a POST's or PATCH's unit of work: overridden, code of the
+# application's may use the session while a row write waits uncommitted, so the write
+# stays in the session's transaction.
+_IN_WRITES = frozenset(
+    {
+        "post",
+        "patch",
+        "transaction",
+        "service",
+        "prepare_response",
+        "create",
+        "read",
+        "update",
+        "row_writer",
+        "_fast_path",
+        "resource_document",
+        "compound",
+        "fetch_related",
+        "version_tags",
+        "versioned",
+        "row_version",
+        "version_etag",
+        "check_current",
+        "check_version",
+        "lock_row",
+        "stale_as_failed",
+        "note_foreign_work",
+    }
+)
+_DIRECT_METHODS = frozenset({"POST", "PATCH"})
+
+
+def _library_writes(cls: type) -> bool:
+    """Whether ``cls`` keeps the library's own versions of the methods in ``_IN_WRITES``
+    (asked per request, as a class may be patched: a walk up to the library's view class)."""
+    for klass in cls.__mro__:
+        if klass is ResourceRepositoryListView or klass is ResourceRepositoryDetailView:
+            return True
+        if not _IN_WRITES.isdisjoint(klass.__dict__):
+            return False
+    return False
 
 
 class ResourceRepositoryViewSet:

@@ -35,7 +35,7 @@ from sqlalchemy.pool import AssertionPool, SingletonThreadPool, StaticPool
 
 from .row_reads import listened
 
-__all__ = ["close_direct", "direct_connection"]
+__all__ = ["close_direct", "direct_connection", "shares_connections"]
 
 # Session.info: {bind: Connection} of the row reads taken outside the session this request.
 _DIRECT = "flask_jsonapi.direct_reads"
@@ -59,7 +59,7 @@ def direct_connection(session: orm.Session, mapper: Any) -> sa.Connection | None
     if connection is None:
         # A pool of one shared connection would hand the session the very connection that
         # closing ours rolls back.
-        if not isinstance(bind, sa.Engine) or isinstance(bind.pool, _SHARED_POOLS):
+        if not isinstance(bind, sa.Engine) or shares_connections(bind):
             return None
         connection = _connect(bind)
         if opened is None:
@@ -76,6 +76,12 @@ def close_direct(session: orm.Session) -> bool:
     for connection in opened.values():
         connection.close()
     return True
+
+
+def shares_connections(engine: sa.Engine) -> bool:
+    """Whether ``engine``'s pool hands every checkout one shared connection (SQLite's
+    in-memory ``StaticPool``, say), so that a connection of one's own is the session's too."""
+    return isinstance(engine.pool, _SHARED_POOLS)
 
 
 def _may_bypass(session: orm.Session) -> bool:

@@ -222,7 +222,7 @@ class RowWriter:
     ) -> Record | None:
         repository = self.repository
         with repository.database_errors():
-            connection = repository.connection(writing=True)
+            connection = repository.write_connection()
             rows = connection.execute(statement, parameters).all()
         if scoped and rows:
             if not rows[0][-1]:

@@ -22,6 +22,14 @@ from ..limits import DATABASE_PARAMETERS
 from ..query.cursor import convert_value
 from ..query.model import EXPRESSION_KEY, IncludeNode, PageItems
 from .direct_reads import close_direct, direct_connection
+from .direct_writes import (
+    ALLOWED,
+    close_written,
+    commit_direct,
+    direct_write,
+    holds_writes,
+    written_connection,
+)
 from .filtering import (
     expression_condition,
     integer_bits,
@@ -64,6 +72,9 @@ _WRITING = (
     "_run_session_strategy",
     "database_errors",
 )
+# Methods around a row write on a connection of its own (direct_writes.py): overridden, the
+# write stays in the session's transaction.
+_DIRECT_WRITING = ("begin_transaction", "connection")
 _MAX_PLANS = 256
 # Ids named in a "not found" detail; a long list of missing ids is counted instead.
 _NAMED_MISSING = 20
@@ -105,17 +116,25 @@ class SqlAlchemyModelRepository(ResourceRepository):
         return session if isinstance(session, orm.Session) else session()
 
     @contextlib.contextmanager
-    def begin_transaction(self) -> Iterator[orm.Session]:
+    def begin_transaction(self, *, direct_writes: bool = False) -> Iterator[orm.Session]:
         """One request's unit of work: committed at the end, rolled back on any error. A
         transaction in which only the row reads ran (see :meth:`connection`) has nothing
-        to commit and is closed instead, which is cheaper."""
+        to commit and is closed instead, which is cheaper. ``direct_writes``: a view's own
+        POST or PATCH, whose row write may run outside the session (``direct_writes.py``;
+        the view asks only when :meth:`allows_direct_writes`)."""
         session = self.get_session()
-        session.info.pop(_READS_ONLY, None)
+        info = session.info
+        info.pop(_READS_ONLY, None)
+        if direct_writes:
+            info[ALLOWED] = True
         timeout = limits.get("JSONAPI_STATEMENT_TIMEOUT")
         try:
             if timeout:
                 self._limit_statements(session, timeout)
             yield session
+            if holds_writes(session):
+                self._commit_direct(session)
+                return
             if close_direct(session) and not session.in_transaction():
                 if not _has_changes(session):
                     return  # only direct reads (direct_reads.py): the session began nothing
@@ -125,10 +144,30 @@ class SqlAlchemyModelRepository(ResourceRepository):
                 self._run_session_strategy("commit")
                 routing.note_commit(session.get_bind(mapper=self._mapper))
         except BaseException:
+            close_written(session)
             close_direct(session)
-            session.info.pop(_READS_ONLY, None)
+            info.pop(_READS_ONLY, None)
             session.rollback()
             raise
+        finally:
+            if direct_writes:
+                info.pop(ALLOWED, None)
+
+    def _commit_direct(self, session: orm.Session) -> None:
+        """Commit the row writes made on a connection of their own (``direct_writes.py``)."""
+        if session.in_transaction() or _has_changes(session):
+            # The library's code read through the session after the write (a related row
+            # fetched by id): that transaction ends first, or SQLite's shared lock it holds
+            # would hold up the commit below.
+            self._run_session_strategy("commit")
+        with self.database_errors():
+            bind = commit_direct(session)
+        routing.note_commit(bind)
+
+    def allows_direct_writes(self) -> bool:
+        """Whether the unit of work and the connections are this class's own, so that a
+        row write may run on a connection of its own (``direct_writes.py``)."""
+        return self._stock(_DIRECT_WRITING)
 
     def _limit_statements(self, session: orm.Session, timeout: int) -> None:
         """Begin the transaction with PostgreSQL's ``statement_timeout`` (milliseconds), so a
@@ -459,6 +498,9 @@ class SqlAlchemyModelRepository(ResourceRepository):
         reads in a session that began nothing take a connection of their own
         (``direct_reads.py``)."""
         session = self.get_session()
+        written = written_connection(session, self._mapper)
+        if written is not None:
+            return written  # this unit of work's row writes: what follows must see them
         if writing:
             close_direct(session)
         else:
@@ -473,6 +515,13 @@ class SqlAlchemyModelRepository(ResourceRepository):
         elif not session.in_transaction():
             session.info[_READS_ONLY] = True
         return session.connection(bind_arguments={"mapper": self._mapper})
+
+    def write_connection(self) -> sa.Connection:
+        """The connection of a row write (``row_writes.py``): one of its own, outside the
+        session, where the unit of work allows it (``direct_writes.py``), else the
+        session's (:meth:`connection`)."""
+        direct = direct_write(self.get_session(), self._mapper)
+        return direct if direct is not None else self.connection(writing=True)
 
     @property
     def _mapper(self) -> Any:
