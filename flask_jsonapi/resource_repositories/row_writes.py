@@ -17,6 +17,7 @@ many-to-one relationship over one foreign key column.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -40,19 +41,29 @@ _SESSION_EVENTS = ("before_flush", "after_flush", "after_flush_postexec")
 
 def writable(mapper: Any, session: orm.Session) -> bool:
     """Whether rows of ``mapper`` can be written without the ORM seeing a difference."""
-    if mapper.validators or mapper.version_id_col is not None:
+    if not _plain_model(mapper, session.get_bind(mapper=mapper).dialect):
         return False
+    # Listeners may come and go while the application runs: asked on every request.
     if listened(mapper.class_manager.dispatch.init):
         return False  # an init listener may set more than the values
-    if any(listened(getattr(mapper.dispatch, name)) for name in _MAPPER_EVENTS):
-        return False
-    if any(listened(getattr(session.dispatch, name)) for name in _SESSION_EVENTS):
+    for dispatch, names in ((mapper.dispatch, _MAPPER_EVENTS), (session.dispatch, _SESSION_EVENTS)):
+        for name in names:
+            if listened(getattr(dispatch, name)):
+                return False
+    return True
+
+
+@functools.lru_cache(maxsize=256)
+def _plain_model(mapper: Any, dialect: Any) -> bool:
+    """What :func:`writable` needs of the mapping and the database, which do not change once
+    mapped: no validators, version counter, constructor of the model's own or ``onupdate``
+    column, and ``INSERT``/``UPDATE ... RETURNING``."""
+    if mapper.validators or mapper.version_id_col is not None:
         return False
     if mapper.class_manager.original_init is not _declarative_constructor:
         return False  # a constructor of the model's own may set more than the values
     if any(c.onupdate is not None or c.server_onupdate is not None for c in mapper.local_table.c):
         return False
-    dialect = session.get_bind(mapper=mapper).dialect
     return bool(dialect.insert_returning and dialect.update_returning)
 
 
@@ -74,41 +85,36 @@ class RowWriter:
         column; ``None`` when one of them is not that plain."""
         values: dict[str, Any] = {}
         required: dict[str, _Required] = {}
-        columns = self.mapper.column_attrs
+        mapper = self.mapper
         for attribute, value in data.items():
-            prop = columns.get(attribute)
-            if prop is None or len(prop.columns) != 1 or prop.columns[0].table is not self.table:
+            column = _plain_column(mapper, attribute)
+            if column is None:
                 return None
-            if listened(prop.class_attribute.dispatch.set):
+            name, events = column
+            if listened(events.set):
                 return None  # a "set" listener may change or refuse the value
-            values[prop.columns[0].key] = value
+            values[name] = value
         for attribute, pair in related.items():
-            relation = self.mapper.relationships.get(attribute)
-            if relation is None or relation.direction is not orm.MANYTOONE or relation.viewonly:
+            relation = _plain_relation(mapper, attribute)
+            if relation is None:
                 return None
-            if listened(relation.class_attribute.dispatch.set):
+            events, model, foreign, remote = relation
+            if listened(events.set):
                 return None
             key, repository = pair
             finds_by_key = getattr(repository, "finds_by_key", None)
-            if finds_by_key is None or not finds_by_key(relation.mapper.class_):
+            if finds_by_key is None or not finds_by_key(model):
                 return None
             if key is not None:
                 try:
                     key = repository._coerce_id(key)
                 except exceptions.ObjectNotFound:
                     return None  # a key its column cannot hold: the ORM path answers 404
-            if len(relation.local_remote_pairs) != 1 or not plain_join(relation.primaryjoin):
-                return None
-            foreign, remote = relation.local_remote_pairs[0]
-            if foreign.table is not self.table or not isinstance(remote.table, sa.Table):
-                return None
-            if list(relation.mapper.primary_key) != [remote]:
-                return None  # the key given is the related primary key, not this column
             if key is None and not foreign.nullable:
                 return None  # the ORM path refuses to empty it, with its own error
             values[foreign.key] = key
             if key is not None:
-                required[foreign.key] = (foreign, remote, relation.mapper.class_)
+                required[foreign.key] = (foreign, remote, model)
         return values, required
 
     def create(self, values: dict[str, Any], required: dict[str, _Required]) -> Any:
@@ -232,6 +238,38 @@ class RowWriter:
                 )
             rows = [row[:-1] for row in rows]
         return reads(self.plan, connection).answer(rows)
+
+
+# What the mapping says of an attribute does not change once mapped (its listeners may: they
+# are asked of the attribute's events on every request).
+
+
+@functools.lru_cache(maxsize=1024)
+def _plain_column(mapper: Any, attribute: str) -> tuple[str, Any] | None:
+    """The key of the one column of the model's own table that ``attribute`` maps, and the
+    attribute's events; ``None`` when it is no such attribute."""
+    prop = mapper.column_attrs.get(attribute)
+    if prop is None or len(prop.columns) != 1 or prop.columns[0].table is not mapper.local_table:
+        return None
+    return prop.columns[0].key, prop.class_attribute.dispatch
+
+
+@functools.lru_cache(maxsize=1024)
+def _plain_relation(mapper: Any, attribute: str) -> tuple[Any, Any, Any, Any] | None:
+    """The events, related model, foreign key column and related primary key column of a
+    many-to-one ``attribute`` over one foreign key column to the related primary key;
+    ``None`` when it is not that plain."""
+    relation = mapper.relationships.get(attribute)
+    if relation is None or relation.direction is not orm.MANYTOONE or relation.viewonly:
+        return None
+    if len(relation.local_remote_pairs) != 1 or not plain_join(relation.primaryjoin):
+        return None
+    foreign, remote = relation.local_remote_pairs[0]
+    if foreign.table is not mapper.local_table or not isinstance(remote.table, sa.Table):
+        return None
+    if list(relation.mapper.primary_key) != [remote]:
+        return None  # the key given is the related primary key, not this column
+    return relation.class_attribute.dispatch, relation.mapper.class_, foreign, remote
 
 
 def _related_scope(current: Any, related: Any, alias: Any) -> list[Any]:
