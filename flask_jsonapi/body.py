@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-import flask
+from flask.globals import _cv_request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .exceptions import InvalidDocument, PayloadTooLarge
@@ -25,7 +25,7 @@ _CHUNK = 64 * 1024
 def read_body(limit: int) -> bytes:
     """The body of the current request, at most ``limit`` bytes (413 beyond, 400 when it
     cannot be read)."""
-    request = flask.request
+    request = _cv_request.get().request  # the request itself: no proxy per attribute
     cached = getattr(request, "_cached_data", None)
     if cached is not None:  # a view decorator already read it with request.get_data()
         if len(cached) > limit:
@@ -36,9 +36,10 @@ def read_body(limit: int) -> bytes:
         raise _too_large(limit, {"header": "Content-Length"})
     chunks: list[bytes] = []
     size = 0
+    stream = request.stream
     while True:
         try:
-            chunk = request.stream.read(min(_CHUNK, limit + 1 - size))
+            chunk = stream.read(min(_CHUNK, limit + 1 - size))
         except RequestEntityTooLarge:  # the app's MAX_CONTENT_LENGTH, enforced by Werkzeug
             raise _too_large(request.max_content_length or limit, {"pointer": ""}) from None
         except Exception as error:  # the server's reader: malformed chunks, a lost client
@@ -55,6 +56,9 @@ def read_body(limit: int) -> bytes:
         if size > limit:
             raise _too_large(limit, {"pointer": ""})
         chunks.append(chunk)
+        if size == length:
+            # All that was announced: the stream (limited to Content-Length) has no more.
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _too_large(limit: int, source: dict[str, str]) -> PayloadTooLarge:
