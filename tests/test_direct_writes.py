@@ -280,3 +280,36 @@ def test_a_view_that_uses_the_session_sees_the_write(app: flask.Flask) -> None:
     assert response.status_code == 201, response.document
     assert counted == [2]
     assert _titles(app) == ["A1", "Seen"]
+
+
+def test_a_dump_hook_that_uses_the_session_sees_the_write(app: flask.Flask) -> None:
+    """A schema's ``@post_dump`` runs while the document is built, in the unit of work:
+    reading through the session there, it finds the row just written."""
+    from marshmallow import post_dump
+
+    from examples.blog.api import ArticleRepository, ArticleSchema
+    from flask_jsonapi.resource_repository_views import ResourceRepositoryViewSet
+
+    counted: list[int] = []
+
+    class CountingSchema(ArticleSchema):
+        class Meta:
+            type_ = "counted-articles"
+
+        @post_dump
+        def count(self, data: dict, **_: Any) -> dict:
+            counted.append(_session(app).scalar(sa.select(sa.func.count()).select_from(Article)))
+            return data
+
+    class CountingViewSet(ResourceRepositoryViewSet):
+        schema = CountingSchema
+
+    api = app.extensions["flask_jsonapi"][0]
+    viewset = CountingViewSet(repository=ArticleRepository(session=_session(app)))
+    api.repository(viewset, "counted", "/counted-articles")
+    body = _post_body("Dumped")
+    body["data"]["type"] = "counted-articles"
+    response = app.test_client().post("/counted-articles", json=body)
+    assert response.status_code == 201, response.document
+    assert counted == [2]
+    assert _titles(app) == ["A1", "Dumped"]

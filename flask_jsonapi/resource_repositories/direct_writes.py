@@ -9,8 +9,9 @@ where nothing can tell the difference:
 
 - the unit of work is a view's own POST or PATCH, every method of the view and of the
   repository that runs in it being the library's (the view asks for it:
-  ``begin_transaction(direct_writes=True)``; Atomic Operations never do), so nothing
-  but the library's code runs between the write and the commit;
+  ``begin_transaction(direct_writes=True)``; Atomic Operations never do) and no schema of
+  the document has dump hooks (``RowWriter.alone``), so nothing but the library's code runs
+  between the write and the commit;
 - the session has begun nothing (no read of an ``If-Match`` check, no statement timeout,
   nothing of the application's), holds no object and no change, and nobody listens to its
   transaction events (``after_begin``, ``before_commit``, ``after_commit``, ...: those

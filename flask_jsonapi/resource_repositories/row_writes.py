@@ -70,9 +70,12 @@ def _plain_model(mapper: Any, dialect: Any) -> bool:
 class RowWriter:
     """Creates and updates rows of one model and answers them as records."""
 
-    def __init__(self, repository: Any, plan: ReadPlan) -> None:
+    def __init__(self, repository: Any, plan: ReadPlan, *, alone: bool = False) -> None:
         self.repository = repository
         self.plan = plan
+        # Nothing but the library's code runs with the written row before the unit of work
+        # ends: the write may take a connection of its own (direct_writes.py).
+        self.alone = alone
         self.mapper = plan.columns.mapper
         self.table = self.mapper.local_table
 
@@ -228,7 +231,10 @@ class RowWriter:
     ) -> Record | None:
         repository = self.repository
         with repository.database_errors():
-            connection = repository.write_connection()
+            if self.alone:
+                connection = repository.write_connection()
+            else:
+                connection = repository.connection(writing=True)
             rows = connection.execute(statement, parameters).all()
         if scoped and rows:
             if not rows[0][-1]:

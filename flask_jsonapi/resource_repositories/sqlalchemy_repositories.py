@@ -444,7 +444,9 @@ class SqlAlchemyModelRepository(ResourceRepository):
         reader = self.row_reader(compiled, load, fields, registry)
         if reader is None or not writable(reader.plan.columns.mapper, self.get_session()):
             return None
-        return RowWriter(self, reader.plan)
+        # Dump hooks of the application's run while the document is built, in the unit of
+        # work: they may read through the session, so the write stays in its transaction.
+        return RowWriter(self, reader.plan, alone=not _dump_hooks(compiled, load, registry))
 
     def member_writer(self, attribute: str, mode: str) -> MemberWriter | None:
         """Statements that add (``mode="add"``), remove or replace members of the to-many
@@ -769,6 +771,18 @@ def _integer_ranges(model: Any, dialect: str) -> dict[str, tuple[int, int]]:
             if bits < 64:
                 ranges[prop.key] = (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
     return ranges
+
+
+def _dump_hooks(compiled: Any, load: Mapping[str, IncludeNode], registry: Any) -> bool:
+    """Whether serialising ``compiled`` resources with the ``load`` tree runs the user's
+    ``@pre_dump``/``@post_dump`` methods."""
+    if compiled.dump_hooks:
+        return True
+    for node in load.values():
+        related = registry.schema(node.type_)
+        if related is None or _dump_hooks(related, node.children, registry):
+            return True
+    return False
 
 
 def _has_changes(session: orm.Session) -> bool:
