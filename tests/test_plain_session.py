@@ -102,3 +102,30 @@ def test_tx_1_refused_atomic_request_is_not_committed_by_the_next_request(
     created = plain_client.post("/tags", json=_new_tag("accepted"))
     assert created.status_code == 201, created.document
     assert _tag_names(db_session) == ["accepted"]
+
+
+def test_a_session_whose_close_is_final_serves_every_request(blog_app: flask.Flask) -> None:
+    """TX-1: a GET that only read ends its transaction without ``close()``, which would end
+    a ``Session(close_resets_only=False)`` for good; the next requests are served."""
+    session = orm.Session(blog_app.extensions["blog"]["engine"], close_resets_only=False)
+    app = flask.Flask(__name__)
+    app.testing = True
+    app.test_client_class = JsonApiClient
+    api = Api(app)
+    for viewset, repository, name in (
+        (blog.AuthorViewSet, blog.AuthorRepository, "authors"),
+        (blog.ArticleViewSet, blog.ArticleRepository, "articles"),
+        (blog.CommentViewSet, blog.CommentRepository, "comments"),
+        (blog.TagViewSet, blog.TagRepository, "tags"),
+    ):
+        api.repository(viewset(repository=repository(session=session)), name, f"/{name}")
+    client = app.test_client()
+    try:
+        body = {"data": {"type": "tags", "attributes": {"name": "kept"}}}
+        assert client.post("/tags", json=body).status_code == 201
+        for _ in range(2):
+            response = client.get("/tags")
+            assert response.status_code == 200, response.document
+            assert [tag["attributes"]["name"] for tag in response.document["data"]] == ["kept"]
+    finally:
+        session.close()

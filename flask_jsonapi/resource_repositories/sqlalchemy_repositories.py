@@ -139,7 +139,9 @@ class SqlAlchemyModelRepository(ResourceRepository):
                 if not _has_changes(session):
                     return  # only direct reads (direct_reads.py): the session began nothing
             if session.info.pop(_READS_ONLY, False) and not _has_changes(session):
-                session.close()
+                # reset(), not close(): a Session(close_resets_only=False) that the application
+                # keeps across requests would refuse every later one.
+                getattr(session, "reset", session.close)()
             else:
                 self._run_session_strategy("commit")
                 routing.note_commit(session.get_bind(mapper=self._mapper))
