@@ -129,26 +129,30 @@ def _comparable(response: Any, new_id: str | None = None) -> dict[str, Any]:
     return {"status": response.status_code, "headers": headers, "document": document}
 
 
+@pytest.mark.parametrize(("url", "statements"), [("/articles", 1), ("/articles?include=author", 2)])
 def test_post_answers_as_through_the_session(
-    app: flask.Flask, session_connections: list[Any]
+    app: flask.Flask, session_connections: list[Any], url: str, statements: int
 ) -> None:
-    """CRT-1, CRT-6: one INSERT, the 201 document, Location and the row stored; the
-    session's transaction is never taken, and no connection is left out."""
+    """CRT-1, CRT-6, INC-1: one INSERT (and the included author's SELECT), the 201
+    document, Location and the row stored; the session's transaction is never taken, and
+    no connection is left out."""
     client = app.test_client()
     with count_statements(_engine(app)) as counter:
-        direct = client.post("/articles", json=_post_body("Direct"))
+        direct = client.post(url, json=_post_body("Direct"))
     assert direct.status_code == 201, direct.document
-    assert counter.count == 1, counter
+    assert counter.count == statements, counter
     assert session_connections == []
     with _through_the_session(app) as commits:
         with count_statements(_engine(app)) as counter:
-            slow = client.post("/articles", json=_post_body("Direct"))
+            slow = client.post(url, json=_post_body("Direct"))
     assert len(commits) == 1 and session_connections
-    assert counter.count == 1, counter
+    assert counter.count == statements, counter
     assert _comparable(direct, direct.document["data"]["id"]) == _comparable(
         slow, slow.document["data"]["id"]
     )
     assert direct.headers["ETag"] and direct.headers["Location"].endswith("/articles/2")
+    if "include" in url:
+        assert direct.document["included"][0]["attributes"]["name"] == "Ada"
     assert _titles(app) == ["A1", "Direct", "Direct"]
     assert _engine(app).pool.checkedout() == 0
 
