@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -486,7 +487,7 @@ class SqlAlchemyModelRepository(ResourceRepository):
     def _stock(self, names: tuple[str, ...]) -> bool:
         """Whether neither this repository's class nor the instance itself overrides
         ``names``."""
-        return _stock(type(self), names) and not any(name in self.__dict__ for name in names)
+        return _stock(type(self), names) and self.__dict__.keys().isdisjoint(names)
 
     def get_many_by_ids(self, ids: Sequence[Any]) -> list[Any]:
         keys = [self._coerce_id(id_) for id_ in ids]
@@ -702,7 +703,14 @@ class SqlAlchemyModelRepository(ResourceRepository):
 def _stock(cls: type, names: tuple[str, ...]) -> bool:
     """Whether ``cls`` keeps SqlAlchemyModelRepository's own versions of ``names`` (asked
     on every request: a class may be patched at run time)."""
-    return all(getattr(cls, name) is getattr(SqlAlchemyModelRepository, name) for name in names)
+    read = _reader(names)  # C calls, not a Python loop over the names
+    return all(map(operator.is_, read(cls), read(SqlAlchemyModelRepository)))
+
+
+@functools.lru_cache(maxsize=64)
+def _reader(names: tuple[str, ...]) -> Callable[[type], tuple]:
+    """The attributes ``names`` (two or more: a tuple comes back) of a class, read in C."""
+    return operator.attrgetter(*names)
 
 
 @functools.lru_cache(maxsize=256)
