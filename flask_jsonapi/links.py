@@ -178,8 +178,9 @@ def _cursor_links(
 
 def request_url() -> str:
     """The URL of this request, percent-encoded (``request.url`` keeps brackets raw)."""
-    request = flask.request
-    query = urlencode(list(request.args.items(multi=True)))
+    request = flask.request._get_current_object()
+    # Without a query string args is empty: not parsed for nothing.
+    query = urlencode(list(request.args.items(multi=True))) if request.query_string else ""
     base = base_url(request)
     return f"{base}?{query}" if query else base
 
