@@ -134,11 +134,16 @@ def pagination_links(
     if page.style == "cursor":
         return _cursor_links(page, more, cursors, url)
 
+    # What urlencode() makes of these names and of integers, written out: a page link costs
+    # string concatenation only (urlencode is some 25 calls a link).
+    if page.style == "offset":
+        head, middle, tail = f"{base}?{kept}page%5Boffset%5D=", "&page%5Blimit%5D=", page.size
+    else:
+        head, middle, tail = f"{base}?{kept}page%5Bnumber%5D=", "&page%5Bsize%5D=", page.size
+
     def link(offset: int) -> str:
-        if page.style == "offset":
-            return url([("page[offset]", str(offset)), ("page[limit]", str(page.size))])
-        number = offset // page.size + 1
-        return url([("page[number]", str(number)), ("page[size]", str(page.size))])
+        value = offset if page.style == "offset" else offset // page.size + 1
+        return f"{head}{value}{middle}{tail}"
 
     if more is not None:
         has_next = more
