@@ -22,13 +22,14 @@ class LinkBuilder:
 
     def __init__(self, registry: Registry) -> None:
         self._registry = registry
-        environ = flask.request.environ
+        request = flask.request._get_current_object()
+        environ = request.environ
         key = (*_host_key(environ), environ.get("SCRIPT_NAME"))
         self._templates = registry.link_templates.setdefault(key, {})
         self._kits: dict[str, LinkKit] = {}
         # A type served by several view sets links its resources to the one serving this
         # request; other types to the first registered.
-        self._site = registry.site(flask.request.endpoint)
+        self._site = registry.site(request.endpoint)
 
     def _template(self, type_: str, kind: str) -> tuple[str, ...] | None:
         site = self._site

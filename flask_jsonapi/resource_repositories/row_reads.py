@@ -250,7 +250,11 @@ def listened(listeners: Any) -> bool:
     """Whether an event has a listener of the application's. SQLAlchemy has its own on
     ``init`` (every mapper) and ``set`` (cascades and backrefs of relationships); the
     application's may be wrapped by SQLAlchemy, so only those named here are left out."""
-    return any(not _internal(listener) for listener in listeners)
+    return any(map(_external, listeners))  # no Python frame when there is none
+
+
+def _external(listener: Any) -> bool:
+    return not _internal(listener)
 
 
 _INTERNAL_LISTENERS = ("_event_on_init", "_track_cascade_events.", "_backref_listeners.")
