@@ -85,7 +85,7 @@ def _may_bypass(session: orm.Session) -> bool:
     config = _cv_app.get().app.config
     if config.get("JSONAPI_READ_ENGINE") is not None:
         return False
-    if session.new or session.deleted or (session.identity_map and session.dirty):
+    if session.new or session.deleted or (len(session.identity_map) and session.dirty):
         return False
     dispatch = session.dispatch
     return not (

@@ -733,7 +733,7 @@ def _integer_ranges(model: Any, dialect: str) -> dict[str, tuple[int, int]]:
 def _has_changes(session: orm.Session) -> bool:
     """Whether the session holds objects added, changed or deleted but not flushed."""
     # Only what the identity map holds can be dirty: asking its size is one call, dirty four.
-    return bool(session.new or session.deleted or (session.identity_map and session.dirty))
+    return bool(session.new or session.deleted or (len(session.identity_map) and session.dirty))
 
 
 def _one_bind(session: orm.Session, mappers: Sequence[Any]) -> bool:
