@@ -29,7 +29,8 @@ class LinkBuilder:
         self._kits: dict[str, LinkKit] = {}
         # A type served by several view sets links its resources to the one serving this
         # request; other types to the first registered.
-        self._site = registry.site(request.endpoint)
+        self._endpoint = request.endpoint
+        self._site = registry.site(self._endpoint)
 
     def _template(self, type_: str, kind: str) -> tuple[str, ...] | None:
         site = self._site
@@ -59,11 +60,17 @@ class LinkBuilder:
         """The link templates of one type, for writing many resources' links."""
         kit = self._kits.get(type_)
         if kit is None:
-            kit = self._kits[type_] = LinkKit(
-                self._template(type_, "detail"),
-                self._template(type_, "relationship"),
-                self._template(type_, "related"),
-            )
+            # Kept with the templates (per host, until the registry changes): the endpoint
+            # serving the request decides which view set's links a type gets.
+            key = ("kit", type_, self._endpoint)
+            kit = self._templates.get(key)
+            if kit is None:
+                kit = self._templates[key] = LinkKit(
+                    self._template(type_, "detail"),
+                    self._template(type_, "relationship"),
+                    self._template(type_, "related"),
+                )
+            self._kits[type_] = kit
         return kit
 
     def relationship(self, type_: str, id_: str, member: str) -> dict[str, str] | None:
