@@ -17,6 +17,7 @@ events, and no session event rewrites ORM statements.
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -246,11 +247,12 @@ def _plain_mapper(model: Any) -> Any:
     return mapper
 
 
-def listened(listeners: Any) -> bool:
-    """Whether an event has a listener of the application's. SQLAlchemy has its own on
-    ``init`` (every mapper) and ``set`` (cascades and backrefs of relationships); the
-    application's may be wrapped by SQLAlchemy, so only those named here are left out."""
-    return any(map(_external, listeners))  # no Python frame when there is none
+def listened(*events: Any) -> bool:
+    """Whether any of these events (their listener collections) has a listener of the
+    application's. SQLAlchemy has its own on ``init`` (every mapper) and ``set`` (cascades
+    and backrefs of relationships); the application's may be wrapped by SQLAlchemy, so
+    only those named here are left out."""
+    return any(map(_external, itertools.chain(*events)))  # no Python frame when there is none
 
 
 def _external(listener: Any) -> bool:
