@@ -103,7 +103,11 @@ class SqlAlchemyModelRepository(ResourceRepository):
             if replica is not None:
                 return replica
         session = self.session
-        return session if isinstance(session, orm.Session) else session()
+        if isinstance(session, orm.Session):
+            return session
+        if type(session) is orm.scoped_session:
+            return session.registry()  # what its __call__ does without keywords, one call less
+        return session()
 
     @contextlib.contextmanager
     def begin_transaction(self) -> Iterator[orm.Session]:
