@@ -203,7 +203,7 @@ class ResourceBase(flask.views.View):
                 routing.route_read(request.headers)
             method = getattr(self, "get" if method_name == "HEAD" else method_name.lower())
             result = conflicts.run(
-                lambda: routing.run_read(method, *args, **kwargs), self.retry_safe
+                functools.partial(routing.run_read, method, *args, **kwargs), self.retry_safe
             )
             return result.make_response() if hasattr(result, "make_response") else result
         except exceptions.JsonApiException as error:
