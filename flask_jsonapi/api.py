@@ -282,7 +282,7 @@ def _is_set(resource: type, kwargs: dict[str, Any]) -> bool:
 
 
 def _apis() -> list[Api]:
-    return flask.current_app.extensions.get("flask_jsonapi", [])
+    return flask.current_app._get_current_object().extensions.get("flask_jsonapi", [])
 
 
 def _http_error(error: HTTPException) -> Any:

@@ -56,8 +56,8 @@ def version_etag(version: Any, url: str, media_type: str) -> str:
 def not_modified(etag: str) -> bool:
     """Whether this GET/HEAD request's ``If-None-Match`` names ``etag`` (or ``*``); weak
     comparison (``W/"x"`` matches ``"x"``)."""
-    request = flask.request
-    header = request.headers.get("If-None-Match")
+    request = flask.request._get_current_object()
+    header = request.environ.get("HTTP_IF_NONE_MATCH")  # as request.headers reads it
     if header is None or request.method not in ("GET", "HEAD"):
         return False
     return parse_etags(header).contains_weak(etag.strip('"'))

@@ -22,13 +22,15 @@ class LinkBuilder:
 
     def __init__(self, registry: Registry) -> None:
         self._registry = registry
-        environ = flask.request.environ
+        request = flask.request._get_current_object()
+        environ = request.environ
         key = (*_host_key(environ), environ.get("SCRIPT_NAME"))
         self._templates = registry.link_templates.setdefault(key, {})
         self._kits: dict[str, LinkKit] = {}
         # A type served by several view sets links its resources to the one serving this
         # request; other types to the first registered.
-        self._site = registry.site(flask.request.endpoint)
+        self._endpoint = request.endpoint
+        self._site = registry.site(self._endpoint)
 
     def _template(self, type_: str, kind: str) -> tuple[str, ...] | None:
         site = self._site
@@ -58,11 +60,17 @@ class LinkBuilder:
         """The link templates of one type, for writing many resources' links."""
         kit = self._kits.get(type_)
         if kit is None:
-            kit = self._kits[type_] = LinkKit(
-                self._template(type_, "detail"),
-                self._template(type_, "relationship"),
-                self._template(type_, "related"),
-            )
+            # Kept with the templates (per host, until the registry changes): the endpoint
+            # serving the request decides which view set's links a type gets.
+            key = ("kit", type_, self._endpoint)
+            kit = self._templates.get(key)
+            if kit is None:
+                kit = self._templates[key] = LinkKit(
+                    self._template(type_, "detail"),
+                    self._template(type_, "relationship"),
+                    self._template(type_, "related"),
+                )
+            self._kits[type_] = kit
         return kit
 
     def relationship(self, type_: str, id_: str, member: str) -> dict[str, str] | None:
@@ -134,11 +142,16 @@ def pagination_links(
     if page.style == "cursor":
         return _cursor_links(page, more, cursors, url)
 
+    # What urlencode() makes of these names and of integers, written out: a page link costs
+    # string concatenation only (urlencode is some 25 calls a link).
+    if page.style == "offset":
+        head, middle, tail = f"{base}?{kept}page%5Boffset%5D=", "&page%5Blimit%5D=", page.size
+    else:
+        head, middle, tail = f"{base}?{kept}page%5Bnumber%5D=", "&page%5Bsize%5D=", page.size
+
     def link(offset: int) -> str:
-        if page.style == "offset":
-            return url([("page[offset]", str(offset)), ("page[limit]", str(page.size))])
-        number = offset // page.size + 1
-        return url([("page[number]", str(number)), ("page[size]", str(page.size))])
+        value = offset if page.style == "offset" else offset // page.size + 1
+        return f"{head}{value}{middle}{tail}"
 
     if more is not None:
         has_next = more
@@ -178,8 +191,9 @@ def _cursor_links(
 
 def request_url() -> str:
     """The URL of this request, percent-encoded (``request.url`` keeps brackets raw)."""
-    request = flask.request
-    query = urlencode(list(request.args.items(multi=True)))
+    request = flask.request._get_current_object()
+    # Without a query string args is empty: not parsed for nothing.
+    query = urlencode(list(request.args.items(multi=True))) if request.query_string else ""
     base = base_url(request)
     return f"{base}?{query}" if query else base
 

@@ -310,18 +310,19 @@ class RelatedViewMixin(_RelationshipMixin):
             ).parse,
         )
         query = self.restrict(query, compiled)
-        # A page the related repository narrows to the parent in SQL needs only the parent's
-        # key: loading the whole relationship first would be one more statement, unused.
-        narrowed = spec.many and _narrows(related.repository)
         with self.transaction():
             rows = self._related_rows(spec, related, query) if spec.many else None
             if rows is not None:
                 relation, reader = rows
                 value, _ = self.read_parent_row(relation)
-                hooks = _RowHooks(reader.within(relation.criterion(value)))
+                hooks = _RowHooks(reader.within(*relation.criterion(value)))
                 page = ResourceService(hooks, compiled, self.registry).fetch_many(query)
                 document = self.collection_document(page, query, compiled)
             elif spec.many:
+                # A page the related repository narrows to the parent in SQL needs only the
+                # parent's key: loading the whole relationship first would be one more
+                # statement, unused. (Asked here only: inspect.signature is no small cost.)
+                narrowed = _narrows(related.repository)
                 _, parent = self.read_parent(spec, load=not narrowed)
                 page = self._related_page(spec, related, parent, query)
                 document = self.collection_document(page, query, compiled)

@@ -160,7 +160,7 @@ class ResourceRepositoryViewMixin:
         repository = self.repository
         if not offers_row_access(repository) or not stock():
             return None
-        if not flask.current_app.config.get(setting, True):
+        if not flask.current_app._get_current_object().config.get(setting, True):
             return None
         return getattr(repository, factory_name)(
             self.compiled, query.load, query.fields, self.registry

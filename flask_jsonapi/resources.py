@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import inspect
 import logging
 from typing import Any, ClassVar
@@ -54,6 +55,8 @@ from .services import Page, ResourceService
 logger = logging.getLogger("flask_jsonapi")
 
 BODY_METHODS = frozenset({"POST", "PATCH"})
+#: what a request that asks for no extension negotiates (immutable, so shared)
+PLAIN = Negotiated()
 
 
 class ResourceBase(flask.views.View):
@@ -93,7 +96,7 @@ class ResourceBase(flask.views.View):
             self.query_options = query_options
         self.args: tuple = ()
         self.kwargs: dict[str, Any] = {}
-        self.negotiated = Negotiated()
+        self.negotiated = PLAIN
 
     @classmethod
     def as_view(cls, name: str, *class_args: Any, **class_kwargs: Any) -> Any:
@@ -119,25 +122,22 @@ class ResourceBase(flask.views.View):
 
     # -- context -----------------------------------------------------------------------
 
-    @property
+    # Both looked up once per view object (one per request): after the first read they are
+    # plain attributes, not a Python call each (a GET reads them a dozen times).
+    @functools.cached_property
     def registry(self) -> Registry:
+        """The registry of this view's API (a registry of its own without one)."""
         if self.api is not None:
             return self.api.registry
-        registry = self.__dict__.get("_own_registry")
-        if registry is None:
-            registry = self.__dict__["_own_registry"] = Registry()
-            registry.add(self.schema)
+        registry = Registry()
+        registry.add(self.schema)
         return registry
 
-    @property
+    @functools.cached_property
     def compiled(self) -> Any:
-        """The compiled schema of this view's resource type (looked up once per view)."""
-        compiled = self.__dict__.get("_compiled")
-        if compiled is None:
-            own = compile_schema(self.schema)
-            compiled = self.registry.schema(own.type_) or self.registry.add(self.schema).compiled
-            self.__dict__["_compiled"] = compiled
-        return compiled
+        """The compiled schema of this view's resource type."""
+        own = compile_schema(self.schema)
+        return self.registry.schema(own.type_) or self.registry.add(self.schema).compiled
 
     def user_storage(self) -> bool:
         """Whether the storage behind this view is the user's code (its own hooks here; a
@@ -186,20 +186,24 @@ class ResourceBase(flask.views.View):
 
     def dispatch_request(self, *args: Any, **kwargs: Any) -> Any:
         self.args, self.kwargs = args, kwargs
-        request = flask.request
+        # The request itself, not the proxy: each attribute read through flask.request is
+        # three Python calls. Headers are read from the environ as EnvironHeaders would.
+        request = flask.request._get_current_object()
+        environ = request.environ
         scopes.activate(self.registry.request_scopes())
         try:
-            ext = negotiate_accept(request.headers.get("Accept"), self.supported_extensions)
-            self.negotiated = Negotiated(ext=ext)
-            if request.method == "OPTIONS":
+            ext = negotiate_accept(environ.get("HTTP_ACCEPT"), self.supported_extensions)
+            self.negotiated = Negotiated(ext=ext) if ext else PLAIN
+            method_name = request.method
+            if method_name == "OPTIONS":
                 return self.options_response()
-            if request.method in self.body_methods:
-                check_content_type(request.headers.get("Content-Type"), self.supported_extensions)
-            elif request.method in routing.SAFE_METHODS:
+            if method_name in self.body_methods:
+                check_content_type(environ.get("CONTENT_TYPE"), self.supported_extensions)
+            elif method_name in routing.SAFE_METHODS:
                 routing.route_read(request.headers)
-            method = getattr(self, "get" if request.method == "HEAD" else request.method.lower())
+            method = getattr(self, "get" if method_name == "HEAD" else method_name.lower())
             result = conflicts.run(
-                lambda: routing.run_read(method, *args, **kwargs), self.retry_safe
+                functools.partial(routing.run_read, method, *args, **kwargs), self.retry_safe
             )
             return result.make_response() if hasattr(result, "make_response") else result
         except exceptions.JsonApiException as error:
@@ -342,9 +346,11 @@ class ResourceBase(flask.views.View):
         return response
 
     def parse_query(self, *, collection: bool) -> ResourceQuery:
-        args = flask.request.args
-        if not args and not collection:
+        request = flask.request._get_current_object()
+        # Without a query string, args (parsed on first use) would be empty.
+        if not collection and (not request.query_string or not request.args):
             return self.restrict(plain_query(self.compiled, self.registry.schema))
+        args = request.args
         filters = getattr(self, "filter_schema", None)
         if filters is None and collection:
             filters = default_filters(self.registry, self.compiled)

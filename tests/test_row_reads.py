@@ -735,6 +735,41 @@ def test_overridden_repository_reads_keep_the_orm_path_fet_5(
                 assert data_ids(document) == outcome, full
 
 
+@pytest.mark.parametrize("where", ["class", "instance"])
+def test_reading_method_patched_at_run_time_is_read_through_fet_5(
+    db_session: Any,
+    rows: dict[str, int],
+    reads: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    where: str,
+) -> None:
+    """FET-5: a reading method replaced after the app served rows (on the repository's
+    class, or on the repository object itself) is read through from the next request on:
+    the stock-method check is made per request, not once."""
+
+    class Patchable(blog_api.ArticleRepository):
+        pass
+
+    app = build_app(db_session, *blog_resources(articles=(blog_api.ArticleSchema, Patchable)))
+    client = app.test_client()
+    assert client.get("/articles/2").document["data"]["id"] == "2"
+    assert reads == ["one"]  # the rows answered before the patch
+
+    def hiding(self: Any, id: Any, **kwargs: Any) -> Any:
+        raise exceptions.ObjectNotFound(None, f"Article {id} hidden.")
+
+    repository = app.extensions["flask_jsonapi"][0].registry.get("articles").repository
+    if where == "class":
+        monkeypatch.setattr(Patchable, "get_detail", hiding)
+    else:
+        monkeypatch.setattr(repository, "get_detail", functools.partial(hiding, repository))
+    del reads[:]
+    answer = client.get("/articles/2")
+    assert answer.status_code == 404
+    assert answer.document["errors"][0]["detail"] == "Article 2 hidden."
+    assert reads == []
+
+
 class ReversedListView(ResourceRepositoryListView):
     def read_many(self, filters: dict, sorting: tuple, pagination: dict, **kwargs: Any) -> Any:
         return list(reversed(super().read_many(filters, sorting, pagination, **kwargs)))

@@ -47,7 +47,7 @@ class QueryConfig:
     @classmethod
     def from_app_config(cls, config: Any, **overrides: Any) -> QueryConfig:
         """The settings for one resource: the app's ``JSONAPI_*`` keys, then ``overrides``."""
-        app_values = tuple(config.get(name, default) for name, default in DEFAULTS.items())
+        app_values = tuple(map(config.get, DEFAULTS, DEFAULTS.values()))  # no Python frames
         try:
             key = (app_values, tuple(sorted(overrides.items())))
             return _CACHE[key]

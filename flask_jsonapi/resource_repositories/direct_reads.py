@@ -91,14 +91,14 @@ def _may_bypass(session: orm.Session) -> bool:
     config = _cv_app.get().app.config
     if config.get("JSONAPI_READ_ENGINE") is not None:
         return False
-    if session.new or session.deleted or session.dirty:
+    if session.new or session.deleted or (len(session.identity_map) and session.dirty):
         return False
     dispatch = session.dispatch
-    return not (
-        listened(dispatch.after_begin)
-        or listened(dispatch.after_transaction_create)
-        or listened(dispatch.after_transaction_end)
-        or listened(dispatch.after_rollback)
+    return not listened(
+        dispatch.after_begin,
+        dispatch.after_transaction_create,
+        dispatch.after_transaction_end,
+        dispatch.after_rollback,
     )
 
 

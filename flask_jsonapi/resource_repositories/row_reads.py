@@ -17,6 +17,7 @@ events, and no session event rewrites ORM statements.
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -246,12 +247,16 @@ def _plain_mapper(model: Any) -> Any:
     return mapper
 
 
-def listened(listeners: Any) -> bool:
-    """Whether an event has a listener of the application's. SQLAlchemy has its own on
-    ``init`` (every mapper) and ``set`` (cascades and backrefs of relationships); the
-    application's may be wrapped by SQLAlchemy, so only those named here are left out."""
-    # Most events have no listener at all: their truth value says so in one call.
-    return bool(listeners) and any(not _internal(listener) for listener in listeners)
+def listened(*events: Any) -> bool:
+    """Whether any of these events (their listener collections) has a listener of the
+    application's. SQLAlchemy has its own on ``init`` (every mapper) and ``set`` (cascades
+    and backrefs of relationships); the application's may be wrapped by SQLAlchemy, so
+    only those named here are left out."""
+    return any(map(_external, itertools.chain(*events)))  # no Python frame when there is none
+
+
+def _external(listener: Any) -> bool:
+    return not _internal(listener)
 
 
 _INTERNAL_LISTENERS = ("_event_on_init", "_track_cascade_events.", "_backref_listeners.")
@@ -302,15 +307,23 @@ class RowReader:
     """A stock repository's reads with one plan: what the service calls instead of the
     view's ``read``/``read_many``/``get_count`` hooks."""
 
-    def __init__(self, repository: Any, plan: ReadPlan, where: Any = None) -> None:
+    def __init__(
+        self,
+        repository: Any,
+        plan: ReadPlan,
+        where: Any = None,
+        parameters: Mapping[str, Any] | None = None,
+    ) -> None:
         self.repository = repository
         self.plan = plan
         self.where = where
+        self.parameters = parameters
 
-    def within(self, criterion: Any) -> RowReader:
+    def within(self, criterion: Any, parameters: Mapping[str, Any] | None = None) -> RowReader:
         """This reader's lists and counts limited to rows that satisfy ``criterion`` too
-        (the members of one parent's relationship, on a related endpoint)."""
-        return RowReader(self.repository, self.plan, criterion)
+        (the members of one parent's relationship, on a related endpoint), executed with
+        ``parameters`` (the values of its bound parameters)."""
+        return RowReader(self.repository, self.plan, criterion, parameters)
 
     def one(self, id: Any) -> Record:
         """The resource ``id`` with its include tree; 404 when there is none."""
@@ -333,7 +346,9 @@ class RowReader:
             statement = self._filtered(repository.scoped_query(loads=False), filters)
             statement, keys = repository.keyset_page(statement, sorting, pagination)
             columns = (*self.plan.columns.columns, *(key.column for key in keys))
-            rows = reading.connection.execute(statement.with_only_columns(*columns)).all()
+            rows = reading.connection.execute(
+                statement.with_only_columns(*columns), self.parameters
+            ).all()
             if pagination["cursor"] == "before":
                 rows.reverse()
             width = len(self.plan.columns.columns)
@@ -343,7 +358,7 @@ class RowReader:
             filters,
             lambda: self._page(filters, sorting, pagination),
         )
-        return reading.many(reading.connection.execute(statement).all())
+        return reading.many(reading.connection.execute(statement, self.parameters).all())
 
     def _page(
         self, filters: dict[str, Any], sorting: Sequence[str], pagination: dict[str, Any]
@@ -358,7 +373,7 @@ class RowReader:
         """How many resources the filters match: ``SELECT count(*) FROM table WHERE ...``."""
         repository = self.repository
         statement = self._kept(("count",), filters, lambda: self._count(filters))
-        return repository.connection().execute(statement).scalar_one()
+        return repository.connection().execute(statement, self.parameters).scalar_one()
 
     def _count(self, filters: dict[str, Any]) -> Any:
         repository = self.repository
@@ -378,16 +393,19 @@ class RowReader:
         same query string is read again and again, and a statement built once also keeps
         SQLAlchemy's cache key. Under policies, only for the very criterion objects it was
         built with (compared by identity, as ``scopes.memo`` does: a policy that returns one
-        object per client gets its statements back). Not with ``filter_methods_map``
-        (functions of the application's) nor within a parent's relationship (``within``:
-        the parent differs from request to request)."""
-        if self.where is not None or self.repository.filter_methods_map:
+        object per client gets its statements back); so is ``within``'s criterion (a
+        related endpoint's is the relationship plan's, its parent's value bound). Not with
+        ``filter_methods_map`` (functions of the application's)."""
+        if self.repository.filter_methods_map:
             return build()
         current = scopes.current()
         criteria = current.criteria() if current is not None else ()
+        if self.where is not None:
+            criteria = (*criteria, self.where)
         # The value's type too: True == 1, but the two may not be the same SQL.
         key = (
             *kind,
+            self.where is not None,
             *map(id, criteria),
             *((name, type(value), value) for name, value in filters.items()),
         )

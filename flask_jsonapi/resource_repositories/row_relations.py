@@ -29,6 +29,9 @@ from .row_reads import (
 
 # The lazy loaders through which the ORM never loads a relationship's members.
 _UNLOADED = ("dynamic", "write_only", "noload", "raise", "raise_on_sql")
+# The bound parameter of a related page's criterion: the parent's matched value.
+_PARENT_MATCH = "jsonapi_parent_match"
+_NO_MEMBERS = sa.false()
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class RelationPlan:
     match: Any  # the column the parent's value is compared with (in the secondary, if any)
     target: Any  # the target's column in the association table's join (None without one)
     secondary: Any  # the association table's column of the target (None without one)
+    members_of: Any  # the target's rows that are members of the parent matching :parent_match
 
 
 def plan_relation(
@@ -79,8 +83,20 @@ def plan_relation(
         .where(match == sa.bindparam("value"))
         .order_by(*order)
     )
+    bound = match == sa.bindparam(_PARENT_MATCH)
+    if secondary_column is None:
+        members_of = bound
+    else:
+        members_of = target_column.in_(sa.select(secondary_column).where(bound))
     return RelationPlan(
-        parent_mapper, target_mapper, parent, members, match, target_column, secondary_column
+        parent_mapper,
+        target_mapper,
+        parent,
+        members,
+        match,
+        target_column,
+        secondary_column,
+        members_of,
     )
 
 
@@ -139,13 +155,11 @@ class RelationReader:
         count = sa.select(sa.func.count()).select_from(statement.order_by(None).subquery())
         return [], connection.execute(count, {"value": value}).scalar_one()
 
-    def criterion(self, value: Any) -> Any:
+    def criterion(self, value: Any) -> tuple[Any, dict[str, Any]]:
         """The rows of the target that are members of a parent matching ``value`` (for the
-        related type's row reader, which scopes them by their own policy)."""
-        plan = self.plan
+        related type's row reader, which scopes them by their own policy), and the
+        parameters to execute it with. The criterion is the plan's, the same object for
+        every parent (the value is bound), so the statements built with it are kept."""
         if value is None:
-            return sa.false()
-        if plan.secondary is None:
-            return plan.match == value
-        keys = sa.select(plan.secondary).where(plan.match == value)
-        return plan.target.in_(keys)
+            return _NO_MEMBERS, {}
+        return self.plan.members_of, {_PARENT_MATCH: value}
