@@ -185,14 +185,18 @@ class CompoundDocument:
                 return [serialize(obj, self._links, frozenset(), checks) for obj in objects], []
             return [serialize(obj, self._links) for obj in objects], []
         objects = list(objects)
-        primary_keys = []
-        linkage: dict[tuple[str, str], set[str]] = {}
+        fields = self._fields
+        links = self._links
+        # (type, id) -> the relationships its resource object gives linkage for: the
+        # names of the tree node(s) that reached it (one frozenset shared by all the
+        # resources one node reaches, unless another node reaches them too).
+        linkage: dict[tuple[str, str], frozenset[str]] = {}
         found: dict[tuple[str, str], tuple[Any, CompiledSchema]] = {}
-        visited: set[tuple[tuple[str, str], int]] = set()
-        for obj in objects:
-            key = (compiled.type_, compiled.format_id(read(obj, compiled.id_attribute)))
-            primary_keys.append(key)
-            linkage.setdefault(key, set()).update(include)
+        names = frozenset(include)
+        primary_keys = [(compiled.type_, _document_id(compiled, obj)) for obj in objects]
+        for key in primary_keys:
+            held = linkage.get(key)
+            linkage[key] = names if held is None else held | names
         level = [(objects, include)]
         while level:
             next_level = []
@@ -202,11 +206,11 @@ class CompoundDocument:
                     if related_schema is None:
                         continue
                     check = checks.get(node.type_) if checks else None
-                    children = []
                     candidates = []
                     held_ids = []
+                    attribute = node.attribute
                     for parent in parents:
-                        value = read(parent, node.attribute)
+                        value = read(parent, attribute)
                         for child in value if node.many else [value]:
                             if isinstance(child, (str, int, uuid.UUID)):
                                 held_ids.append(child)
@@ -214,35 +218,49 @@ class CompoundDocument:
                                 candidates.append(child)
                     if held_ids and self._fetch is not None:
                         candidates.extend(self._fetch(node.type_, list(dict.fromkeys(held_ids))))
+                    names = frozenset(node.children)
+                    # The resources to walk on from, once each (only under a node with children).
+                    onward: dict[tuple[str, str], Any] | None = {} if node.children else None
+                    type_ = node.type_
                     for child in candidates:
                         if check is not None and not check(child):
                             continue
-                        key = (
-                            node.type_,
-                            related_schema.format_id(read(child, related_schema.id_attribute)),
-                        )
-                        linkage.setdefault(key, set()).update(node.children)
-                        found.setdefault(key, (child, related_schema))
-                        if (key, id(node)) not in visited:
-                            visited.add((key, id(node)))
-                            children.append(child)
-                    if node.children and children:
-                        next_level.append((children, node.children))
+                        key = (type_, _document_id(related_schema, child))
+                        held = linkage.get(key)
+                        if held is None:
+                            linkage[key] = names
+                            found[key] = (child, related_schema)
+                        else:
+                            if not names <= held:
+                                linkage[key] = held | names
+                            found.setdefault(key, (child, related_schema))
+                        if onward is not None:
+                            onward.setdefault(key, child)
+                    if onward:
+                        next_level.append((list(onward.values()), node.children))
             level = next_level
-        serializer = serializer_for(compiled, self._fields.get(compiled.type_))
+        serialize = serializer_for(compiled, fields.get(compiled.type_)).serialize
         data = [
-            serializer.serialize(obj, self._links, frozenset(linkage[key]), checks)
+            serialize(obj, links, linkage[key], checks)
             for obj, key in zip(objects, primary_keys, strict=True)
         ]
         primary = set(primary_keys)
-        included = [
-            serializer_for(schema, self._fields.get(key[0])).serialize(
-                obj, self._links, frozenset(linkage[key]), checks
-            )
-            for key, (obj, schema) in found.items()
-            if key not in primary
-        ]
+        included = []
+        serializers: dict[str, Any] = {}  # type -> its serializer, looked up once
+        for key, (obj, schema) in found.items():
+            if key in primary:
+                continue
+            serializer = serializers.get(key[0])
+            if serializer is None:
+                serializer = serializers[key[0]] = serializer_for(schema, fields.get(key[0]))
+            included.append(serializer.serialize(obj, links, linkage[key], checks))
         return data, included
+
+
+def _document_id(compiled: CompiledSchema, obj: Any) -> str:
+    """The ``id`` member of ``obj``'s resource object."""
+    raw = read(obj, compiled.id_attribute)
+    return str(raw) if type(raw) is int or type(raw) is str else compiled.format_id(raw)
 
 
 def jsonapi_object(ext: tuple[str, ...] = (), profile: tuple[str, ...] = ()) -> dict[str, Any]:
