@@ -45,7 +45,10 @@ class LinkSource(Protocol):
 
 def read(obj: Any, attribute: str) -> Any:
     """The value of ``attribute`` on an object or a mapping (``None`` when absent)."""
-    if _is_mapping(type(obj)):
+    mapping = _MAPPING_TYPES.get(type(obj))
+    if mapping is None:
+        mapping = _is_mapping(type(obj))
+    if mapping:
         value = get_value(obj, attribute)
         return None if value is missing else value
     return attrgetter(attribute)(obj) if "." in attribute else getattr(obj, attribute, None)
@@ -171,20 +174,26 @@ def linkage_of(
     """Resource linkage (``data``) of a relationship from the object attribute's value;
     members ``check`` refuses are left out (a hidden to-one is ``null``)."""
     id_field = getattr(spec.field, "id_field", None) or "id"
+    type_ = spec.type_
     if spec.many:
         items = value or ()
         if check is not None:
             items = [item for item in items if check(item)]
-        return [_identifier(spec.type_, id_field, item) for item in items]
+        return [{"type": type_, "id": _linked_id(item, id_field)} for item in items]
     if value is None or (check is not None and not check(value)):
         return None
-    return _identifier(spec.type_, id_field, value)
+    return {"type": type_, "id": _linked_id(value, id_field)}
 
 
-def _identifier(type_: str, id_field: str, value: Any) -> dict[str, str]:
-    if isinstance(value, (str, int)):
-        return {"type": type_, "id": str(value)}
-    return {"type": type_, "id": str(read(value, id_field))}
+def _linked_id(value: Any, id_field: str) -> str:
+    """The ``id`` of a linked member: ``value`` itself when it is a key, else its
+    ``id_field``."""
+    kind = type(value)
+    if kind is int or kind is str or isinstance(value, (str, int)):
+        return str(value)
+    if _MAPPING_TYPES.get(kind) is False and "." not in id_field:
+        return str(getattr(value, id_field, None))
+    return str(read(value, id_field))
 
 
 def _fast_path(field: ma_fields.Field) -> tuple[tuple[type, ...] | None, Any]:
