@@ -21,6 +21,9 @@ from .compiled import CompiledSchema, RelationshipSpec
 # Field classes whose conversion leaves a value of these exact types unchanged.
 _PASSTHROUGH: dict[type, tuple[type, ...]] = {
     ma_fields.String: (str,),
+    # String's conversion, with a validator on load only.
+    ma_fields.Email: (str,),
+    ma_fields.Url: (str,),
     ma_fields.Integer: (int,),
     ma_fields.Boolean: (bool,),
     ma_fields.Float: (float,),

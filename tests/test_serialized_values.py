@@ -1,0 +1,85 @@
+"""Attribute values in documents are what the schema's marshmallow fields dump (FLD-1).
+
+The serializer skips marshmallow for values a field would pass through unchanged (a
+``str`` in a ``Str``, ``Email`` or ``Url``; an ``int`` in an ``Int``) and calls the ISO
+function itself for dates; every other value goes through the field. Both kinds of value
+are served here, and each document's attributes must equal ``schema.dump`` of the object.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+from flask_jsonapi import ResourceRepositoryViewSet
+from flask_jsonapi.resource_repositories.memory import MemoryRepository
+from flask_jsonapi.schema import Schema, fields
+from tests.support.notes import notes_app
+
+
+class ContactSchema(Schema):
+    id = fields.Int()
+    name = fields.Str()
+    email = fields.Email()
+    homepage = fields.Url(data_key="homePage")
+    age = fields.Int()
+    joined = fields.DateTime()
+
+    class Meta:
+        type_ = "contacts"
+
+
+class Text:
+    """Not a ``str``: a field turns it into one with ``str()``."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return f"<{self.text}>"
+
+
+def contacts() -> list[SimpleNamespace]:
+    """Values of the fields' own types, values that need the field's conversion, None."""
+    return [
+        SimpleNamespace(
+            id=1,
+            name="Ada",
+            email="ada@example.com",
+            homepage="https://example.com/ada",
+            age=36,
+            joined=dt.datetime(2024, 5, 1, 12, 30, 15, 250),
+        ),
+        SimpleNamespace(
+            id=2,
+            name=Text("Grace"),
+            email=Text("grace@example.com"),
+            homepage=Text("https://example.com/grace"),
+            age="85",
+            joined=dt.datetime(2024, 5, 1, tzinfo=dt.timezone(dt.timedelta(hours=2))),
+        ),
+        SimpleNamespace(id=3, name=None, email=None, homepage=None, age=None, joined=None),
+    ]
+
+
+def test_attributes_are_the_fields_dump_fld_1() -> None:
+    rows = contacts()
+
+    class Contacts(ResourceRepositoryViewSet):
+        schema = ContactSchema
+
+    app = notes_app(
+        lambda api: api.repository(
+            Contacts(repository=MemoryRepository(contacts())), "contacts", "/contacts"
+        )
+    )
+    client = app.test_client()
+    listed = client.get("/contacts?sort=id").document["data"]
+    expected = {str(row.id): ContactSchema().dump(row) for row in rows}
+    for member in expected.values():
+        del member["id"]
+    assert {item["id"]: item["attributes"] for item in listed} == expected
+    assert listed[1]["attributes"]["email"] == "<grace@example.com>"
+    for row in rows:
+        detail = client.get(f"/contacts/{row.id}").document["data"]
+        assert detail["attributes"] == expected[str(row.id)]
