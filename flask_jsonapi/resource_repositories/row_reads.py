@@ -53,6 +53,9 @@ class Record:
         return f"Record({self.__dict__!r})"
 
 
+_new_record = object.__new__
+
+
 @dataclass(frozen=True)
 class _Columns:
     """What to select for one resource type at one place of the tree."""
@@ -415,7 +418,7 @@ class _Reads:
     def __init__(self, plan: ReadPlan, connection: sa.Connection) -> None:
         self.plan = plan
         self.connection = connection
-        self._identity: dict[tuple[Any, Any], Record] = {}
+        self._identity: dict[Any, dict[Any, Record]] = {}  # mapper -> primary key -> record
         self._scopes = scopes.current()
 
     def scoped(self, statement: Any, mapper: Any) -> Any:
@@ -449,18 +452,19 @@ class _Reads:
         return records
 
     def _records(self, columns: _Columns, rows: Any, offset: int = 0) -> list[Record]:
-        keys, pk, mapper, identity = (
-            columns.keys,
-            columns.pk + offset,
-            columns.mapper,
-            self._identity,
-        )
+        keys, pk = columns.keys, columns.pk + offset
+        identity = self._identity.get(columns.mapper)
+        if identity is None:
+            identity = self._identity[columns.mapper] = {}
         records = []
         for row in rows:
             values = dict(zip(keys, row[offset:] if offset else row, strict=True))
-            record = identity.get((mapper, row[pk]))
+            key = row[pk]
+            record = identity.get(key)
             if record is None:
-                record = identity[(mapper, row[pk])] = Record(values)
+                # Record(values) without a Python __init__ frame per row.
+                record = identity[key] = _new_record(Record)
+                record.__dict__ = values
             else:
                 record.__dict__.update(values)
             records.append(record)
