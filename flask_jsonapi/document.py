@@ -180,10 +180,9 @@ class CompoundDocument:
         """Resource objects for ``objects`` and the included resources of the tree."""
         checks = self._checks
         if not include:
-            serialize = serializer_for(compiled, self._fields.get(compiled.type_)).serialize
-            if checks:
-                return [serialize(obj, self._links, frozenset(), checks) for obj in objects], []
-            return [serialize(obj, self._links) for obj in objects], []
+            resource = serializer_for(compiled, self._fields.get(compiled.type_)).resource
+            kit = self._links.kit(compiled.type_)
+            return [resource(obj, kit, frozenset(), checks) for obj in objects], []
         objects = list(objects)
         fields = self._fields
         links = self._links
@@ -239,21 +238,24 @@ class CompoundDocument:
                     if onward:
                         next_level.append((list(onward.values()), node.children))
             level = next_level
-        serialize = serializer_for(compiled, fields.get(compiled.type_)).serialize
+        resource = serializer_for(compiled, fields.get(compiled.type_)).resource
+        kit = links.kit(compiled.type_)
         data = [
-            serialize(obj, links, linkage[key], checks)
+            resource(obj, kit, linkage[key], checks)
             for obj, key in zip(objects, primary_keys, strict=True)
         ]
         primary = set(primary_keys)
         included = []
-        serializers: dict[str, Any] = {}  # type -> its serializer, looked up once
+        # type -> its serializer's resource() and link templates, looked up once
+        writers: dict[str, tuple[Any, Any]] = {}
         for key, (obj, schema) in found.items():
             if key in primary:
                 continue
-            serializer = serializers.get(key[0])
-            if serializer is None:
-                serializer = serializers[key[0]] = serializer_for(schema, fields.get(key[0]))
-            included.append(serializer.serialize(obj, links, linkage[key], checks))
+            writer = writers.get(key[0])
+            if writer is None:
+                serializer = serializer_for(schema, fields.get(key[0]))
+                writer = writers[key[0]] = (serializer.resource, links.kit(key[0]))
+            included.append(writer[0](obj, writer[1], linkage[key], checks))
         return data, included
 
 

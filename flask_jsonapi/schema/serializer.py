@@ -122,7 +122,20 @@ class ResourceSerializer:
     ) -> dict:
         """The resource object; ``linkage`` names relationships that must carry ``data``;
         ``checks`` (type -> check of an object) leave hidden members out of it."""
-        is_mapping = _is_mapping(type(obj))
+        return self.resource(obj, links.kit(self.type_), linkage, checks)
+
+    def resource(
+        self,
+        obj: Any,
+        kit: LinkKit,
+        linkage: frozenset[str] = frozenset(),
+        checks: Mapping[str, Callable[[Any], bool]] | None = None,
+    ) -> dict:
+        """:meth:`serialize` with the type's link templates at hand: a document of many
+        resources of one type looks them up once."""
+        is_mapping = _MAPPING_TYPES.get(type(obj))
+        if is_mapping is None:
+            is_mapping = _is_mapping(type(obj))
         if is_mapping or self._id_dotted:
             raw_id = read(obj, self._id_attribute)
         else:
@@ -146,8 +159,8 @@ class ResourceSerializer:
             if value is not missing:
                 attributes[member] = value
         resource["attributes"] = attributes
-        kit = links.kit(self.type_)
-        quoted = quote_id(id_)
+        # quote_id's own test, without its call for the ids that need no quoting.
+        quoted = id_ if id_.isascii() and id_.isalnum() else quote_id(id_)
         if self.relationships:
             heads = kit.relationship_heads(quoted)
             relationships = {}
@@ -162,7 +175,12 @@ class ResourceSerializer:
                     }
                 if spec.include_linkage or heads is None or member in linkage:
                     check = checks.get(spec.type_) if checks else None
-                    relationship["data"] = linkage_of(spec, read(obj, spec.attribute), check)
+                    attribute = spec.attribute
+                    if is_mapping or "." in attribute:
+                        value = read(obj, attribute)
+                    else:
+                        value = getattr(obj, attribute, None)
+                    relationship["data"] = linkage_of(spec, value, check)
                 relationships[member] = relationship
             resource["relationships"] = relationships
         self_link = kit.self_link(quoted)
