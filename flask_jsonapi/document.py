@@ -13,7 +13,7 @@ from . import limits
 from .exceptions import InvalidDocument, JsonApiException, PayloadTooLarge, pointer_token
 from .query.model import IncludeNode
 from .schema.compiled import CompiledSchema
-from .schema.serializer import LinkSource, read, serializer_for
+from .schema.serializer import LinkSource, read_each, serializer_for
 
 JSONAPI_VERSION = "1.1"
 
@@ -192,7 +192,10 @@ class CompoundDocument:
         linkage: dict[tuple[str, str], frozenset[str]] = {}
         found: dict[tuple[str, str], tuple[Any, CompiledSchema]] = {}
         names = frozenset(include)
-        primary_keys = [(compiled.type_, _document_id(compiled, obj)) for obj in objects]
+        primary_keys = [
+            (compiled.type_, compiled.format_id(raw))
+            for raw in read_each(objects, compiled.id_attribute)
+        ]
         for key in primary_keys:
             held = linkage.get(key)
             linkage[key] = names if held is None else held | names
@@ -207,9 +210,7 @@ class CompoundDocument:
                     check = checks.get(node.type_) if checks else None
                     candidates = []
                     held_ids = []
-                    attribute = node.attribute
-                    for parent in parents:
-                        value = read(parent, attribute)
+                    for value in read_each(parents, node.attribute):
                         for child in value if node.many else [value]:
                             if isinstance(child, (str, int, uuid.UUID)):
                                 held_ids.append(child)
@@ -220,11 +221,15 @@ class CompoundDocument:
                     names = frozenset(node.children)
                     # The resources to walk on from, once each (only under a node with children).
                     onward: dict[tuple[str, str], Any] | None = {} if node.children else None
+                    if check is not None:
+                        candidates = [child for child in candidates if check(child)]
                     type_ = node.type_
-                    for child in candidates:
-                        if check is not None and not check(child):
-                            continue
-                        key = (type_, _document_id(related_schema, child))
+                    format_id = related_schema.format_id
+                    raw_ids = read_each(candidates, related_schema.id_attribute)
+                    for child, raw in zip(candidates, raw_ids, strict=True):
+                        # format_id's answer for the usual ids, without its call
+                        id_ = str(raw) if type(raw) is int or type(raw) is str else format_id(raw)
+                        key = (type_, id_)
                         held = linkage.get(key)
                         if held is None:
                             linkage[key] = names
@@ -257,12 +262,6 @@ class CompoundDocument:
                 writer = writers[key[0]] = (serializer.resource, links.kit(key[0]))
             included.append(writer[0](obj, writer[1], linkage[key], checks))
         return data, included
-
-
-def _document_id(compiled: CompiledSchema, obj: Any) -> str:
-    """The ``id`` member of ``obj``'s resource object."""
-    raw = read(obj, compiled.id_attribute)
-    return str(raw) if type(raw) is int or type(raw) is str else compiled.format_id(raw)
 
 
 def jsonapi_object(ext: tuple[str, ...] = (), profile: tuple[str, ...] = ()) -> dict[str, Any]:

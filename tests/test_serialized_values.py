@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from types import SimpleNamespace
+from typing import Any
 
 from flask_jsonapi import ResourceRepositoryViewSet
 from flask_jsonapi.resource_repositories.memory import MemoryRepository
@@ -83,3 +84,56 @@ def test_attributes_are_the_fields_dump_fld_1() -> None:
     for row in rows:
         detail = client.get(f"/contacts/{row.id}").document["data"]
         assert detail["attributes"] == expected[str(row.id)]
+
+
+class PersonSchema(Schema):
+    id = fields.Int()
+    name = fields.Str()
+
+    class Meta:
+        type_ = "people"
+
+
+class PostSchema(Schema):
+    id = fields.Int()
+    title = fields.Str()
+    writer = fields.Relationship(type_="people")
+
+    class Meta:
+        type_ = "posts"
+
+
+def test_included_members_of_objects_and_mappings_inc_5_cmp_4() -> None:
+    """Related members that are mappings, objects, missing or reached twice: each
+    included once, linkage from each post's own value (a post without the attribute
+    links to nobody)."""
+    ann = {"id": 7, "name": "Ann"}
+    posts = [
+        SimpleNamespace(id=1, title="a", writer=ann),
+        SimpleNamespace(id=2, title="b", writer=SimpleNamespace(id=8, name="Bo")),
+        SimpleNamespace(id=3, title="c"),
+        SimpleNamespace(id=4, title="d", writer=dict(ann)),
+    ]
+
+    class Posts(ResourceRepositoryViewSet):
+        schema = PostSchema
+
+    class People(ResourceRepositoryViewSet):
+        schema = PersonSchema
+
+    def register(api: Any) -> None:
+        api.repository(Posts(repository=MemoryRepository(posts)), "posts", "/posts")
+        api.repository(People(repository=MemoryRepository()), "people", "/people")
+
+    client = notes_app(register).test_client()
+    document = client.get("/posts?sort=id&include=writer").document
+    linkage = [post["relationships"]["writer"]["data"] for post in document["data"]]
+    assert linkage == [
+        {"type": "people", "id": "7"},
+        {"type": "people", "id": "8"},
+        None,
+        {"type": "people", "id": "7"},
+    ]
+    included = {(r["type"], r["id"]): r["attributes"] for r in document["included"]}
+    assert included == {("people", "7"): {"name": "Ann"}, ("people", "8"): {"name": "Bo"}}
+    assert len(document["included"]) == 2

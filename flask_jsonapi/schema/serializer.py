@@ -57,6 +57,17 @@ def read(obj: Any, attribute: str) -> Any:
     return attrgetter(attribute)(obj) if "." in attribute else getattr(obj, attribute, None)
 
 
+def read_each(objects: list[Any], attribute: str) -> list[Any]:
+    """``read(obj, attribute)`` of each of ``objects``, in one pass of C calls when none
+    is a mapping (a document reads the ids of hundreds of resources)."""
+    if "." not in attribute and not any(map(_is_mapping, set(map(type, objects)))):
+        try:
+            return list(map(attrgetter(attribute), objects))
+        except AttributeError:
+            pass  # some object lacks it: read() gives None for that one
+    return [read(obj, attribute) for obj in objects]
+
+
 _MAPPING_TYPES: dict[type, bool] = {}
 
 
