@@ -68,8 +68,10 @@ class _Columns:
 
 @dataclass(frozen=True)
 class _Load:
-    """One relationship of the tree: a statement of ``(match, *columns)`` rows with an
-    expanding ``ids`` parameter, and how its rows attach to the parent records."""
+    """One relationship of the tree: a statement with an expanding ``ids`` parameter, and
+    how its rows attach to the parent records. A row is the columns from ``offset`` on;
+    ``row[match]`` is the value compared with the parent's: the target's own column among
+    them, or the association table's before them (``offset`` 1)."""
 
     attribute: str
     many: bool  # the attribute holds a list
@@ -77,6 +79,8 @@ class _Load:
     statement: Any
     columns: _Columns
     children: tuple[_Load, ...]
+    match: int
+    offset: int
 
 
 @dataclass(frozen=True)
@@ -186,17 +190,22 @@ def _plan_load(
     join = relation_join(relation, target)
     target_key = _mapped_key(target, join.target)
     columns, children = _plan_level(target, related, node.children, request, (target_key,))
-    match = _column(target, target_key) if join.secondary is None else join.match
-    source = join.source
     parent_key = _mapped_key(relation.parent, join.local)
+    if join.secondary is None:  # the target's own column, which the rows hold anyway
+        match = _column(target, target_key)
+        selected, index, offset = columns.columns, columns.keys.index(target_key), 0
+    else:  # the association table's column, selected before the target's
+        match = join.match
+        selected, index, offset = (match, *columns.columns), 0, 1
     order = list(relation.order_by or ()) + [columns.columns[columns.pk]]
     statement = (
-        sa.select(match, *columns.columns)
-        .select_from(source)
+        sa.select(*selected)
+        .select_from(join.source)
         .where(match.in_(sa.bindparam("ids", expanding=True)))
         .order_by(*order)
     )
-    load = _Load(node.attribute, bool(relation.uselist), parent_key, statement, columns, children)
+    many = bool(relation.uselist)
+    load = _Load(node.attribute, many, parent_key, statement, columns, children, index, offset)
     return load, parent_key
 
 
@@ -479,10 +488,11 @@ class _Reads:
             for start in range(0, len(ids), _IN_CHUNK):
                 chunk = ids[start : start + _IN_CHUNK]
                 rows.extend(self.connection.execute(statement, {"ids": chunk}).all())
-            records = self._records(load.columns, rows, offset=1)
+            records = self._records(load.columns, rows, offset=load.offset)
             groups: dict[Any, list[Record]] = {}
+            match = load.match
             for row, record in zip(rows, records, strict=True):
-                groups.setdefault(row[0], []).append(record)
+                groups.setdefault(row[match], []).append(record)
             attribute = load.attribute
             for parent in parents:
                 group = groups.get(getattr(parent, key), ())
