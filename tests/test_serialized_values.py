@@ -137,3 +137,44 @@ def test_included_members_of_objects_and_mappings_inc_5_cmp_4() -> None:
     included = {(r["type"], r["id"]): r["attributes"] for r in document["included"]}
     assert included == {("people", "7"): {"name": "Ann"}, ("people", "8"): {"name": "Bo"}}
     assert len(document["included"]) == 2
+
+
+class LabelSchema(Schema):
+    id = fields.Str()
+    name = fields.Str()
+    owner = fields.Relationship(type_="people")
+
+    class Meta:
+        type_ = "labels"
+
+
+def test_ids_are_quoted_in_links_only_rel_7() -> None:
+    """A string id with reserved characters is percent-encoded in the links and kept as
+    it is in ``id``; integer ids (negative too) and plain strings are used as they are."""
+    labels = [
+        SimpleNamespace(id="a b/c", name="odd", owner=SimpleNamespace(id=-5, name="Neg")),
+        SimpleNamespace(id="plain", name="even", owner=None),
+    ]
+
+    class Labels(ResourceRepositoryViewSet):
+        schema = LabelSchema
+
+    class People(ResourceRepositoryViewSet):
+        schema = PersonSchema
+
+    def register(api: Any) -> None:
+        api.repository(Labels(repository=MemoryRepository(labels)), "labels", "/labels")
+        api.repository(People(repository=MemoryRepository()), "people", "/people")
+
+    client = notes_app(register).test_client()
+    document = client.get("/labels?include=owner").document
+    odd, plain = sorted(document["data"], key=lambda item: item["id"])
+    assert odd["id"] == "a b/c"
+    assert odd["links"]["self"] == "http://localhost/labels/a%20b%2Fc"
+    assert odd["relationships"]["owner"]["links"] == {
+        "self": "http://localhost/labels/a%20b%2Fc/relationships/owner",
+        "related": "http://localhost/labels/a%20b%2Fc/owner",
+    }
+    assert plain["links"]["self"] == "http://localhost/labels/plain"
+    [owner] = document["included"]
+    assert (owner["id"], owner["links"]["self"]) == ("-5", "http://localhost/people/-5")

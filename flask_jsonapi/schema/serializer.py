@@ -151,7 +151,12 @@ class ResourceSerializer:
             raw_id = read(obj, self._id_attribute)
         else:
             raw_id = getattr(obj, self._id_attribute, None)
-        id_ = str(raw_id) if type(raw_id) in (int, str) else self.compiled.format_id(raw_id)
+        if type(raw_id) is int:
+            id_ = quoted = str(raw_id)  # digits (a '-' at most): nothing to quote
+        else:
+            id_ = raw_id if type(raw_id) is str else self.compiled.format_id(raw_id)
+            # quote_id's own test, without its call for the ids that need no quoting
+            quoted = id_ if id_.isascii() and id_.isalnum() else quote_id(id_)
         resource: dict[str, Any] = {"type": self.type_, "id": id_}
         attributes = {}
         if self._dumper is not None:
@@ -170,16 +175,15 @@ class ResourceSerializer:
             if value is not missing:
                 attributes[member] = value
         resource["attributes"] = attributes
-        # quote_id's own test, without its call for the ids that need no quoting.
-        quoted = id_ if id_.isascii() and id_.isalnum() else quote_id(id_)
         if self.relationships:
             heads = kit.relationship_heads(quoted)
+            if heads is not None:
+                self_head, self_tail, related_head, related_tail = heads
             relationships = {}
             for spec in self.relationships:
                 member = spec.member
                 relationship: dict[str, Any] = {}
                 if heads is not None:
-                    self_head, self_tail, related_head, related_tail = heads
                     relationship["links"] = {
                         "self": self_head + member + self_tail,
                         "related": related_head + member + related_tail,
