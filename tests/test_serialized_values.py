@@ -178,3 +178,35 @@ def test_ids_are_quoted_in_links_only_rel_7() -> None:
     assert plain["links"]["self"] == "http://localhost/labels/plain"
     [owner] = document["included"]
     assert (owner["id"], owner["links"]["self"]) == ("-5", "http://localhost/people/-5")
+
+
+class ShelfSchema(Schema):
+    id = fields.Int()
+    books = fields.Relationship(type_="books", many=True, include_resource_linkage=True)
+
+    class Meta:
+        type_ = "shelves"
+
+
+def test_to_many_linkage_of_objects_mappings_and_keys_rel_3() -> None:
+    """Linkage of a to-many relationship, in the members' order, whether they are
+    objects, mappings mixed with objects, or the related ids themselves."""
+    shelves = [
+        SimpleNamespace(id=1, books=[SimpleNamespace(id=2), SimpleNamespace(id=1)]),
+        SimpleNamespace(id=2, books=[{"id": 3}, SimpleNamespace(id=4)]),
+        SimpleNamespace(id=3, books=[5, "6"]),
+        SimpleNamespace(id=4, books=[]),
+    ]
+
+    class Shelves(ResourceRepositoryViewSet):
+        schema = ShelfSchema
+
+    app = notes_app(
+        lambda api: api.repository(
+            Shelves(repository=MemoryRepository(shelves)), "shelves", "/shelves"
+        )
+    )
+    data = app.test_client().get("/shelves?sort=id").document["data"]
+    linkage = [[m["id"] for m in item["relationships"]["books"]["data"]] for item in data]
+    assert linkage == [["2", "1"], ["3", "4"], ["5", "6"], []]
+    assert {m["type"] for item in data for m in item["relationships"]["books"]["data"]} == {"books"}

@@ -215,6 +215,11 @@ def linkage_of(
         items = value or ()
         if check is not None:
             items = [item for item in items if check(item)]
+        if "." not in id_field and all(map(_object_kind, set(map(type, items)))):
+            try:  # one C pass over the members' ids
+                return [{"type": type_, "id": str(i)} for i in map(attrgetter(id_field), items)]
+            except AttributeError:
+                pass  # some member lacks it: _linked_id gives "None" for that one
         return [{"type": type_, "id": _linked_id(item, id_field)} for item in items]
     if value is None or (check is not None and not check(value)):
         return None
@@ -230,6 +235,20 @@ def _linked_id(value: Any, id_field: str) -> str:
     if _MAPPING_TYPES.get(kind) is False and "." not in id_field:
         return str(getattr(value, id_field, None))
     return str(read(value, id_field))
+
+
+_OBJECT_KINDS: dict[type, bool] = {}
+
+
+def _object_kind(kind: type) -> bool:
+    """Whether linked members of this type are objects whose id is an attribute (neither
+    keys nor mappings), decided once per type."""
+    try:
+        return _OBJECT_KINDS[kind]
+    except KeyError:
+        result = not issubclass(kind, (str, int)) and not _is_mapping(kind)
+        _OBJECT_KINDS[kind] = result
+        return result
 
 
 def _fast_path(field: ma_fields.Field) -> tuple[tuple[type, ...] | None, Any]:
