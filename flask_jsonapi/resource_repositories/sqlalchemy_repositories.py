@@ -757,7 +757,7 @@ def _load_options(entity: Any, node: IncludeNode, parent: Any) -> list[Any]:
         if node.included:
             raise exceptions.InvalidInclude(
                 f"'{node.member}' cannot be included: its members are read a page at a "
-                f"time (lazy=\"{lazy}\")."
+                f'time (lazy="{lazy}").'
             )
         return []
     loader = parent.selectinload(attribute) if parent is not None else orm.selectinload(attribute)
