@@ -59,6 +59,8 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_relationship_endpoints.py",
             "tests/test_compat_query_string.py",
             "tests/test_conditional.py",  # links of a relationship in an atomic If-Match
+            # LinkBuilder._template: a type served by two view sets links to the one that served
+            "tests/test_upgrading.py::test_links_and_location_follow_the_view_set_that_served",
         ],
     ),
     "document": (
