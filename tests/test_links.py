@@ -304,3 +304,14 @@ def test_res_9_self_link_of_an_id_that_needs_quoting_answers_it(id_: str) -> Non
     link = resource["links"]["self"]
     assert link == f"http://localhost/labels/{quote(id_, safe='')}"
     assert client.get(link).document["data"] == resource
+
+
+def test_res_9_self_link_of_an_id_with_a_slash_keeps_it_one_segment() -> None:
+    """RES-9: a ``/`` in an id is percent-encoded in its links, not a path separator.
+    (WSGI servers decode ``%2F`` in the path, so such a link does not route back to the
+    resource: ids with ``/`` are best avoided.)"""
+    repository = MemoryRepository([SimpleNamespace(id="a/b", text="t")])
+    viewset = ResourceRepositoryViewSet(schema=LabelSchema, repository=repository)
+    app = notes_app(lambda api: api.repository(viewset, "labels", "/labels"))
+    (resource,) = app.test_client().get("/labels").document["data"]
+    assert resource["links"]["self"] == "http://localhost/labels/a%2Fb"
