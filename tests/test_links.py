@@ -226,13 +226,17 @@ def test_res_9_links_name_each_requests_host_not_an_untrusted_forwarded_host(
 def test_res_9_links_follow_a_forwarded_host_that_proxy_fix_trusts(
     blog_app: flask.Flask, blog: Blog
 ) -> None:
-    """RES-9: behind werkzeug's ``ProxyFix`` (``x_host=1``) links name the forwarded host,
-    each request its own."""
-    blog_app.wsgi_app = ProxyFix(blog_app.wsgi_app, x_host=1)  # type: ignore[method-assign]
+    """RES-9: behind werkzeug's ``ProxyFix`` (``x_host=1, x_proto=1``) links name the
+    forwarded host and scheme, each request its own (one server, one port)."""
+    proxied = ProxyFix(blog_app.wsgi_app, x_host=1, x_proto=1)
+    blog_app.wsgi_app = proxied  # type: ignore[method-assign]
     client = blog_app.test_client()
-    for host in ["one.example", "two.example"]:
-        links = _links(client, f"/articles/{blog.article}", headers={"X-Forwarded-Host": host})
-        assert all(link.startswith(f"http://{host}/") for link in links), links
+    server = {"SERVER_NAME": "backend", "SERVER_PORT": "8000"}
+    for scheme, host in [("http", "one.example"), ("https", "one.example"), ("https", "two")]:
+        headers = {"X-Forwarded-Host": host, "X-Forwarded-Proto": scheme}
+        url = f"/articles/{blog.article}"
+        links = _links(client, url, headers=headers, environ_overrides=server)
+        assert all(link.startswith(f"{scheme}://{host}/") for link in links), links
 
 
 def test_res_9_links_without_a_host_header_name_the_server(
