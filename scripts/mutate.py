@@ -188,6 +188,8 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_client_ids_and_constraints.py",
             "tests/test_atomic_operations.py",
             "tests/test_demo_drafts.py",  # the related row's scope (a hidden draft)
+            # a computed attribute sent; a missing related row where SQLite stores any key
+            "tests/test_row_write_shapes.py",
         ],
     ),
     "services": (
