@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from examples.blog.models import Article
-from flask_jsonapi.filters_schema import FilterField, FilterSchema
+from flask_jsonapi.filters_schema import FilterField, FilterSchema, RelationshipFilterField
 from tests.support.query_data import query_app
 
 HUGE = 2**70
@@ -80,11 +80,17 @@ def test_update_with_attribute_beyond_64_bits_is_422(client, db_session, article
     assert db_session.get(Article, article_id).views == 3
 
 
+class TextAuthorFilters(FilterSchema):
+    id = FilterField()
+
+
 class TextFilters(FilterSchema):
     """``views`` declared without a type: its values reach the repository as text (the
-    original flask-jsonapi's default ``FilterField``)."""
+    original flask-jsonapi's default ``FilterField``); the same for the ``id`` of the
+    ``author`` relationship."""
 
     views = FilterField(operators=[None, "in"])
+    author = RelationshipFilterField(TextAuthorFilters)
 
 
 @pytest.mark.parametrize(
@@ -95,8 +101,16 @@ class TextFilters(FilterSchema):
         (f"filter[views][in]=-{HUGE},1", -HUGE),
         (f"filter[views]={2**63}", 2**63),
         (f"filter[views]={-(2**63) - 1}", -(2**63) - 1),
+        (f"filter[author][id]={HUGE}", HUGE),
     ],
-    ids=["one", "after-one-that-fits", "before-one-that-fits", "just-past-64-bits", "just-below"],
+    ids=[
+        "one",
+        "after-one-that-fits",
+        "before-one-that-fits",
+        "just-past-64-bits",
+        "just-below",
+        "through-a-relationship",
+    ],
 )
 def test_integer_text_beyond_the_column_is_400_naming_its_parameter(
     blog_app, article_id, query, number
