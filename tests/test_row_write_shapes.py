@@ -9,6 +9,8 @@ enforced (no ``PRAGMA foreign_keys=ON``), as a user's own SQLite app has it.
   Writing one writes both tables.
 * a writer's ``shout`` is computed by the database (``column_property(upper(name))``):
   a value a client sends for it is not stored.
+* ``memos`` name an active writer: ``active-writers`` is a model mapped to a subquery
+  of the writers (``WHERE active``); an inactive writer is no related resource (404).
 * ``notes`` name their writer by a plain foreign key: naming a writer that does not exist
   is a 404, even where the database would store the key (SQLite without the pragma).
 """
@@ -43,6 +45,7 @@ class Writer(Base):
 
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
     name: orm.Mapped[str] = orm.mapped_column(sa.String(50))
+    active: orm.Mapped[bool] = orm.mapped_column(default=True)
     # Computed by the database: an attribute that is no column of the table.
     shout: orm.Mapped[str] = orm.column_property(sa.func.upper(name))
 
@@ -77,6 +80,43 @@ class Note(Base):
     writer: orm.Mapped[Writer] = orm.relationship()
 
 
+WRITERS = Writer.__table__
+
+
+class ActiveWriter(Base):
+    """The active writers: a model mapped to a subquery, not to a table."""
+
+    __table__ = sa.select(WRITERS.c.id, WRITERS.c.name).where(WRITERS.c.active).subquery()
+
+
+class Memo(Base):
+    __tablename__ = "shape_memos"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    text: orm.Mapped[str] = orm.mapped_column(sa.Text)
+    writer_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("shape_writers.id"))
+    writer: orm.Mapped[ActiveWriter | None] = orm.relationship(
+        primaryjoin=lambda: orm.foreign(Memo.writer_id) == ActiveWriter.id
+    )
+
+
+class ActiveWriterSchema(Schema):
+    id = fields.Int()
+    name = fields.Str()
+
+    class Meta:
+        type_ = "active-writers"
+
+
+class MemoSchema(Schema):
+    id = fields.Int()
+    text = fields.Str()
+    writer = fields.Relationship(type_="active-writers", allow_none=True)
+
+    class Meta:
+        type_ = "memos"
+
+
 class WriterSchema(Schema):
     id = fields.Int()
     name = fields.Str()
@@ -109,18 +149,21 @@ RESOURCES = (
     (WriterSchema, Writer, "writers"),
     (StorySchema, Story, "stories"),
     (NoteSchema, Note, "notes"),
+    (ActiveWriterSchema, ActiveWriter, "active-writers"),
+    (MemoSchema, Memo, "memos"),
 )
 
 
 @pytest.fixture
 def shapes(database_url: str) -> Iterator[tuple[JsonApiClient, Any]]:
-    """A client of ``/writers``, ``/stories`` and ``/notes`` over writers Ann (1) and Bob
-    (2), story 1 by Ann, note 1 by Ann; and a session to read the rows."""
+    """A client of ``/writers``, ``/stories``, ``/notes``, ``/active-writers`` and ``/memos``
+    over writers Ann (1) and Bob (2, inactive), story 1 by Ann, note 1 by Ann; and a
+    session to read the rows."""
     options = {"poolclass": StaticPool} if database_url == "sqlite://" else {}
     engine = sa.create_engine(database_url, **options)
     reset_database(engine, Base.metadata)
     session = orm.scoped_session(orm.sessionmaker(bind=engine))
-    ann, bob = Writer(name="Ann"), Writer(name="Bob")
+    ann, bob = Writer(name="Ann"), Writer(name="Bob", active=False)
     session.add_all([ann, bob])
     session.add(Story(title="First", body="Once", writer=ann))
     session.add(Note(text="Hello", writer=ann))
@@ -267,7 +310,7 @@ def test_crt_1_a_computed_attribute_a_client_sends_is_not_stored(
     assert response.document["data"]["attributes"] == {"name": "Cy"}
     created = client.get(f"/writers/{response.document['data']['id']}").document
     assert created["data"]["attributes"] == {"name": "Cy", "shout": "CY"}
-    assert _rows(session, sa.select(Writer.__table__).order_by(Writer.id)) == [
+    assert _rows(session, sa.select(WRITERS.c.id, WRITERS.c.name).order_by(Writer.id)) == [
         (1, "Ann"),
         (2, "Bob"),
         (3, "Cy"),
@@ -275,3 +318,24 @@ def test_crt_1_a_computed_attribute_a_client_sends_is_not_stored(
     body = {"data": {"type": "writers", "attributes": {"name": "Dee"}}}
     assert client.post("/writers?fields[writers]=name", json=body).status_code == 201
     assert writes == ["create"]  # only the write that named no computed attribute
+
+
+@pytest.mark.parametrize(("writer", "status"), [(1, 201), (2, 404), (99, 404)])
+def test_crt_1_a_to_one_to_a_model_mapped_to_a_subquery(
+    shapes: Any, writer: int, status: int
+) -> None:
+    """CRT-1: a memo names an active writer, whose model is mapped to a subquery of the
+    writers: Ann (active) is 201; Bob (inactive) and a missing writer are 404, and no memo
+    is stored."""
+    client, session = shapes
+    body = {
+        "data": {
+            "type": "memos",
+            "attributes": {"text": "Hi"},
+            "relationships": {"writer": {"data": {"type": "active-writers", "id": str(writer)}}},
+        }
+    }
+    response = client.post("/memos", json=body)
+    assert response.status_code == status, response.document
+    stored = _rows(session, sa.select(Memo.text, Memo.writer_id))
+    assert stored == ([("Hi", writer)] if status == 201 else [])
