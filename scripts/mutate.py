@@ -86,6 +86,12 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_filter_expressions.py",
             "tests/test_null_semantics.py",
             "tests/test_out_of_range_integers.py",  # integer_range, integer_bits
+            # joins that are no equality, SMALLINT, a relationship over its foreign key
+            "tests/test_filter_shapes.py",
+            # the policy's scope on the related rows a filter goes through
+            "tests/test_security.py::test_filter_through_relationship_is_no_oracle",
+            # a filter key naming no attribute, from code calling get_list itself
+            "tests/test_public_repositories.py::test_filter_key_naming_no_attribute_is_invalid_filters",
             # a relationship over its foreign-key column
             "tests/test_upgrading.py::test_a5_relationship_over_a_foreign_key_filters_and_includes",
         ],
@@ -188,6 +194,8 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_client_ids_and_constraints.py",
             "tests/test_atomic_operations.py",
             "tests/test_demo_drafts.py",  # the related row's scope (a hidden draft)
+            # a computed attribute sent; a missing related row where SQLite stores any key
+            "tests/test_row_write_shapes.py",
         ],
     ),
     "services": (
