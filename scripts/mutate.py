@@ -123,6 +123,7 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
                 "test_atomic_operations_on_visible_rows_keep_hidden_members",
                 "test_decorators_guard_atomic_operations",
                 "test_atomic_results_leave_hidden_fields_out",
+                "test_atomic_operations_follow_the_views_own_checker",
             ),
             *_tests(
                 "test_concurrent_writes",

@@ -21,6 +21,7 @@ import pytest
 import sqlalchemy as sa
 
 from flask_jsonapi import Policy
+from flask_jsonapi.permissions import ObjectLevelPermissionChecker
 from tests.support.secured import HIDDEN_TEXT, Doc, current_user, rows, secured_app
 
 ALICE = {"X-User": "1"}
@@ -386,6 +387,37 @@ def _atomic_refusal(operation: dict, guard: str) -> int:
         return 403
     direct = (target["type"], target.get("id")) == ("docs", "2")
     return 403 if direct and guard == "checker" else 404
+
+
+class DropBoxChecker(ObjectLevelPermissionChecker):
+    """Anyone may file a doc for anyone; only its owner may read or change it."""
+
+    object_id_attribute = "owner_id"
+
+    def has_permission(self, object_id: Any, action: str) -> bool:
+        return action == "create" or object_id == current_user()
+
+
+def test_atomic_operations_follow_the_views_own_checker(database_url: str) -> None:
+    """ATOM-*: an operation on a type guarded by its view's permission checker is judged
+    by that checker, as the plain request is: alice may file a doc for bob (201), in an
+    atomic request too (not 403 as if the doc were only hidden from her)."""
+    app = secured_app(database_url, "checker", permission_checker=DropBoxChecker())
+    client = app.test_client()
+    body = {"data": {"type": "docs", "attributes": {"title": "for bob", "owner": 2}}}
+    plain = client.post("/docs", json=body, headers=ALICE)
+    assert plain.status_code == 201, plain.document
+    atomic = client.post(
+        "/operations",
+        json={"atomic:operations": [{"op": "add", **body}]},
+        headers={**ALICE, "Content-Type": ATOMIC, "Accept": ATOMIC},
+    )
+    assert atomic.status_code == 200, atomic.document
+    (result,) = atomic.document["atomic:results"]
+    assert result["data"]["attributes"] == plain.document["data"]["attributes"]
+    filed = [row[1:4] for row in rows(app)["sec_docs"] if row[0] > 2]
+    assert filed == [("for bob", "", 2)] * 2
+    assert client.get(f"/docs/{result['data']['id']}", headers=ALICE).status_code == 403
 
 
 def test_atomic_operations_on_visible_rows_keep_hidden_members(app: flask.Flask) -> None:
