@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from flask_jsonapi import exceptions, permissions
+from flask_jsonapi import Policy, exceptions, permissions
 from flask_jsonapi.permissions import (
     ObjectLevelPermissionChecker,
     PermissionChecker,
@@ -18,6 +18,7 @@ from flask_jsonapi.permissions import (
     ProtectedViewSet,
 )
 from flask_jsonapi.resource_repositories.memory import MemoryRepository
+from flask_jsonapi.resource_repository_views import ResourceRepositoryViewSet
 from tests.support.client import JsonApiClient
 from tests.support.error_checks import only_error
 from tests.support.notes import NoteSchema, memory_repository, note_body, notes_app
@@ -162,3 +163,31 @@ def test_protected_read_override_is_used() -> None:
     assert setup.client.get("/notes/1").status_code == 200
     only_error(setup.client.get("/notes/2"), 403)
     assert seen == ["1", "2"]  # the URL's strings, as the original gave them
+
+
+class ParentOnePolicy(Policy):
+    """An object check, not a checker: notes under parent 2 are hidden."""
+
+    def visible(self, obj: Any) -> bool:
+        return obj.parent_id == 1
+
+
+def test_writes_through_a_policys_object_check() -> None:
+    """A plain view set whose type a policy checks object by object: visible notes are
+    written as usual; a hidden one answers 404, as a missing one, and is kept."""
+    repository = memory_repository()
+    attributes = {"schema": NoteSchema, "policy": ParentOnePolicy()}
+    viewset = type("CheckedNotes", (ResourceRepositoryViewSet,), attributes)
+    client = notes_app(
+        lambda api: api.repository(viewset(repository=repository), "notes", "/notes")
+    ).test_client()
+    response = client.patch("/notes/1", json=note_body("changed", id_="1"))
+    assert response.status_code == 200, response.document
+    assert response.document["data"]["attributes"]["content"] == "changed"
+    assert client.delete("/notes/3").status_code == 204
+    only_error(client.patch("/notes/2", json=note_body("x", id_="2")), 404)
+    only_error(client.delete("/notes/2"), 404)
+    assert {k: (v.content, v.parent_id) for k, v in repository.objects.items()} == {
+        1: ("changed", 1),
+        2: ("second", 2),
+    }
