@@ -228,6 +228,10 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
                 "test_whole_numbers_for_an_integer_attribute_are_kept",
             ),
             *_tests("test_jsonapi_11", "test_id_6_unknown_lid_in_linkage_is_404"),
+            # the related collection read through the row reader (fetch_many)
+            *_tests("test_related_endpoints", "test_fet_3_to_many_related_collection"),
+            # a PATCH takes the row writer: one statement (update)
+            *_tests("test_row_writes", "test_patch_title_is_one_statement_upd_2"),
             *_tests(
                 "test_atomic_errors", "test_atom_16_validation_error_points_into_the_operation"
             ),
