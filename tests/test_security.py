@@ -629,6 +629,43 @@ def test_hidden_fields_are_unknown_everywhere(guarded: flask.Flask) -> None:
     assert written.document["errors"][0]["source"] == {"pointer": "/data/attributes/secret"}
 
 
+class HiddenSecretAndFolder(Policy):
+    """An attribute and a relationship of docs hidden from everyone."""
+
+    def hidden_fields(self) -> list[str]:
+        return ["secret", "folder"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "hidden"),
+    [("attributes", {"secret": "x"}), ("relationships", {"folder": {"data": None}})],
+)
+def test_a_hidden_member_in_a_body_is_an_unknown_one(
+    database_url: str, kind: str, hidden: dict[str, Any]
+) -> None:
+    """CRT-*, UPD-*: a hidden attribute or relationship written by POST or PATCH gets the
+    very error document of a member the type does not have (422), and nothing is written."""
+    app = secured_app(database_url, "none", policy=HiddenSecretAndFolder())
+    client = app.test_client()
+    before = rows(app)
+    (name, value) = next(iter(hidden.items()))
+    for method, url, data in (("post", "/docs", {}), ("patch", "/docs/1", {"id": "1"})):
+        answers = [
+            getattr(client, method)(
+                url, json={"data": {"type": "docs", **data, kind: members}}, headers=ALICE
+            )
+            for members in (hidden, {"nothing": value})
+        ]
+        written, unknown = answers
+        assert written.status_code == unknown.status_code == 422, written.document
+        assert written.document == _with_name(unknown.document, "nothing", name)
+    assert rows(app) == before
+
+
+def _with_name(document: Any, old: str, new: str) -> Any:
+    return flask.json.loads(flask.json.dumps(document).replace(old, new))
+
+
 @pytest.mark.parametrize(
     "expression",
     [
