@@ -155,6 +155,8 @@ def test_patch_type_mismatch_is_409(client: JsonApiClient, db_session: Any, stor
     response = client.patch(f"/articles/{stored.article}", json=document)
 
     assert_error(response, 409, "/data/type")
+    detail = "Type 'tags' does not match this endpoint's type 'articles'."
+    assert response.document["errors"][0]["detail"] == detail
     assert_unchanged(db_session, stored, before)
 
 
