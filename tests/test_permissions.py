@@ -6,6 +6,7 @@ working list view without any set-up, and create data without the checked id is 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -174,7 +175,7 @@ class ParentOnePolicy(Policy):
 
 def test_writes_through_a_policys_object_check() -> None:
     """A plain view set whose type a policy checks object by object: visible notes are
-    written as usual; a hidden one answers 404, as a missing one, and is kept."""
+    written as usual; a hidden one answers exactly as a missing one (404) and is kept."""
     repository = memory_repository()
     attributes = {"schema": NoteSchema, "policy": ParentOnePolicy()}
     viewset = type("CheckedNotes", (ResourceRepositoryViewSet,), attributes)
@@ -185,9 +186,16 @@ def test_writes_through_a_policys_object_check() -> None:
     assert response.status_code == 200, response.document
     assert response.document["data"]["attributes"]["content"] == "changed"
     assert client.delete("/notes/3").status_code == 204
-    only_error(client.patch("/notes/2", json=note_body("x", id_="2")), 404)
-    only_error(client.delete("/notes/2"), 404)
+    for method, body in (("get", None), ("patch", note_body("x", id_="2")), ("delete", None)):
+        hidden = getattr(client, method)("/notes/2", json=body)
+        missing = getattr(client, method)("/notes/99", json=body and note_body("x", id_="99"))
+        only_error(hidden, 404)
+        assert hidden.document == _with_id(missing.document, "99", "2")
     assert {k: (v.content, v.parent_id) for k, v in repository.objects.items()} == {
         1: ("changed", 1),
         2: ("second", 2),
     }
+
+
+def _with_id(document: Any, old: str, new: str) -> Any:
+    return json.loads(json.dumps(document).replace(old, new))

@@ -124,6 +124,33 @@ def test_hidden_row_answers_like_a_missing_one(app: flask.Flask, guard: str) -> 
         assert _leaks(hidden) == []
 
 
+class OwnDocsChecked(Policy):
+    """The policy's rule as an object check (no SQL scope)."""
+
+    def visible(self, obj: Any) -> bool:
+        return obj.owner_id == current_user()
+
+
+def test_a_row_hidden_by_an_object_check_answers_like_a_missing_one(database_url: str) -> None:
+    """FET-*, UPD-*, DEL-*: the very document of an id that never existed, on every method."""
+    app = secured_app(database_url, "none", policy=OwnDocsChecked())
+    client = app.test_client()
+    before = rows(app)
+    for method in ("get", "patch", "delete"):
+        answers = [
+            getattr(client, method)(
+                f"/docs/{id_}",
+                json={"data": {"type": "docs", "id": id_, "attributes": {"title": "x"}}},
+                headers=ALICE,
+            )
+            for id_ in ("2", "99")
+        ]
+        hidden, missing = answers
+        assert hidden.status_code == missing.status_code == 404, method
+        assert hidden.document == _with_id(missing.document, "99", "2")
+    assert rows(app) == before
+
+
 def _with_id(document: Any, old: str, new: str) -> Any:
     text = flask.json.dumps(document)
     return flask.json.loads(re.sub(rf"\b{old}\b", new, text))
