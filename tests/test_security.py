@@ -305,6 +305,24 @@ def test_removing_members_keeps_hidden_ones_and_is_undone_with_its_request(
     assert folders == {1: None, 2: 1}
 
 
+def test_adding_a_visible_member_keeps_the_hidden_ones(app: flask.Flask) -> None:
+    """UREL-6: alice adds her doc to folder 2 (moving it out of folder 1) and adds it to
+    folder 2 again (no change); bob's hidden doc stays in folder 1, and the answers list
+    the members she may see."""
+    client = app.test_client()
+    for _ in range(2):
+        response = client.post(
+            "/folders/2/relationships/docs",
+            json={"data": [{"type": "docs", "id": "1"}]},
+            headers=ALICE,
+        )
+        assert response.status_code == 200, response.document
+        assert response.document["data"] == [{"type": "docs", "id": "1"}]
+        assert _leaks(response) == []
+    folders = {row[0]: row[4] for row in rows(app)["sec_docs"]}
+    assert folders == {1: 2, 2: 1}
+
+
 @pytest.mark.parametrize(
     ("method", "url", "body"),
     [
@@ -627,6 +645,38 @@ def test_a_policy_asked_per_action_for_each_relationship(database_url: str) -> N
     body = {"data": {"type": "docs", "id": "1", "relationships": {"labels": {"data": []}}}}
     assert client.patch("/docs/1", json=body, headers=ALICE).status_code == 200
     assert (1, 1) not in rows(app)["sec_doc_labels"]
+
+
+class ReadOnlyDocs(Policy):
+    """Docs may be read, not created or changed."""
+
+    def allows(self, action: str, relationship: str | None = None) -> bool:
+        return action in ("read", "delete")
+
+
+def test_a_policy_that_refuses_writing_points_at_the_resource(database_url: str) -> None:
+    """A create or an update the policy refuses is 403 pointing at the resource object
+    (``/data``, or the operation's ``data``), and nothing is written."""
+    app = secured_app(database_url, "none", policy=ReadOnlyDocs())
+    client = app.test_client()
+    before = rows(app)
+    create = {"type": "docs", "attributes": {"title": "t", "owner": 1}}
+    update = {"type": "docs", "id": "1", "attributes": {"title": "t"}}
+    answers = [
+        (client.post("/docs", json={"data": create}, headers=ALICE), "/data"),
+        (client.patch("/docs/1", json={"data": update}, headers=ALICE), "/data"),
+    ]
+    for op, data in (("add", create), ("update", update)):
+        atomic = client.post(
+            "/operations",
+            json={"atomic:operations": [{"op": op, "data": data}]},
+            headers={**ALICE, "Content-Type": ATOMIC, "Accept": ATOMIC},
+        )
+        answers.append((atomic, "/atomic:operations/0/data"))
+    for response, pointer in answers:
+        assert response.status_code == 403, response.document
+        assert response.document["errors"][0]["source"] == {"pointer": pointer}
+    assert rows(app) == before
 
 
 def test_hidden_fields_are_unknown_everywhere(guarded: flask.Flask) -> None:

@@ -167,7 +167,9 @@ def test_patch_without_id_is_400(client: JsonApiClient, db_session: Any, stored:
 
     response = client.patch(f"/articles/{stored.article}", json=document)
 
-    assert_error(response, 400)
+    assert_error(response, 400, "/data")
+    detail = "The resource object of an update needs its 'id'."
+    assert response.document["errors"][0]["detail"] == detail
     assert_unchanged(db_session, stored, before)
 
 
