@@ -284,6 +284,10 @@ def test_upd_5_patch_body_cannot_replace_protected_to_many(
     response = no_replace_client.patch(f"/articles/{blog.article}", json=body)
     assert response.status_code == 403
     assert response.document["errors"][0]["source"] == {"pointer": "/data/relationships/tags"}
+    assert response.document["errors"][0]["detail"] == (
+        "Relationship 'tags' cannot be replaced as a whole; "
+        "add or remove members at its relationship URL instead."
+    )
     assert _state(db_session) == before
 
 

@@ -602,6 +602,11 @@ def test_actions_the_policy_refuses_are_403(guarded: flask.Flask) -> None:
     patched = client.patch("/docs/1", json=body, headers=ALICE)
     assert patched.status_code == 403
     assert patched.document["errors"][0]["source"] == {"pointer": "/data/relationships/labels"}
+    detail = "You may not change 'labels' of 'docs' resources."
+    assert (
+        patched.document["errors"][0]["detail"] == labels.document["errors"][0]["detail"] == detail
+    )
+    assert deleted.document["errors"][0]["detail"] == "You may not delete 'docs' resources."
     assert rows(guarded) == before
 
 
@@ -704,6 +709,12 @@ def test_hidden_fields_are_unknown_everywhere(guarded: flask.Flask) -> None:
     )
     assert written.status_code == unknown.status_code == 422
     assert written.document["errors"][0]["source"] == {"pointer": "/data/attributes/secret"}
+    both = {"data": {"type": "docs", "id": "1", "attributes": {"secret": "x", "title": "t"}}}
+    refused = client.patch("/docs/1", json=both, headers=ALICE)
+    assert [(e["status"], e["source"]["pointer"]) for e in refused.document["errors"]] == [
+        ("422", "/data/attributes/secret"),
+        ("403", "/data/attributes/title"),
+    ]
 
 
 class HiddenSecretAndFolder(Policy):
