@@ -9,7 +9,6 @@ from typing import Any
 import flask
 from flask.globals import _cv_request  # read directly: no proxy per call
 
-from . import exceptions
 from .authentication import decorate
 from .descriptors import NotImplementedProperty
 from .filters_schema import FilterSchema
@@ -97,8 +96,9 @@ class ResourceRepositoryViewMixin:
         if name is None:
             return None
         obj = self.repository.get_detail(id_)
-        if not self.service().shown(obj):  # hidden by an object check: as if absent
-            raise exceptions.ObjectNotFound(None, f"{self.compiled.type_} {id_} not found.")
+        service = self.service()
+        if not service.shown(obj):  # hidden by an object check: as if absent
+            raise service.not_found(id_)
         # The session's identity map holds objects weakly: kept here, the object the write
         # flushes is this one, with the version just compared.
         self._versioned_rows = [*getattr(self, "_versioned_rows", ()), obj]

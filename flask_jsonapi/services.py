@@ -171,7 +171,7 @@ class ResourceService:
             return reader.one(id_)
         obj = call_hook(self.hooks.read, id_, include=query.load)
         if obj is None or not self.shown(obj):
-            raise exceptions.ObjectNotFound(None, f"{self.compiled.type_} {id_} not found.")
+            raise self.not_found(id_)
         return obj
 
     def fetch_many(self, query: ResourceQuery, *, count: bool = True) -> Page:
@@ -344,8 +344,17 @@ class ResourceService:
         """The hooks' object ``id_``; 404 when missing or hidden by the object checks."""
         obj = self.hooks.read(id_)
         if obj is None or not self.shown(obj):
-            raise exceptions.ObjectNotFound(None, f"{self.compiled.type_} {id_} not found.")
+            raise self.not_found(id_)
         return obj
+
+    def not_found(self, id_: Any) -> exceptions.ObjectNotFound:
+        """The 404 of ``id_`` missing or hidden by the object checks: the one the type's
+        repository answers for a missing id, so that a hidden object tells nothing."""
+        entry = self.registry.get(self.compiled.type_)
+        missing = repository_hook(getattr(entry, "repository", None), "not_found")
+        if missing is not None:
+            return missing(id_)
+        return exceptions.ObjectNotFound(None, f"{self.compiled.type_} {id_} not found.")
 
     def _check_required_relationships(self, resource: ResourceInput, *, partial: bool) -> None:
         """422 for each to-one relationship the schema marks ``required`` that is set to

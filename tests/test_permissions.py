@@ -6,11 +6,12 @@ working list view without any set-up, and create data without the checked id is 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
-from flask_jsonapi import exceptions, permissions
+from flask_jsonapi import Policy, exceptions, permissions
 from flask_jsonapi.permissions import (
     ObjectLevelPermissionChecker,
     PermissionChecker,
@@ -18,6 +19,7 @@ from flask_jsonapi.permissions import (
     ProtectedViewSet,
 )
 from flask_jsonapi.resource_repositories.memory import MemoryRepository
+from flask_jsonapi.resource_repository_views import ResourceRepositoryViewSet
 from tests.support.client import JsonApiClient
 from tests.support.error_checks import only_error
 from tests.support.notes import NoteSchema, memory_repository, note_body, notes_app
@@ -162,3 +164,38 @@ def test_protected_read_override_is_used() -> None:
     assert setup.client.get("/notes/1").status_code == 200
     only_error(setup.client.get("/notes/2"), 403)
     assert seen == ["1", "2"]  # the URL's strings, as the original gave them
+
+
+class ParentOnePolicy(Policy):
+    """An object check, not a checker: notes under parent 2 are hidden."""
+
+    def visible(self, obj: Any) -> bool:
+        return obj.parent_id == 1
+
+
+def test_writes_through_a_policys_object_check() -> None:
+    """A plain view set whose type a policy checks object by object: visible notes are
+    written as usual; a hidden one answers exactly as a missing one (404) and is kept."""
+    repository = memory_repository()
+    attributes = {"schema": NoteSchema, "policy": ParentOnePolicy()}
+    viewset = type("CheckedNotes", (ResourceRepositoryViewSet,), attributes)
+    client = notes_app(
+        lambda api: api.repository(viewset(repository=repository), "notes", "/notes")
+    ).test_client()
+    response = client.patch("/notes/1", json=note_body("changed", id_="1"))
+    assert response.status_code == 200, response.document
+    assert response.document["data"]["attributes"]["content"] == "changed"
+    assert client.delete("/notes/3").status_code == 204
+    for method, body in (("get", None), ("patch", note_body("x", id_="2")), ("delete", None)):
+        hidden = getattr(client, method)("/notes/2", json=body)
+        missing = getattr(client, method)("/notes/99", json=body and note_body("x", id_="99"))
+        only_error(hidden, 404)
+        assert hidden.document == _with_id(missing.document, "99", "2")
+    assert {k: (v.content, v.parent_id) for k, v in repository.objects.items()} == {
+        1: ("changed", 1),
+        2: ("second", 2),
+    }
+
+
+def _with_id(document: Any, old: str, new: str) -> Any:
+    return json.loads(json.dumps(document).replace(old, new))

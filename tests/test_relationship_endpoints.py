@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import flask
 import pytest
 
 from examples.blog.models import Article
+from flask_jsonapi import Api, ResourceRepositoryViewSet
+from flask_jsonapi.resource_repositories.memory import MemoryRepository
+from flask_jsonapi.schema import Schema, fields
 from tests.support.blog_rows import article_tag_pairs, row
 from tests.support.blog_variants import NoReplaceArticleSchema, variant_app
 from tests.support.client import JsonApiClient
@@ -372,3 +376,52 @@ def test_inc_2_include_on_relationship_endpoint_is_400(client: JsonApiClient, bl
     )
     assert response.status_code == 400
     assert response.document["errors"][0]["source"] == {"parameter": "include"}
+
+
+class _Box(Schema):
+    id = fields.Int()
+    name = fields.Str()
+    items = fields.Relationship(type_="items", many=True)
+
+    class Meta:
+        type_ = "boxes"
+
+
+class _Item(Schema):
+    id = fields.Int()
+    name = fields.Str()
+
+    class Meta:
+        type_ = "items"
+
+
+class _SnapshotRepository(MemoryRepository):
+    """Storage of the user's that keeps records immutable: an update stores, and answers,
+    a new record; what was read before stays as it was."""
+
+    def update(self, data: dict[str, Any], **kwargs: Any) -> Any:
+        old = self.get_detail(data["id"])
+        new = SimpleNamespace(**{**vars(old), **{k: v for k, v in data.items() if k != "id"}})
+        self.objects[old.id] = new
+        return new
+
+
+@pytest.mark.parametrize(("method", "expected"), [("post", ["1", "2"]), ("delete", [])])
+def test_urel_2_answer_is_the_written_record_of_the_hooks(method: str, expected: list[str]) -> None:
+    """UREL-2, UREL-6, UREL-7: adding or removing members through an update hook that
+    answers a new record: the 200 lists the members stored, not those read before."""
+    items = MemoryRepository([SimpleNamespace(id=1, name="a"), SimpleNamespace(id=2, name="b")])
+    boxes = _SnapshotRepository([SimpleNamespace(id=1, name="box", items=[items.objects[1]])])
+    app = flask.Flask(__name__)
+    app.testing = True
+    app.test_client_class = JsonApiClient
+    api = Api(app)
+    api.repository(ResourceRepositoryViewSet(schema=_Box, repository=boxes), "boxes", "/boxes")
+    api.repository(ResourceRepositoryViewSet(schema=_Item, repository=items), "items", "/items")
+    item = "2" if method == "post" else "1"
+    response = getattr(app.test_client(), method)(
+        "/boxes/1/relationships/items", json={"data": [{"type": "items", "id": item}]}
+    )
+    assert response.status_code == 200, response.document
+    assert [member["id"] for member in response.document["data"]] == expected
+    assert [obj.id for obj in boxes.objects[1].items] == [int(id_) for id_ in expected]

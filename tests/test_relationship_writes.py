@@ -8,7 +8,9 @@ import flask
 import pytest
 import sqlalchemy as sa
 
+from examples.blog import api as blog_api
 from examples.blog.models import Article, Comment
+from flask_jsonapi.schema import fields
 from tests.support.blog_rows import article_tag_pairs, row
 from tests.support.blog_variants import NoReplaceArticleSchema, variant_app
 from tests.support.client import JsonApiClient
@@ -282,6 +284,10 @@ def test_upd_5_patch_body_cannot_replace_protected_to_many(
     response = no_replace_client.patch(f"/articles/{blog.article}", json=body)
     assert response.status_code == 403
     assert response.document["errors"][0]["source"] == {"pointer": "/data/relationships/tags"}
+    assert response.document["errors"][0]["detail"] == (
+        "Relationship 'tags' cannot be replaced as a whole; "
+        "add or remove members at its relationship URL instead."
+    )
     assert _state(db_session) == before
 
 
@@ -295,3 +301,34 @@ def test_crt_2_create_may_set_protected_to_many(
     assert response.status_code == 201
     new_id = int(response.document["data"]["id"])
     assert (new_id, blog.tags[2]) in article_tag_pairs(db_session)
+
+
+class ReadOnlyAuthorArticleSchema(blog_api.ArticleSchema):
+    """Articles whose ``author`` is shown but never loaded (``dump_only``)."""
+
+    author = fields.Relationship(type_="authors", dump_only=True)
+
+    class Meta:
+        type_ = "articles"
+
+
+def test_crt_2_upd_4_a_relationship_the_schema_does_not_load_is_403(
+    blog_app: flask.Flask, db_session: Any, blog: Blog
+) -> None:
+    """CRT-2, UPD-4: linkage for a ``dump_only`` relationship is refused with 403 pointing
+    at it, on POST and PATCH, and nothing is written; GET still shows it."""
+    client = variant_app(blog_app, article_schema=ReadOnlyAuthorArticleSchema).test_client()
+    before = _state(db_session)
+    writes = [
+        client.post("/articles", json=_new_article(author=_one("authors", blog.authors[1]))),
+        client.patch(
+            f"/articles/{blog.article}",
+            json=_patch_article(blog.article, author=_one("authors", blog.authors[1])),
+        ),
+    ]
+    for response in writes:
+        assert_error(response, 403, "/data/relationships/author")
+        assert response.document["errors"][0]["detail"] == "Relationship 'author' is read-only."
+    assert _state(db_session) == before
+    shown = client.get(f"/articles/{blog.article}?include=author").document
+    assert shown["included"][0]["id"] == str(blog.authors[0])

@@ -21,6 +21,7 @@ import pytest
 import sqlalchemy as sa
 
 from flask_jsonapi import Policy
+from flask_jsonapi.permissions import ObjectLevelPermissionChecker
 from tests.support.secured import HIDDEN_TEXT, Doc, current_user, rows, secured_app
 
 ALICE = {"X-User": "1"}
@@ -121,6 +122,33 @@ def test_hidden_row_answers_like_a_missing_one(app: flask.Flask, guard: str) -> 
     else:
         assert hidden.status_code == 403
         assert _leaks(hidden) == []
+
+
+class OwnDocsChecked(Policy):
+    """The policy's rule as an object check (no SQL scope)."""
+
+    def visible(self, obj: Any) -> bool:
+        return obj.owner_id == current_user()
+
+
+def test_a_row_hidden_by_an_object_check_answers_like_a_missing_one(database_url: str) -> None:
+    """FET-*, UPD-*, DEL-*: the very document of an id that never existed, on every method."""
+    app = secured_app(database_url, "none", policy=OwnDocsChecked())
+    client = app.test_client()
+    before = rows(app)
+    for method in ("get", "patch", "delete"):
+        answers = [
+            getattr(client, method)(
+                f"/docs/{id_}",
+                json={"data": {"type": "docs", "id": id_, "attributes": {"title": "x"}}},
+                headers=ALICE,
+            )
+            for id_ in ("2", "99")
+        ]
+        hidden, missing = answers
+        assert hidden.status_code == missing.status_code == 404, method
+        assert hidden.document == _with_id(missing.document, "99", "2")
+    assert rows(app) == before
 
 
 def _with_id(document: Any, old: str, new: str) -> Any:
@@ -250,7 +278,7 @@ def test_replacing_members_keeps_hidden_ones(app: flask.Flask, url: str) -> None
 
 
 def test_removing_members_keeps_hidden_ones_and_is_undone_with_its_request(
-    app: flask.Flask,
+    app: flask.Flask, guard: str
 ) -> None:
     """UREL-7/ATOM-13: removing alice's doc from folder 1 leaves bob's hidden doc in it;
     in an atomic request that fails later, the removal is undone with the rest."""
@@ -266,7 +294,7 @@ def test_removing_members_keeps_hidden_ones_and_is_undone_with_its_request(
         json={"atomic:operations": operations},
         headers={**ALICE, "Content-Type": ATOMIC, "Accept": ATOMIC},
     )
-    assert refused.status_code in (403, 404), refused.document
+    assert refused.status_code == _atomic_refusal(operations[-1], guard), refused.document
     assert rows(app) == before
     response = client.delete(
         "/folders/1/relationships/docs", json={"data": [{"type": "docs", "id": "1"}]}, headers=ALICE
@@ -275,6 +303,24 @@ def test_removing_members_keeps_hidden_ones_and_is_undone_with_its_request(
     assert response.document["data"] == []
     folders = {row[0]: row[4] for row in rows(app)["sec_docs"]}
     assert folders == {1: None, 2: 1}
+
+
+def test_adding_a_visible_member_keeps_the_hidden_ones(app: flask.Flask) -> None:
+    """UREL-6: alice adds her doc to folder 2 (moving it out of folder 1) and adds it to
+    folder 2 again (no change); bob's hidden doc stays in folder 1, and the answers list
+    the members she may see."""
+    client = app.test_client()
+    for _ in range(2):
+        response = client.post(
+            "/folders/2/relationships/docs",
+            json={"data": [{"type": "docs", "id": "1"}]},
+            headers=ALICE,
+        )
+        assert response.status_code == 200, response.document
+        assert response.document["data"] == [{"type": "docs", "id": "1"}]
+        assert _leaks(response) == []
+    folders = {row[0]: row[4] for row in rows(app)["sec_docs"]}
+    assert folders == {1: 2, 2: 1}
 
 
 @pytest.mark.parametrize(
@@ -360,7 +406,7 @@ ATOMIC_REFUSED = [
 
 @pytest.mark.parametrize("operations", ATOMIC_REFUSED)
 def test_atomic_operations_cannot_touch_hidden_rows(
-    app: flask.Flask, operations: list[dict]
+    app: flask.Flask, guard: str, operations: list[dict]
 ) -> None:
     """ATOM-*: every operation kind, ``lid`` references included; the whole request fails
     and nothing of it is written."""
@@ -370,11 +416,53 @@ def test_atomic_operations_cannot_touch_hidden_rows(
         json={"atomic:operations": operations},
         headers={**ALICE, "Content-Type": ATOMIC, "Accept": ATOMIC},
     )
-    assert response.status_code in (403, 404), response.document
+    assert response.status_code == _atomic_refusal(operations[-1], guard), response.document
     pointer = response.document["errors"][0]["source"]["pointer"]
     assert pointer.startswith(f"/atomic:operations/{len(operations) - 1}")
     assert _leaks(response) == []
     assert rows(app) == before
+
+
+def _atomic_refusal(operation: dict, guard: str) -> int:
+    """The status the plain request of ``operation`` answers (``test_writes_cannot_touch_
+    hidden_rows``): a hidden row is a missing one (404), except on the checker's own URLs
+    (403); a create that would put its row out of reach is 403."""
+    target = operation.get("ref") or operation["data"]
+    if operation["op"] == "add" and "ref" not in operation and target["type"] == "docs":
+        return 403
+    direct = (target["type"], target.get("id")) == ("docs", "2")
+    return 403 if direct and guard == "checker" else 404
+
+
+class DropBoxChecker(ObjectLevelPermissionChecker):
+    """Anyone may file a doc for anyone; only its owner may read or change it."""
+
+    object_id_attribute = "owner_id"
+
+    def has_permission(self, object_id: Any, action: str) -> bool:
+        return action == "create" or object_id == current_user()
+
+
+def test_atomic_operations_follow_the_views_own_checker(database_url: str) -> None:
+    """ATOM-*: an operation on a type guarded by its view's permission checker is judged
+    by that checker, as the plain request is: alice may file a doc for bob (201), in an
+    atomic request too (not 403 as if the doc were only hidden from her)."""
+    app = secured_app(database_url, "checker", permission_checker=DropBoxChecker())
+    client = app.test_client()
+    body = {"data": {"type": "docs", "attributes": {"title": "for bob", "owner": 2}}}
+    plain = client.post("/docs", json=body, headers=ALICE)
+    assert plain.status_code == 201, plain.document
+    atomic = client.post(
+        "/operations",
+        json={"atomic:operations": [{"op": "add", **body}]},
+        headers={**ALICE, "Content-Type": ATOMIC, "Accept": ATOMIC},
+    )
+    assert atomic.status_code == 200, atomic.document
+    (result,) = atomic.document["atomic:results"]
+    assert result["data"]["attributes"] == plain.document["data"]["attributes"]
+    filed = [row[1:4] for row in rows(app)["sec_docs"] if row[0] > 2]
+    assert filed == [("for bob", "", 2)] * 2
+    assert client.get(f"/docs/{result['data']['id']}", headers=ALICE).status_code == 403
 
 
 def test_atomic_operations_on_visible_rows_keep_hidden_members(app: flask.Flask) -> None:
@@ -514,6 +602,11 @@ def test_actions_the_policy_refuses_are_403(guarded: flask.Flask) -> None:
     patched = client.patch("/docs/1", json=body, headers=ALICE)
     assert patched.status_code == 403
     assert patched.document["errors"][0]["source"] == {"pointer": "/data/relationships/labels"}
+    detail = "You may not change 'labels' of 'docs' resources."
+    assert (
+        patched.document["errors"][0]["detail"] == labels.document["errors"][0]["detail"] == detail
+    )
+    assert deleted.document["errors"][0]["detail"] == "You may not delete 'docs' resources."
     assert rows(guarded) == before
 
 
@@ -559,6 +652,38 @@ def test_a_policy_asked_per_action_for_each_relationship(database_url: str) -> N
     assert (1, 1) not in rows(app)["sec_doc_labels"]
 
 
+class ReadOnlyDocs(Policy):
+    """Docs may be read, not created or changed."""
+
+    def allows(self, action: str, relationship: str | None = None) -> bool:
+        return action in ("read", "delete")
+
+
+def test_a_policy_that_refuses_writing_points_at_the_resource(database_url: str) -> None:
+    """A create or an update the policy refuses is 403 pointing at the resource object
+    (``/data``, or the operation's ``data``), and nothing is written."""
+    app = secured_app(database_url, "none", policy=ReadOnlyDocs())
+    client = app.test_client()
+    before = rows(app)
+    create = {"type": "docs", "attributes": {"title": "t", "owner": 1}}
+    update = {"type": "docs", "id": "1", "attributes": {"title": "t"}}
+    answers = [
+        (client.post("/docs", json={"data": create}, headers=ALICE), "/data"),
+        (client.patch("/docs/1", json={"data": update}, headers=ALICE), "/data"),
+    ]
+    for op, data in (("add", create), ("update", update)):
+        atomic = client.post(
+            "/operations",
+            json={"atomic:operations": [{"op": op, "data": data}]},
+            headers={**ALICE, "Content-Type": ATOMIC, "Accept": ATOMIC},
+        )
+        answers.append((atomic, "/atomic:operations/0/data"))
+    for response, pointer in answers:
+        assert response.status_code == 403, response.document
+        assert response.document["errors"][0]["source"] == {"pointer": pointer}
+    assert rows(app) == before
+
+
 def test_hidden_fields_are_unknown_everywhere(guarded: flask.Flask) -> None:
     client = guarded.test_client()
     for url in ("/docs/1", "/folders/1?include=docs", "/docs?fields[docs]=title"):
@@ -584,6 +709,49 @@ def test_hidden_fields_are_unknown_everywhere(guarded: flask.Flask) -> None:
     )
     assert written.status_code == unknown.status_code == 422
     assert written.document["errors"][0]["source"] == {"pointer": "/data/attributes/secret"}
+    both = {"data": {"type": "docs", "id": "1", "attributes": {"secret": "x", "title": "t"}}}
+    refused = client.patch("/docs/1", json=both, headers=ALICE)
+    assert [(e["status"], e["source"]["pointer"]) for e in refused.document["errors"]] == [
+        ("422", "/data/attributes/secret"),
+        ("403", "/data/attributes/title"),
+    ]
+
+
+class HiddenSecretAndFolder(Policy):
+    """An attribute and a relationship of docs hidden from everyone."""
+
+    def hidden_fields(self) -> list[str]:
+        return ["secret", "folder"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "hidden"),
+    [("attributes", {"secret": "x"}), ("relationships", {"folder": {"data": None}})],
+)
+def test_a_hidden_member_in_a_body_is_an_unknown_one(
+    database_url: str, kind: str, hidden: dict[str, Any]
+) -> None:
+    """CRT-*, UPD-*: a hidden attribute or relationship written by POST or PATCH gets the
+    very error document of a member the type does not have (422), and nothing is written."""
+    app = secured_app(database_url, "none", policy=HiddenSecretAndFolder())
+    client = app.test_client()
+    before = rows(app)
+    (name, value) = next(iter(hidden.items()))
+    for method, url, data in (("post", "/docs", {}), ("patch", "/docs/1", {"id": "1"})):
+        answers = [
+            getattr(client, method)(
+                url, json={"data": {"type": "docs", **data, kind: members}}, headers=ALICE
+            )
+            for members in (hidden, {"nothing": value})
+        ]
+        written, unknown = answers
+        assert written.status_code == unknown.status_code == 422, written.document
+        assert written.document == _with_name(unknown.document, "nothing", name)
+    assert rows(app) == before
+
+
+def _with_name(document: Any, old: str, new: str) -> Any:
+    return flask.json.loads(flask.json.dumps(document).replace(old, new))
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
-from examples.blog.models import Article
+from examples.blog.models import Article, Tag
 from tests.support.blog_rows import (
     add_rows,
     article_tag_pairs,
@@ -154,6 +155,8 @@ def test_patch_type_mismatch_is_409(client: JsonApiClient, db_session: Any, stor
     response = client.patch(f"/articles/{stored.article}", json=document)
 
     assert_error(response, 409, "/data/type")
+    detail = "Type 'tags' does not match this endpoint's type 'articles'."
+    assert response.document["errors"][0]["detail"] == detail
     assert_unchanged(db_session, stored, before)
 
 
@@ -164,7 +167,9 @@ def test_patch_without_id_is_400(client: JsonApiClient, db_session: Any, stored:
 
     response = client.patch(f"/articles/{stored.article}", json=document)
 
-    assert_error(response, 400)
+    assert_error(response, 400, "/data")
+    detail = "The resource object of an update needs its 'id'."
+    assert response.document["errors"][0]["detail"] == detail
     assert_unchanged(db_session, stored, before)
 
 
@@ -231,3 +236,38 @@ def test_patch_with_invalid_attribute_changes_nothing(
 
     assert_error(response, 422, "/data/attributes/views")
     assert_unchanged(db_session, stored, before)
+
+
+def test_patch_of_a_row_replaced_during_its_update_is_409(
+    blog_app: Any, client: JsonApiClient, db_session: Any, stored: Stored
+) -> None:
+    """UPD-*: another writer deletes the tag just before this PATCH's UPDATE and stores it
+    again just after (simulated in the same transaction, so that it is deterministic): the
+    UPDATE changed no row, yet the tag exists: 409 saying so, and nothing is written."""
+    tag = stored.tags[2]
+    before = row(db_session, Tag, tag)
+    engine = blog_app.extensions["blog"]["engine"]
+
+    def delete(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("UPDATE tags"):
+            cursor.execute(f"DELETE FROM tags WHERE id = {tag}")
+
+    def store_again(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("UPDATE tags"):
+            other = conn.connection.dbapi_connection.cursor()
+            other.execute(f"INSERT INTO tags (id, name) VALUES ({tag}, '{before['name']}')")
+            other.close()
+
+    sa.event.listen(engine, "before_cursor_execute", delete)
+    sa.event.listen(engine, "after_cursor_execute", store_again)
+    try:
+        response = client.patch(
+            f"/tags/{tag}",
+            json={"data": {"type": "tags", "id": str(tag), "attributes": {"name": "renamed"}}},
+        )
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", delete)
+        sa.event.remove(engine, "after_cursor_execute", store_again)
+    assert_error(response, 409)
+    assert response.document["errors"][0]["detail"] == "The resource changed while it was updated."
+    assert row(db_session, Tag, tag) == before

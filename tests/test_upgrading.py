@@ -23,14 +23,17 @@ from sqlalchemy import orm
 from flask_jsonapi import (
     Api,
     FilterSchema,
+    Policy,
     ResourceDetail,
     ResourceList,
     ResourceRepositoryViewSet,
     exceptions,
     response,
 )
+from flask_jsonapi import schema as jsonapi_schema
 from flask_jsonapi.resource_repositories.memory import MemoryRepository
 from flask_jsonapi.resource_repositories.sqlalchemy_repositories import SqlAlchemyModelRepository
+from flask_jsonapi.resource_repository_views import ResourceRepositoryListView
 from tests.support.client import JsonApiClient
 from tests.support.error_checks import only_error
 
@@ -740,3 +743,101 @@ def test_size_number_pagination_of_a_view_of_ones_own_needs_both_parameters() ->
     assert both == {"pagination": {"size": 3, "number": 2}}
     error = only_error(client.get("/examples/?page[size]=3"), 400)
     assert error["source"] == {"parameter": "page[number]"}
+
+
+# -- linkage to types of the user's storage ----------------------------------------------------
+
+
+class _Letter(jsonapi_schema.Schema):
+    id = jsonapi_schema.fields.Int()
+    text = jsonapi_schema.fields.Str()
+    to = jsonapi_schema.fields.Relationship(type_="people")
+
+    class Meta:
+        type_ = "letters"
+
+
+class _Person(jsonapi_schema.Schema):
+    id = jsonapi_schema.fields.Str()
+    name = jsonapi_schema.fields.Str()
+
+    class Meta:
+        type_ = "people"
+
+
+class _People:
+    """The original's duck-typed repository: any object with the CRUD methods."""
+
+    def get_detail(self, id: Any) -> Any:
+        if id not in ("ada", "bob"):
+            raise exceptions.ObjectNotFound(None, f"Nobody called {id}.")
+        return SimpleNamespace(id=id, name=id.title())
+
+
+class _PersonDetail(ResourceDetail):
+    schema = _Person
+
+    def read(self, id: Any, **kwargs: Any) -> Any:
+        return _People().get_detail(id)
+
+
+@pytest.mark.parametrize("people", ["repository", "views"])
+def test_crt_2_linkage_to_a_type_of_the_users_storage(people: str) -> None:
+    """CRT-2: a letter to a person whose type is served by a duck-typed repository (the
+    create gets that repository's object for the id) or by hand-written views only (it
+    gets the id); 201 with the linkage, and an unknown person is 404 for the repository."""
+    letters = MemoryRepository()
+
+    def register(api: Api) -> None:
+        api.repository(
+            ResourceRepositoryViewSet(schema=_Letter, repository=letters), "letters", "/letters"
+        )
+        if people == "repository":
+            api.repository(
+                ResourceRepositoryViewSet(schema=_Person, repository=_People()), "people", "/people"
+            )
+        else:
+            api.route(_PersonDetail, "person_detail", "/people/<id>")
+
+    client = app_with(register).test_client()
+    to = {"data": {"type": "people", "id": "bob"}}
+    body = {"data": {"type": "letters", "attributes": {"text": "hi"}, "relationships": {"to": to}}}
+    created = client.post("/letters", json=body)
+    assert created.status_code == 201, created.document
+    (letter,) = letters.objects.values()
+    if people == "repository":
+        assert (letter.to.id, letter.to.name) == ("bob", "Bob")
+        to["data"]["id"] = "cy"
+        only_error(client.post("/letters", json=body), 404)
+        assert len(letters.objects) == 1
+    else:
+        assert letter.to == "bob"
+
+
+class _NoSecrets(Policy):
+    """An object check: examples whose body is "secret" are hidden."""
+
+    def visible(self, obj: Any) -> bool:
+        return obj.body != "secret"
+
+
+def test_a7_prepare_response_of_a_type_with_a_policy() -> None:
+    """The original's ``prepare_response`` answering its own response object, on a type a
+    policy checks object by object: that response is the answer (it is no resource the
+    policy could check), and the example is stored."""
+    repository = MemoryRepository()
+
+    class AnsweringList(ResourceRepositoryListView):
+        def prepare_response(self, data):
+            obj = self.create(data=data)
+            document = {"data": {"type": "example", "id": str(obj.id), "attributes": {"body": "!"}}}
+            return response.JsonApiResponse(document, status=201)
+
+    viewset = ExampleViewSet(repository=repository, policy=_NoSecrets())
+    viewset.list_view_cls = AnsweringList
+    app = app_with(lambda api: api.repository(viewset, "example", "/examples/"))
+    body = {"data": {"type": "example", "id": UUID_1, "attributes": {"body": "b"}}}
+    answer = app.test_client().post("/examples/", json=body)
+    assert answer.status_code == 201, answer.document
+    assert answer.document["data"]["attributes"] == {"body": "!"}
+    assert [obj.body for obj in repository.objects.values()] == ["b"]

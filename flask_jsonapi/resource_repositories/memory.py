@@ -74,7 +74,12 @@ class MemoryRepository(ResourceRepository):
         for key, obj in self.objects.items():
             if str(key) == str(id):  # a URL's string for a UUID (or other) key
                 return obj
-        raise exceptions.ObjectNotFound(None, f"{self.instance_name} {id} not found.")
+        raise self.not_found(id)
+
+    def not_found(self, id: Any) -> exceptions.ObjectNotFound:
+        """The 404 of ``id`` when it names no object (an object the client may not see
+        answers the same)."""
+        return exceptions.ObjectNotFound(None, f"{self.instance_name} {id} not found.")
 
     def get_list(self, filters=None, sorting=None, pagination=None, **kwargs: Any) -> list[Any]:
         items = self._filtered(filters or {})

@@ -350,10 +350,13 @@ class SqlAlchemyModelRepository(ResourceRepository):
             stmt = self.apply_include(self.scoped_query().where(self._pk == key), include)
             obj = session.scalars(stmt).unique().one_or_none()
         if obj is None:
-            raise exceptions.ObjectNotFound(
-                None, f"{self.instance_name.capitalize()} {id} not found."
-            )
+            raise self.not_found(id)
         return obj
+
+    def not_found(self, id: Any) -> exceptions.ObjectNotFound:
+        """The 404 of ``id`` when it names no object (an object the client may not see
+        answers the same)."""
+        return exceptions.ObjectNotFound(None, f"{self.instance_name.capitalize()} {id} not found.")
 
     def row_reader(
         self,

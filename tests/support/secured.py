@@ -160,7 +160,7 @@ def secured_app(database_url: str, guard: str, **doc_options: Any) -> flask.Flas
     if guard == "policy":
         attributes["policy"] = OwnDocs()
     if guard == "checker":
-        attributes["permission_checker"] = OwnerChecker()
+        attributes.setdefault("permission_checker", OwnerChecker())
     if guard == "viewset":
         attributes["view_decorators"] = [user_required]
     doc_viewset = type("DocViewSet", (doc_base,), attributes)
