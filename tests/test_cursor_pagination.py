@@ -161,6 +161,10 @@ def test_range_pagination_is_refused_prof_4(cursor_client, db_session) -> None:
     cursor = dict(parse_qsl(urlsplit(link).query))["page[after]"]
     error = error_of(cursor_client.get(f"/articles?page[after]={cursor}&page[before]={cursor}"))
     assert error["links"] == {"type": f"{PROFILE}/range-pagination-not-supported"}
+    assert error["source"] == {"parameter": "page[before]"}
+    assert error["detail"] == (
+        "'page[after]' and 'page[before]' cannot be combined (range pagination)."
+    )
 
 
 def test_size_above_maximum_names_the_maximum_prof_3(cursor_client) -> None:
