@@ -1,9 +1,10 @@
-"""Cursor pages over columns the blog demo has not: a UUID primary key, a ``Numeric`` price
-and a ``Date`` (PROF-4, PAG-4), on SQLite and PostgreSQL alike.
+"""Cursor pages over columns the blog demo has not: a UUID primary key, a ``Numeric`` price,
+a ``Date`` and an ``Interval`` (PROF-4, PAG-4), on SQLite and PostgreSQL alike.
 
-A cursor carries each sort value as JSON text (a price as ``"3.50"``, a UUID as its hex
-form); the next request must read it back in the column's type, or the keyset comparison
-fails (500) or skips rows. A forged value that the column cannot hold is a 400.
+A cursor carries each sort value as JSON (a price as ``"3.50"``, a UUID as its hex form, a
+duration as whole microseconds); the next request must read it back in the column's type,
+or the keyset comparison fails (500) or skips rows. A forged value that the column cannot
+hold is a 400.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class Part(Base):
     name: orm.Mapped[str] = orm.mapped_column(sa.String(20))
     price: orm.Mapped[decimal.Decimal] = orm.mapped_column(sa.Numeric(8, 2))
     made: orm.Mapped[datetime.date] = orm.mapped_column(sa.Date)
+    lead: orm.Mapped[datetime.timedelta] = orm.mapped_column(sa.Interval)
 
 
 class PartSchema(Schema):
@@ -49,20 +51,24 @@ class PartSchema(Schema):
     name = fields.Str()
     price = fields.Decimal(as_string=True)
     made = fields.Date()
+    lead = fields.TimeDelta()
 
     class Meta:
         type_ = "parts"
 
 
-# name: (price, made); prices and dates tie, so the UUID decides between them.
+DAY = datetime.timedelta(days=1)
+HOUR = datetime.timedelta(hours=1)
+MICROSECOND = datetime.timedelta(microseconds=1)
+# name: (price, made, lead); values tie, so the UUID decides between them.
 PARTS = {
-    "p1": ("3.50", "2024-01-02"),
-    "p2": ("1.25", "2024-01-01"),
-    "p3": ("3.50", "2024-01-01"),
-    "p4": ("2.00", "2024-01-02"),
-    "p5": ("1.25", "2024-01-03"),
-    "p6": ("3.50", "2024-01-03"),
-    "p7": ("10.00", "2024-01-01"),
+    "p1": ("3.50", "2024-01-02", 2 * HOUR),
+    "p2": ("1.25", "2024-01-01", DAY + 5 * MICROSECOND),
+    "p3": ("3.50", "2024-01-01", 2 * HOUR),
+    "p4": ("2.00", "2024-01-02", MICROSECOND),
+    "p5": ("1.25", "2024-01-03", DAY + 5 * MICROSECOND),
+    "p6": ("3.50", "2024-01-03", 0 * DAY),
+    "p7": ("10.00", "2024-01-01", 400 * DAY),
 }
 
 
@@ -77,9 +83,10 @@ def parts(database_url: str) -> Iterator[JsonApiClient]:
     engine = sa.create_engine(database_url, **options)
     reset_database(engine, Base.metadata)
     session = orm.scoped_session(orm.sessionmaker(bind=engine))
-    for name, (price, made) in PARTS.items():
+    for name, (price, made, lead) in PARTS.items():
         made_on = datetime.date.fromisoformat(made)
-        session.add(Part(id=_id(name), name=name, price=decimal.Decimal(price), made=made_on))
+        price = decimal.Decimal(price)
+        session.add(Part(id=_id(name), name=name, price=price, made=made_on, lead=lead))
     session.commit()
     session.remove()
 
@@ -111,22 +118,27 @@ def _walk(client: JsonApiClient, url: str) -> list[list[str]]:
     return pages
 
 
+def _value(name: str, column: str) -> object:
+    price, made, lead = PARTS[name]
+    return {"price": decimal.Decimal(price), "made": made, "lead": lead}[column]
+
+
 def _expected(sort: str) -> list[str]:
-    """The names in ``sort`` order (``price``, ``made``, ``-``), ties by ascending id."""
+    """The names in ``sort`` order (``price``, ``made``, ``lead``, ``-``), ties by id."""
     names = sorted(PARTS, key=_id)  # the last key; Python's sort is stable
     for key in reversed(sort.split(",")):
-        column = {"price": 0, "made": 1}[key.lstrip("-")]
-        names.sort(
-            key=lambda name: decimal.Decimal(PARTS[name][0]) if column == 0 else PARTS[name][1],
-            reverse=key.startswith("-"),
-        )
+        column = key.lstrip("-")
+        names.sort(key=lambda name: _value(name, column), reverse=key.startswith("-"))
     return names
 
 
-@pytest.mark.parametrize("sort", ["price", "-price", "made,-price", "-made,price"])
-def test_cursor_pages_over_uuid_numeric_and_date_columns_pag_4(parts, sort) -> None:
+@pytest.mark.parametrize(
+    "sort", ["price", "-price", "made,-price", "-made,price", "lead", "-lead,made"]
+)
+def test_cursor_pages_over_uuid_numeric_date_and_interval_columns_pag_4(parts, sort) -> None:
     """PAG-4, PROF-4: next links visit every part once, in sort order, ties broken by the
-    UUID primary key: the cursor's price, date and UUID are read back as such."""
+    UUID primary key: the cursor's price, date, duration and UUID are read back as such
+    (a duration sort answered 500: JSON has no duration)."""
     pages = _walk(parts, f"/parts?sort={sort}&page[size]=2")
     assert [len(page) for page in pages] == [2, 2, 2, 1]
     assert sum(pages, []) == _expected(sort)
@@ -149,3 +161,37 @@ def test_forged_cursor_value_the_column_cannot_hold_is_400_prof_4(parts, values)
         error = error_of(parts.get(f"/parts?sort=price&{parameter}={cursor}"))
         assert error["source"] == {"parameter": parameter}
         assert error["detail"] == f"'{parameter}' is not a valid cursor."
+
+
+# The durations SQLite can compare (it stores 1970-01-01 plus the duration), in microseconds.
+EPOCH = datetime.datetime(1970, 1, 1)
+LONGEST = (datetime.datetime.max - EPOCH) // MICROSECOND
+MOST_NEGATIVE = (datetime.datetime.min - EPOCH) // MICROSECOND
+
+
+def _after_lead(client: JsonApiClient, lead: object, parameter: str = "page[after]") -> object:
+    cursor = quote(_forged({"s": "lead", "v": [lead, str(_id("p1"))]}))
+    return client.get(f"/parts?sort=lead&{parameter}={cursor}")
+
+
+@pytest.mark.parametrize(
+    "lead",
+    [LONGEST + 1, MOST_NEGATIVE - 1, 2**62, 10**20, 1.5, "1 day", [1]],
+    ids=["past-longest", "past-most-negative", "huge", "past-64-bits", "float", "text", "list"],
+)
+def test_forged_cursor_duration_the_column_cannot_hold_is_400_prof_4(parts, lead) -> None:
+    """PROF-4: a cursor's duration is whole microseconds, within what every database can
+    compare (SQLite failed past a datetime's range: 500); anything else in a cursor of
+    ``sort=lead`` is 400 naming its parameter."""
+    for parameter in ("page[after]", "page[before]"):
+        error = error_of(_after_lead(parts, lead, parameter))
+        assert error["source"] == {"parameter": parameter}
+        assert error["detail"] == f"'{parameter}' is not a valid cursor."
+
+
+def test_cursor_durations_at_the_ends_of_the_range_page_prof_4(parts) -> None:
+    """PROF-4: after the longest duration nothing follows; after the most negative one
+    every part does, in order."""
+    assert _after_lead(parts, LONGEST).document["data"] == []
+    document = _after_lead(parts, MOST_NEGATIVE).document
+    assert [part["attributes"]["name"] for part in document["data"]] == _expected("lead")
