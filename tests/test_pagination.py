@@ -141,6 +141,20 @@ def test_invalid_page_parameter_is_400_pag_7(client, query: str, parameter: str)
     assert error_of(client.get(f"/articles?{query}"))["source"] == {"parameter": parameter}
 
 
+@pytest.mark.parametrize(
+    ("query", "detail"),
+    [
+        ("page[count]=maybe", "'page[count]' must be true or false."),
+        ("page[nope]=1", "'page[nope]' is not supported here; use {}."),
+        ("page[offset]=0", "'page[offset]' is not supported here; use {}."),
+    ],
+)
+def test_invalid_page_parameter_says_what_is_allowed_pag_7(client, query, detail) -> None:
+    """PAG-7: the 400 of a page parameter this collection does not take lists those it does."""
+    listed = "page[number], page[size], page[count]"
+    assert error_of(client.get(f"/articles?{query}"))["detail"] == detail.format(listed)
+
+
 def test_page_on_single_resource_is_400_pag_7(client, db_session) -> None:
     """PAG-7: a single resource is not paginated."""
     blog(db_session, 1)
