@@ -1,5 +1,5 @@
 """Cursor pages over columns the blog demo has not: a UUID primary key, a ``Numeric`` price,
-a ``Date`` and an ``Interval`` (PROF-4, PAG-4), on SQLite and PostgreSQL alike.
+a ``Date``, a ``Time`` and an ``Interval`` (PROF-4, PAG-4), on SQLite and PostgreSQL alike.
 
 A cursor carries each sort value as JSON (a price as ``"3.50"``, a UUID as its hex form, a
 duration as whole microseconds); the next request must read it back in the column's type,
@@ -44,6 +44,7 @@ class Part(Base):
     price: orm.Mapped[decimal.Decimal] = orm.mapped_column(sa.Numeric(8, 2))
     made: orm.Mapped[datetime.date] = orm.mapped_column(sa.Date)
     lead: orm.Mapped[datetime.timedelta] = orm.mapped_column(sa.Interval)
+    at: orm.Mapped[datetime.time] = orm.mapped_column(sa.Time)
 
 
 class PartSchema(Schema):
@@ -52,6 +53,7 @@ class PartSchema(Schema):
     price = fields.Decimal(as_string=True)
     made = fields.Date()
     lead = fields.TimeDelta()
+    at = fields.Time()
 
     class Meta:
         type_ = "parts"
@@ -60,15 +62,15 @@ class PartSchema(Schema):
 DAY = datetime.timedelta(days=1)
 HOUR = datetime.timedelta(hours=1)
 MICROSECOND = datetime.timedelta(microseconds=1)
-# name: (price, made, lead); values tie, so the UUID decides between them.
+# name: (price, made, lead, at); values tie, so the UUID decides between them.
 PARTS = {
-    "p1": ("3.50", "2024-01-02", 2 * HOUR),
-    "p2": ("1.25", "2024-01-01", DAY + 5 * MICROSECOND),
-    "p3": ("3.50", "2024-01-01", 2 * HOUR),
-    "p4": ("2.00", "2024-01-02", MICROSECOND),
-    "p5": ("1.25", "2024-01-03", DAY + 5 * MICROSECOND),
-    "p6": ("3.50", "2024-01-03", 0 * DAY),
-    "p7": ("10.00", "2024-01-01", 400 * DAY),
+    "p1": ("3.50", "2024-01-02", 2 * HOUR, "09:30:00"),
+    "p2": ("1.25", "2024-01-01", DAY + 5 * MICROSECOND, "17:00:00.000250"),
+    "p3": ("3.50", "2024-01-01", 2 * HOUR, "09:30:00"),
+    "p4": ("2.00", "2024-01-02", MICROSECOND, "00:00:00"),
+    "p5": ("1.25", "2024-01-03", DAY + 5 * MICROSECOND, "23:59:59"),
+    "p6": ("3.50", "2024-01-03", 0 * DAY, "17:00:00.000250"),
+    "p7": ("10.00", "2024-01-01", 400 * DAY, "12:00:00"),
 }
 
 
@@ -83,10 +85,10 @@ def parts(database_url: str) -> Iterator[JsonApiClient]:
     engine = sa.create_engine(database_url, **options)
     reset_database(engine, Base.metadata)
     session = orm.scoped_session(orm.sessionmaker(bind=engine))
-    for name, (price, made, lead) in PARTS.items():
-        made_on = datetime.date.fromisoformat(made)
+    for name, (price, made, lead, at) in PARTS.items():
+        made_on, at = datetime.date.fromisoformat(made), datetime.time.fromisoformat(at)
         price = decimal.Decimal(price)
-        session.add(Part(id=_id(name), name=name, price=price, made=made_on, lead=lead))
+        session.add(Part(id=_id(name), name=name, price=price, made=made_on, lead=lead, at=at))
     session.commit()
     session.remove()
 
@@ -119,12 +121,12 @@ def _walk(client: JsonApiClient, url: str) -> list[list[str]]:
 
 
 def _value(name: str, column: str) -> object:
-    price, made, lead = PARTS[name]
-    return {"price": decimal.Decimal(price), "made": made, "lead": lead}[column]
+    price, made, lead, at = PARTS[name]
+    return {"price": decimal.Decimal(price), "made": made, "lead": lead, "at": at}[column]
 
 
 def _expected(sort: str) -> list[str]:
-    """The names in ``sort`` order (``price``, ``made``, ``lead``, ``-``), ties by id."""
+    """The names in ``sort`` order (a column, ``-`` for descending), ties by id."""
     names = sorted(PARTS, key=_id)  # the last key; Python's sort is stable
     for key in reversed(sort.split(",")):
         column = key.lstrip("-")
@@ -133,11 +135,12 @@ def _expected(sort: str) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "sort", ["price", "-price", "made,-price", "-made,price", "lead", "-lead,made"]
+    "sort",
+    ["price", "-price", "made,-price", "-made,price", "lead", "-lead,made", "at", "-at,price"],
 )
-def test_cursor_pages_over_uuid_numeric_date_and_interval_columns_pag_4(parts, sort) -> None:
+def test_cursor_pages_over_uuid_numeric_date_time_and_interval_columns_pag_4(parts, sort) -> None:
     """PAG-4, PROF-4: next links visit every part once, in sort order, ties broken by the
-    UUID primary key: the cursor's price, date, duration and UUID are read back as such
+    UUID primary key: the cursor's price, date, time, duration and UUID are read back
     (a duration sort answered 500: JSON has no duration)."""
     pages = _walk(parts, f"/parts?sort={sort}&page[size]=2")
     assert [len(page) for page in pages] == [2, 2, 2, 1]
