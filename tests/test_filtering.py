@@ -194,11 +194,22 @@ class PopularArticleFilters(ArticleFilters):
         return filters
 
 
-def test_declared_filter_schema_overriding_the_originals_parse_flt_1(blog_app, db_session):
-    """FLT-1: a FilterSchema overriding ``parse(self)`` as in the original flask-jsonapi
-    filters as it says (it answered 500: the query string was passed to it)."""
+class HandedArticleFilters(ArticleFilters):
+    """The same with this library's signature: it filters the query string it is handed."""
+
+    def parse(self, args, *, expressions=False):
+        filters = super().parse(args, expressions=expressions)
+        filters.setdefault("views__gte", 30)
+        return filters
+
+
+@pytest.mark.parametrize("filters", [PopularArticleFilters, HandedArticleFilters])
+def test_declared_filter_schema_overriding_the_originals_parse_flt_1(blog_app, db_session, filters):
+    """FLT-1: a FilterSchema overriding ``parse(self)`` as in the original flask-jsonapi,
+    or ``parse(self, args, *, expressions)``, filters as it says (the first answered 500:
+    the query string was passed to it)."""
     blog(db_session, 6, titles=TITLES, views=[10, 20, 30, 40, 50, 60], authors=["Ada", "Bob"])
-    client = query_app(blog_app, filter_schema=PopularArticleFilters()).test_client()
+    client = query_app(blog_app, filter_schema=filters()).test_client()
     assert _titles(client.get("/articles")) == {"Beta", "gamma_1", "50% off", "gammaX1"}
     response = client.get("/articles?filter[title][istartswith]=GAMMA")
     assert _titles(response) == {"gamma_1", "gammaX1"}
