@@ -167,6 +167,23 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_security.py::test_decorators_guard_filters_and_sorts_through_the_type",
             "tests/test_hostile_input.py::test_nul_in_a_query_value_is_400_naming_the_parameter",
             "tests/test_hostile_input.py::test_huge_page_number_is_400_naming_the_parameter",
+            # query/hidden.py: a hidden member inside a filter expression (_filter_keys), a
+            # hidden relationship in include (_check_tree), a hidden member stored under
+            # another attribute name (_hidden_path by attribute)
+            "tests/test_security.py::test_hidden_fields_are_unknown_in_filter_expressions_flt_1",
+            "tests/test_security.py::test_a_hidden_relationship_cannot_be_included_inc_6",
+            "tests/test_security.py::"
+            "test_a_hidden_member_stored_under_another_name_cannot_sort_srt_3",
+            # parser._parse_filters: a declared FilterSchema, not the schema's attributes
+            "tests/test_filtering.py::test_declared_filter_schema_allows_only_its_filters_flt_3",
+            "tests/test_filtering.py::test_declared_filter_schema_overriding_the_originals_parse_flt_1",
+            # cursor.convert_value: UUID, Numeric and Date sort keys read back from a cursor
+            "tests/test_cursor_column_types.py",
+            # parser._sort_path, parse_include: a sort or include path past a type no view
+            # set serves
+            "tests/test_startup_validation.py::"
+            "test_sort_through_a_relationship_to_a_type_no_view_set_serves_is_400_srt_3",
+            "tests/test_startup_validation.py::test_relationship_to_a_type_no_view_set_serves",
         ],
     ),
     "row_reads": (

@@ -131,6 +131,29 @@ def test_cursor_with_wrong_value_type_is_400_prof_4(cursor_client) -> None:
     assert error_of(response)["source"] == {"parameter": "page[after]"}
 
 
+@pytest.mark.parametrize(
+    "values",
+    ["[3]", "[3,1,7]", "null", '{"0":3,"1":1}', '"31"'],
+    ids=["too-few", "too-many", "null", "object", "string-of-two"],
+)
+def test_cursor_with_the_wrong_number_of_values_is_400_prof_4(
+    cursor_client, db_session, values
+) -> None:
+    """PROF-4: a cursor of this sort must hold one value per sort key plus the id, as a
+    list; anything else is 400 naming its parameter, not a database error. The same cursor
+    with two values pages."""
+    blog(db_session, 3, comments_per_article=0, views=[5, 3, 1])
+    for parameter in ("page[after]", "page[before]"):
+        forged = base64.urlsafe_b64encode(f'{{"s":"-views","v":{values}}}'.encode()).decode()
+        error = error_of(cursor_client.get(f"/articles?sort=-views&{parameter}={forged}"))
+        assert error["source"] == {"parameter": parameter}
+        detail = f"'{parameter}' is not a cursor of this collection with this sort."
+        assert error["detail"] == detail
+    fitting = base64.urlsafe_b64encode(b'{"s":"-views","v":[3,2]}').decode()
+    response = cursor_client.get(f"/articles?sort=-views&page[after]={fitting}")
+    assert [a["attributes"]["views"] for a in response.document["data"]] == [1]
+
+
 def test_range_pagination_is_refused_prof_4(cursor_client, db_session) -> None:
     """PROF-4: page[after] with page[before] -> range-pagination-not-supported."""
     blog(db_session, 3, comments_per_article=0)
@@ -138,6 +161,10 @@ def test_range_pagination_is_refused_prof_4(cursor_client, db_session) -> None:
     cursor = dict(parse_qsl(urlsplit(link).query))["page[after]"]
     error = error_of(cursor_client.get(f"/articles?page[after]={cursor}&page[before]={cursor}"))
     assert error["links"] == {"type": f"{PROFILE}/range-pagination-not-supported"}
+    assert error["source"] == {"parameter": "page[before]"}
+    assert error["detail"] == (
+        "'page[after]' and 'page[before]' cannot be combined (range pagination)."
+    )
 
 
 def test_size_above_maximum_names_the_maximum_prof_3(cursor_client) -> None:

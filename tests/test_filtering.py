@@ -203,6 +203,40 @@ def test_declared_filter_schema_keeps_working(declared_client, db_session, query
     assert _titles(declared_client.get(f"/articles?{query}")) == expected
 
 
+class PopularArticleFilters(ArticleFilters):
+    """The original API's way to add a condition: override ``parse(self)``, which reads the
+    request's query string itself."""
+
+    def parse(self):
+        filters = super().parse()
+        filters.setdefault("views__gte", 30)
+        return filters
+
+
+class HandedArticleFilters(ArticleFilters):
+    """The same with this library's signature: it filters the query string it is handed."""
+
+    def parse(self, args, *, expressions=False):
+        filters = super().parse(args, expressions=expressions)
+        filters.setdefault("views__gte", 30)
+        return filters
+
+
+@pytest.mark.parametrize("filters", [PopularArticleFilters, HandedArticleFilters])
+def test_declared_filter_schema_overriding_the_originals_parse_flt_1(blog_app, db_session, filters):
+    """FLT-1: a FilterSchema overriding ``parse(self)`` as in the original flask-jsonapi,
+    or ``parse(self, args, *, expressions)``, filters as it says (the first answered 500:
+    the query string was passed to it)."""
+    blog(db_session, 6, titles=TITLES, views=[10, 20, 30, 40, 50, 60], authors=["Ada", "Bob"])
+    client = query_app(blog_app, filter_schema=filters()).test_client()
+    assert _titles(client.get("/articles")) == {"Beta", "gamma_1", "50% off", "gammaX1"}
+    response = client.get("/articles?filter[title][istartswith]=GAMMA")
+    assert _titles(response) == {"gamma_1", "gammaX1"}
+    assert _titles(client.get("/articles?filter[popular]=50")) == {"50% off", "gammaX1"}
+    error = error_of(client.get("/articles?filter[views]=1"))
+    assert error["source"] == {"parameter": "filter[views]"}
+
+
 @pytest.mark.parametrize(
     ("query", "parameter"),
     [

@@ -169,6 +169,7 @@ def test_huge_page_number_is_400_naming_the_parameter(client, db_session) -> Non
     response = client.get(f"/articles?page%5Bnumber%5D={10**30}")
     _assert_answer(response, {400})
     assert response.document["errors"][0]["source"] == {"parameter": "page[number]"}
+    assert response.document["errors"][0]["detail"] == "'page[number]' may be at most 2147483647."
 
 
 def test_value_the_column_cannot_store_is_422_and_writes_nothing(

@@ -131,22 +131,24 @@ def test_empty_include_returns_no_related_resources_inc_8(client, db_session) ->
 
 
 @pytest.mark.parametrize(
-    "value",
+    ("value", "detail"),
     [
-        "nope",
-        "author.nope",
-        "title",
-        "author.",
-        ".author",
-        "author,,tags",
-        "comments..author",
-        "Author",
+        ("nope", "'nope' in 'nope' is not a relationship of 'articles'."),
+        ("author.nope", "'nope' in 'author.nope' is not a relationship of 'authors'."),
+        ("title", "'title' in 'title' is not a relationship of 'articles'."),
+        ("author.", "'author.' is not a valid include list."),
+        (".author", "'.author' is not a valid include list."),
+        ("author,,tags", "'author,,tags' is not a valid include list."),
+        ("comments..author", "'comments..author' is not a valid include list."),
+        ("Author", "'Author' in 'Author' is not a relationship of 'articles'."),
     ],
 )
-def test_unknown_include_path_is_400_inc_6(client, db_session, value: str) -> None:
-    """INC-6: a path that names no relationship is 400 with source.parameter include."""
-    response = client.get(f"/articles?include={value}")
-    assert error_of(response)["source"] == {"parameter": "include"}
+def test_unknown_include_path_is_400_inc_6(client, db_session, value: str, detail: str) -> None:
+    """INC-6: a path that names no relationship is 400 with source.parameter include, and
+    says which member is unknown, or that the list itself is malformed."""
+    error = error_of(client.get(f"/articles?include={value}"))
+    assert error["source"] == {"parameter": "include"}
+    assert error["detail"] == detail
 
 
 def test_unknown_include_path_on_single_resource_is_400_inc_6(client, db_session) -> None:

@@ -13,12 +13,13 @@ from tests.support.notes import NoteSchema, notes_app
 CONTENTS = ["b", "a", "c", "a", "b", "d", "a"]
 
 
-def cursor_client():
+def cursor_client(rows: list[SimpleNamespace] | None = None):
     class NoteViewSet(ResourceRepositoryViewSet):
         schema = NoteSchema
         pagination = "cursor"
 
-    rows = [SimpleNamespace(id=i + 1, content=c, parent_id=1) for i, c in enumerate(CONTENTS)]
+    if rows is None:
+        rows = [SimpleNamespace(id=i + 1, content=c, parent_id=1) for i, c in enumerate(CONTENTS)]
     viewset = NoteViewSet(repository=MemoryRepository(rows))
     return notes_app(lambda api: api.repository(viewset, "notes", "/notes")).test_client()
 
@@ -48,6 +49,21 @@ def test_next_links_visit_every_note_once_in_sort_order(sort: str, expected: lis
     pages = walk(cursor_client(), f"/notes?page[size]=3{sort}")
     assert [len(page) for page in pages] == [3, 3, 1]
     assert sum(pages, []) == expected
+
+
+def test_objects_without_the_sort_attribute_sort_as_null_and_page_prof_4() -> None:
+    """PROF-4, SRT-4: stored objects that lack the sort attribute sort as null (first
+    ascending, last descending), and the cursor pages visit each object once."""
+    parents = {1: 2, 3: 1, 5: 1}  # notes 2 and 4 have no parent_id at all
+    rows = [
+        SimpleNamespace(
+            id=i, content=f"n{i}", **({"parent_id": parents[i]} if i in parents else {})
+        )
+        for i in range(1, 6)
+    ]
+    client = cursor_client(rows)
+    assert sum(walk(client, "/notes?page[size]=2&sort=parentId"), []) == ["2", "4", "3", "5", "1"]
+    assert sum(walk(client, "/notes?page[size]=2&sort=-parentId"), []) == ["1", "3", "5", "2", "4"]
 
 
 def test_prev_links_walk_the_same_pages_backwards() -> None:

@@ -94,6 +94,17 @@ def test_page_size_from_app_config_pag_7(blog_app, db_session) -> None:
     assert error_of(client.get("/tags?page[size]=4"))["source"] == {"parameter": "page[size]"}
 
 
+def test_two_apps_of_one_process_page_by_their_own_config_pag_7(blog_app, db_session) -> None:
+    """JSONAPI_PAGE_SIZE is each app's: two apps of one process (an app factory's, on one
+    database) answer with their own page size, request after request."""
+    blog(db_session, 5, comments_per_article=0)
+    small = query_app(blog_app, {"JSONAPI_PAGE_SIZE": 2}).test_client()
+    large = query_app(blog_app, {"JSONAPI_PAGE_SIZE": 3}).test_client()
+    for _ in range(2):
+        assert len(small.get("/articles").document["data"]) == 2
+        assert len(large.get("/articles").document["data"]) == 3
+
+
 def test_page_size_per_view_set_pag_7(blog_app, db_session) -> None:
     """A view set's page_size and max_page_size override the global ones."""
     blog(db_session, 5, comments_per_article=0)
@@ -128,6 +139,20 @@ def test_page_size_per_view_set_pag_7(blog_app, db_session) -> None:
 def test_invalid_page_parameter_is_400_pag_7(client, query: str, parameter: str) -> None:
     """PAG-7: each invalid page parameter is 400 naming it."""
     assert error_of(client.get(f"/articles?{query}"))["source"] == {"parameter": parameter}
+
+
+@pytest.mark.parametrize(
+    ("query", "detail"),
+    [
+        ("page[count]=maybe", "'page[count]' must be true or false."),
+        ("page[nope]=1", "'page[nope]' is not supported here; use {}."),
+        ("page[offset]=0", "'page[offset]' is not supported here; use {}."),
+    ],
+)
+def test_invalid_page_parameter_says_what_is_allowed_pag_7(client, query, detail) -> None:
+    """PAG-7: the 400 of a page parameter this collection does not take lists those it does."""
+    listed = "page[number], page[size], page[count]"
+    assert error_of(client.get(f"/articles?{query}"))["detail"] == detail.format(listed)
 
 
 def test_page_on_single_resource_is_400_pag_7(client, db_session) -> None:

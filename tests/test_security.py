@@ -789,6 +789,53 @@ def test_hidden_fields_are_unknown_in_filter_expressions_flt_1(
     assert [doc["id"] for doc in visible.document["data"]] == ["1"]
 
 
+class HidesFolder(Guarded):
+    """``Guarded``, with the to-one ``folder`` of docs hidden too."""
+
+    def hidden_fields(self) -> list[str]:
+        return ["secret", "folder"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/docs?include=folder", "/docs/1?include=labels,folder", "/labels/1?include=docs.folder"],
+)
+def test_a_hidden_relationship_cannot_be_included_inc_6(database_url: str, url: str) -> None:
+    """INC-6: a relationship the policy hides is one the type does not have: including it,
+    at any depth, is 400 naming ``include``, and the document never shows it."""
+    client = secured_app(database_url, "none", policy=HidesFolder()).test_client()
+    response = client.get(url, headers=ALICE)
+    assert response.status_code == 400, response.document
+    (error,) = response.document["errors"]
+    assert error["source"] == {"parameter": "include"}
+    assert error["detail"] == "'folder' is not a relationship of 'docs'."
+    shown = client.get("/docs/1?include=labels", headers=ALICE).document
+    assert set(shown["data"]["relationships"]) == {"labels"}
+
+
+class HidesOwner(Guarded):
+    """``Guarded``, with ``owner`` of docs (the model's ``owner_id``) hidden too."""
+
+    def hidden_fields(self) -> list[str]:
+        return ["secret", "owner"]
+
+
+@pytest.mark.parametrize(("url", "visible"), [("/docs", "title"), ("/folders", "pinned.title")])
+def test_a_hidden_member_stored_under_another_name_cannot_sort_srt_3(
+    database_url: str, url: str, visible: str
+) -> None:
+    """SRT-3: a hidden member whose model attribute has another name (``owner`` is stored
+    in ``owner_id``) sorts no more than any hidden member, also through a relationship:
+    400 naming ``sort``; a visible one sorts."""
+    client = secured_app(database_url, "none", policy=HidesOwner()).test_client()
+    assert client.get(f"{url}?sort={visible}", headers=ALICE).status_code == 200
+    hidden = visible.replace("title", "owner")
+    for sort in (hidden, f"-{hidden}"):
+        response = client.get(f"{url}?sort={sort}", headers=ALICE)
+        assert response.status_code == 400, response.document
+        assert response.document["errors"][0]["source"] == {"parameter": "sort"}
+
+
 def test_read_only_fields_are_shown_not_written(guarded: flask.Flask) -> None:
     client = guarded.test_client()
     assert client.get("/docs/1", headers=ALICE).document["data"]["attributes"]["title"]

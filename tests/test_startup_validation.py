@@ -134,6 +134,22 @@ def test_relationship_to_a_type_no_view_set_serves(session, caplog) -> None:
     assert "serves no 'users' resources" in error["detail"]
 
 
+@pytest.mark.parametrize("sort", ["user.name", "-user.id", "user.team.name", "user.a.b.c"])
+def test_sort_through_a_relationship_to_a_type_no_view_set_serves_is_400_srt_3(
+    session, sort
+) -> None:
+    """SRT-3: past a relationship to a type this API does not serve, a sort path names
+    nothing it can resolve, however deep: 400 naming ``sort``, and no posts read."""
+    app, api = make_app()
+    api.repository(viewset(PostSchema, Post, session), "posts", "/posts")
+    session.add(Post(title="kept"))
+    session.commit()
+    client = app.test_client()
+    assert client.get("/posts?sort=-title").status_code == 200
+    error = only_error(client.get(f"/posts?sort={sort}"), 400)
+    assert error["source"] == {"parameter": "sort"}
+
+
 def test_schema_member_not_on_the_model(session) -> None:
     class WriterPostSchema(PostSchema):
         writer = fields.Str()

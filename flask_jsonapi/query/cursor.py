@@ -19,10 +19,18 @@ import orjson
 from ..exceptions import InvalidPage
 from .model import ResourceQuery
 
+_MICROSECOND = datetime.timedelta(microseconds=1)
+# SQLite stores a duration as 1970-01-01 plus it: past a datetime's range (some 8,000 years)
+# it cannot even be compared there, so a cursor holding one is refused on every database.
+_EPOCH = datetime.datetime(1970, 1, 1)
+_DURATIONS = (datetime.datetime.min - _EPOCH, datetime.datetime.max - _EPOCH)
+
 
 def _plain(value: Any) -> Any:
     if isinstance(value, (datetime.date, datetime.time)):
         return value.isoformat()
+    if isinstance(value, datetime.timedelta):
+        return value // _MICROSECOND  # JSON has no duration; whole microseconds are exact
     if isinstance(value, (decimal.Decimal, uuid.UUID)):
         return str(value)
     return value
@@ -67,6 +75,10 @@ def convert_value(value: Any, python_type: type, parameter: str) -> Any:
             return datetime.time.fromisoformat(value)
         if python_type in (decimal.Decimal, uuid.UUID):
             return python_type(str(value))
+        if python_type is datetime.timedelta and type(value) is int:
+            duration = datetime.timedelta(microseconds=value)
+            if _DURATIONS[0] <= duration <= _DURATIONS[1]:
+                return duration
         if python_type is float and isinstance(value, (int, float)):
             return float(value)
         if isinstance(value, python_type) and not (

@@ -380,5 +380,7 @@ def _parse_filters(
     if isinstance(getattr(filters, "__self__", None), FilterSchemaBase):
         from ..services import call_hook
 
-        return call_hook(filters, args, expressions=config.filter_expressions)
+        # A keyword, so that a FilterSchema overriding the original's `parse(self)` (which
+        # reads the request's query string itself) gets only what it accepts.
+        return call_hook(filters, args=args, expressions=config.filter_expressions)
     return filters(args)
