@@ -8,7 +8,10 @@ call and once with the warm-up and CALLS more (default 50), and prints the diffe
 divided by CALLS: the instructions one request costs, start-up excluded. Several requests
 (``get_one,list_50,post``) run in one valgrind process instead, each after two warm-up
 calls, split by callgrind dumps: the start-up is paid once. With
-``--out FILE`` the second run's callgrind file is kept for ``callgrind_annotate``.
+``--out FILE`` the second run's callgrind file is kept for ``callgrind_annotate``. With
+``--url URL`` (a PostgreSQL database holding the dataset, ``pg_copy.py``) the target reads
+that database instead of a scratch copy of the SQLite file: the instructions counted are
+the Python process's (driver, result rows, type adaptation), not the server's.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ def _child(target: str, request: str, calls: int, database: str) -> None:
     sys.path.insert(0, str(BENCH_DIR))
     from worker import Worker
 
-    worker = Worker(target, f"sqlite:///{database}")
+    worker = Worker(target, database if "://" in database else f"sqlite:///{database}")
     if "," in request:  # --phases: callgrind dumps before each os.getppid()
         names = request.split(",")
         for name in names:
@@ -46,10 +49,11 @@ def _child(target: str, request: str, calls: int, database: str) -> None:
         worker.call(request)
 
 
-def _phases(target: str, requests: list[str], calls: int, database: Path) -> list[int]:
+def _phases(
+    target: str, requests: list[str], calls: int, database: str, scratch: Path
+) -> list[int]:
     """Instructions of each request's ``calls`` calls, from one valgrind run: a dump
     before each phase's end (``os.getppid``), so the start-up is paid once."""
-    scratch = database.parent
     out = scratch / "callgrind.out"
     done = subprocess.run(
         [
@@ -63,7 +67,7 @@ def _phases(target: str, requests: list[str], calls: int, database: Path) -> lis
             target,
             ",".join(requests),
             str(calls),
-            str(database),
+            database,
         ],
         capture_output=True,
         text=True,
@@ -79,7 +83,7 @@ def _phases(target: str, requests: list[str], calls: int, database: Path) -> lis
     return totals[1 : 1 + len(requests)]  # the first dump is start-up and warm-up
 
 
-def _collected(target: str, request: str, calls: int, database: Path, out: str) -> int:
+def _collected(target: str, request: str, calls: int, database: str, out: str) -> int:
     done = subprocess.run(
         [
             "valgrind",
@@ -91,7 +95,7 @@ def _collected(target: str, request: str, calls: int, database: Path, out: str) 
             target,
             request,
             str(calls),
-            str(database),
+            database,
         ],
         capture_output=True,
         text=True,
@@ -112,16 +116,19 @@ def main() -> None:
     parser.add_argument("request")
     parser.add_argument("calls", type=int, nargs="?", default=50)
     parser.add_argument("--out", default=os.devnull, help="keep the callgrind file")
+    parser.add_argument("--url", help="a database URL holding the dataset (default: SQLite)")
     args = parser.parse_args()
     from dataset import ensure_dataset
 
     scratch = Path(tempfile.mkdtemp(prefix="jsonapi-instructions-"))
     try:
-        database = scratch / "blog.sqlite"
-        shutil.copyfile(ensure_dataset(), database)
+        database = args.url
+        if database is None:
+            database = str(scratch / "blog.sqlite")
+            shutil.copyfile(ensure_dataset(), database)
         if "," in args.request:  # several requests: one valgrind run, split by dumps
             names = args.request.split(",")
-            totals = _phases(args.target, names, args.calls, database)
+            totals = _phases(args.target, names, args.calls, database, scratch)
             for name, total in zip(names, totals, strict=True):
                 print(f"{args.target} {name}: {total / args.calls:,.0f} instructions per request")
             return

@@ -13,7 +13,7 @@ from . import limits
 from .exceptions import InvalidDocument, JsonApiException, PayloadTooLarge, pointer_token
 from .query.model import IncludeNode
 from .schema.compiled import CompiledSchema
-from .schema.serializer import LinkSource, read, serializer_for
+from .schema.serializer import LinkSource, read_each, serializer_for
 
 JSONAPI_VERSION = "1.1"
 
@@ -180,19 +180,25 @@ class CompoundDocument:
         """Resource objects for ``objects`` and the included resources of the tree."""
         checks = self._checks
         if not include:
-            serialize = serializer_for(compiled, self._fields.get(compiled.type_)).serialize
-            if checks:
-                return [serialize(obj, self._links, frozenset(), checks) for obj in objects], []
-            return [serialize(obj, self._links) for obj in objects], []
+            resource = serializer_for(compiled, self._fields.get(compiled.type_)).resource
+            kit = self._links.kit(compiled.type_)
+            return [resource(obj, kit, frozenset(), checks) for obj in objects], []
         objects = list(objects)
-        primary_keys = []
-        linkage: dict[tuple[str, str], set[str]] = {}
+        fields = self._fields
+        links = self._links
+        # (type, id) -> the relationships its resource object gives linkage for: the
+        # names of the tree node(s) that reached it (one frozenset shared by all the
+        # resources one node reaches, unless another node reaches them too).
+        linkage: dict[tuple[str, str], frozenset[str]] = {}
         found: dict[tuple[str, str], tuple[Any, CompiledSchema]] = {}
-        visited: set[tuple[tuple[str, str], int]] = set()
-        for obj in objects:
-            key = (compiled.type_, compiled.format_id(read(obj, compiled.id_attribute)))
-            primary_keys.append(key)
-            linkage.setdefault(key, set()).update(include)
+        names = frozenset(include)
+        primary_keys = [
+            (compiled.type_, compiled.format_id(raw))
+            for raw in read_each(objects, compiled.id_attribute)
+        ]
+        for key in primary_keys:
+            held = linkage.get(key)
+            linkage[key] = names if held is None else held | names
         level = [(objects, include)]
         while level:
             next_level = []
@@ -202,11 +208,9 @@ class CompoundDocument:
                     if related_schema is None:
                         continue
                     check = checks.get(node.type_) if checks else None
-                    children = []
                     candidates = []
                     held_ids = []
-                    for parent in parents:
-                        value = read(parent, node.attribute)
+                    for value in read_each(parents, node.attribute):
                         for child in value if node.many else [value]:
                             if isinstance(child, (str, int, uuid.UUID)):
                                 held_ids.append(child)
@@ -214,34 +218,49 @@ class CompoundDocument:
                                 candidates.append(child)
                     if held_ids and self._fetch is not None:
                         candidates.extend(self._fetch(node.type_, list(dict.fromkeys(held_ids))))
-                    for child in candidates:
-                        if check is not None and not check(child):
-                            continue
-                        key = (
-                            node.type_,
-                            related_schema.format_id(read(child, related_schema.id_attribute)),
-                        )
-                        linkage.setdefault(key, set()).update(node.children)
-                        found.setdefault(key, (child, related_schema))
-                        if (key, id(node)) not in visited:
-                            visited.add((key, id(node)))
-                            children.append(child)
-                    if node.children and children:
-                        next_level.append((children, node.children))
+                    names = frozenset(node.children)
+                    # The resources to walk on from, once each (only under a node with children).
+                    onward: dict[tuple[str, str], Any] | None = {} if node.children else None
+                    if check is not None:
+                        candidates = [child for child in candidates if check(child)]
+                    type_ = node.type_
+                    format_id = related_schema.format_id
+                    raw_ids = read_each(candidates, related_schema.id_attribute)
+                    for child, raw in zip(candidates, raw_ids, strict=True):
+                        # format_id's answer for the usual ids, without its call
+                        id_ = str(raw) if type(raw) is int or type(raw) is str else format_id(raw)
+                        key = (type_, id_)
+                        held = linkage.get(key)
+                        if held is None:
+                            linkage[key] = names
+                            found[key] = (child, related_schema)
+                        else:
+                            if not names <= held:
+                                linkage[key] = held | names
+                            found.setdefault(key, (child, related_schema))
+                        if onward is not None:
+                            onward.setdefault(key, child)
+                    if onward:
+                        next_level.append((list(onward.values()), node.children))
             level = next_level
-        serializer = serializer_for(compiled, self._fields.get(compiled.type_))
+        resource = serializer_for(compiled, fields.get(compiled.type_)).resource
+        kit = links.kit(compiled.type_)
         data = [
-            serializer.serialize(obj, self._links, frozenset(linkage[key]), checks)
+            resource(obj, kit, linkage[key], checks)
             for obj, key in zip(objects, primary_keys, strict=True)
         ]
         primary = set(primary_keys)
-        included = [
-            serializer_for(schema, self._fields.get(key[0])).serialize(
-                obj, self._links, frozenset(linkage[key]), checks
-            )
-            for key, (obj, schema) in found.items()
-            if key not in primary
-        ]
+        included = []
+        # type -> its serializer's resource() and link templates, looked up once
+        writers: dict[str, tuple[Any, Any]] = {}
+        for key, (obj, schema) in found.items():
+            if key in primary:
+                continue
+            writer = writers.get(key[0])
+            if writer is None:
+                serializer = serializer_for(schema, fields.get(key[0]))
+                writer = writers[key[0]] = (serializer.resource, links.kit(key[0]))
+            included.append(writer[0](obj, writer[1], linkage[key], checks))
         return data, included
 
 

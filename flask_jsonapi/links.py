@@ -200,9 +200,11 @@ def request_url() -> str:
 
 def _host_key(environ: dict[str, Any]) -> tuple[Any, ...]:
     # The raw environ values that decide scheme and host; request.host_url decodes them.
+    # Exactly those werkzeug reads: a header it ignores (X-Forwarded-Host, which only a
+    # ProxyFix turns into Host) would let one client's Host set the links of the others.
     return (
         environ.get("wsgi.url_scheme"),
-        environ.get("HTTP_X_FORWARDED_HOST") or environ.get("HTTP_HOST"),
+        environ.get("HTTP_HOST"),
         environ.get("SERVER_NAME"),
         environ.get("SERVER_PORT"),
     )
@@ -213,8 +215,8 @@ _HOST_URLS: dict[tuple[Any, ...], str] = {}
 
 
 def base_url(request: Any) -> str:
-    """``request.base_url`` without werkzeug's quoting and IRI decoding where the path has
-    nothing to quote (the common case), with ``scheme://host`` computed once per host.
+    """The request's URL without its query: ``request.base_url``, but percent-encoded (a
+    URI, not werkzeug's IRI), with ``scheme://host`` computed once per host.
 
     With ``JSONAPI_ORIGINAL_PATH_HEADER`` set, an ``X-Original-Path`` header (the path a
     reverse proxy received) replaces the path, as in the original flask-jsonapi."""
@@ -226,9 +228,20 @@ def base_url(request: Any) -> str:
             return _host_url(request, environ) + path
     script, path = environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", "")
     if not (_SAFE_PATH.match(script) and _SAFE_PATH.match(path)):
-        return request.base_url
+        # Not request.base_url: it leaves a "%" as it is and decodes non-ASCII characters
+        # (an IRI), and a link must be a URI.
+        script, path = _quote_path(script), _quote_path(path)
     host = _host_url(request, environ)
     return f"{host}{script.rstrip('/')}/{path.lstrip('/')}"
+
+
+def _quote_path(value: str) -> str:
+    """A WSGI path (its bytes decoded as latin-1, PEP 3333) percent-encoded."""
+    try:
+        raw = value.encode("latin-1")
+    except UnicodeEncodeError:  # a server that decoded the path otherwise
+        raw = value.encode()
+    return quote(raw, safe="/!$&'()*+,:;=@-._~")
 
 
 def _host_url(request: Any, environ: dict[str, Any]) -> str:

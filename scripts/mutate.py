@@ -59,6 +59,8 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_relationship_endpoints.py",
             "tests/test_compat_query_string.py",
             "tests/test_conditional.py",  # links of a relationship in an atomic If-Match
+            # LinkBuilder._template: a type served by two view sets links to the one that served
+            "tests/test_upgrading.py::test_links_and_location_follow_the_view_set_that_served",
         ],
     ),
     "document": (
@@ -84,6 +86,12 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_filter_expressions.py",
             "tests/test_null_semantics.py",
             "tests/test_out_of_range_integers.py",  # integer_range, integer_bits
+            # joins that are no equality, SMALLINT, a relationship over its foreign key
+            "tests/test_filter_shapes.py",
+            # the policy's scope on the related rows a filter goes through
+            "tests/test_security.py::test_filter_through_relationship_is_no_oracle",
+            # a filter key naming no attribute, from code calling get_list itself
+            "tests/test_public_repositories.py::test_filter_key_naming_no_attribute_is_invalid_filters",
             # a relationship over its foreign-key column
             "tests/test_upgrading.py::test_a5_relationship_over_a_foreign_key_filters_and_includes",
         ],
@@ -171,6 +179,8 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_pagination.py",
             "tests/test_related_endpoints.py",
             "tests/test_demo_drafts.py",  # _Reads.scoped: a policy's scope on detail and includes
+            "tests/test_self_referential.py",  # relation_join: the association table's ON clause
+            "tests/test_inheritance.py",  # _plain_mapper: joined-table inheritance
             # listened/_internal: SQLAlchemy's own listeners keep the row writes' fast path
             "tests/test_row_writes.py::test_create_with_author_is_one_statement_crt_1",
         ],
@@ -184,6 +194,8 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_client_ids_and_constraints.py",
             "tests/test_atomic_operations.py",
             "tests/test_demo_drafts.py",  # the related row's scope (a hidden draft)
+            # a computed attribute sent; a missing related row where SQLite stores any key
+            "tests/test_row_write_shapes.py",
         ],
     ),
     "services": (

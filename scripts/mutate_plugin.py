@@ -16,6 +16,7 @@ _DICT_CACHES = {
     "flask_jsonapi.schema.compiled": "_cache",
     "flask_jsonapi.query.config": "_CACHE",
     "flask_jsonapi.scopes": "_MEMO",
+    "flask_jsonapi.links": "_HOST_URLS",
 }
 
 

@@ -415,3 +415,15 @@ def test_parsers_use_the_app_registry_for_related_types(blog_app: flask.Flask) -
     """A parser built for a schema also resolves the related types of the app's Api."""
     with blog_app.test_request_context("/authors?include=articles.comments.author"):
         assert IncludeParser(AuthorSchema).parse() == ("articles.comments.author",)
+
+
+@pytest.mark.parametrize("header", ["/api/v1/articles#top", "/api/v1/articles#a#b?x=1"])
+def test_original_path_header_ends_at_its_fragment(
+    blog_app: flask.Flask, client: JsonApiClient, header: str
+) -> None:
+    """A fragment of the header's path (from its first ``#``) is no part of the links."""
+    blog_app.config["JSONAPI_ORIGINAL_PATH_HEADER"] = True
+    document = client.get("/articles?page[size]=1", headers={"X-Original-Path": header}).document
+    assert document["links"]["first"] == (
+        "http://localhost/api/v1/articles?page%5Bnumber%5D=1&page%5Bsize%5D=1"
+    )

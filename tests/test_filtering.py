@@ -64,6 +64,19 @@ def test_a_backslash_in_an_i_operator_value_is_literal_flt_1(client, db_session)
     assert _titles(client.get("/articles?filter[title][iendswith]=%5C%5Ctemp")) == {"C:\\\\Temp"}
 
 
+def test_an_i_operator_value_with_an_accented_letter_flt_1(client, db_session) -> None:
+    """FLT-1: ``icontains`` of ``CAFÉ`` finds the title written ``Café``, not ``Cafe``."""
+    blog(db_session, 3, titles=["Café crème", "Cafe creme", "Tea"])
+    assert _titles(client.get("/articles?filter[title][icontains]=CAF%C3%89")) == {"Café crème"}
+
+
+def test_contains_finds_a_redaction_mark_flt_1(client, db_session) -> None:
+    """FLT-1: case-sensitive ``contains`` of a value of one repeated letter (a redaction
+    mark, ``XXXX``) finds the titles holding it, not those with fewer or lower-case ones."""
+    blog(db_session, 3, titles=["Case XXXX closed", "Case xxxx closed", "Case XXX closed"])
+    assert _titles(client.get("/articles?filter[title][contains]=XXXX")) == {"Case XXXX closed"}
+
+
 def test_filters_combine_with_and_and_count_the_matches_flt_1(client, db_session) -> None:
     """FLT-1: several filters all apply; meta.count counts the filtered total."""
     blog(db_session, 6, titles=TITLES, views=[10, 20, 30, 40, 50, 60])
@@ -160,6 +173,9 @@ class ArticleFilters(FilterSchema):
     popular = FilterField(attribute="views", type_=ma_fields.Int, default_operator="gte")
     ids = ListFilterField(attribute="id__in", type_=ma_fields.Int)
     writer = RelationshipFilterField(AuthorFilters, attribute="author")
+    seen = FilterField(attribute="views", type_=ma_fields.Int, operators=[Operators.RANGE])
+    # The relationship itself compared: its related primary key.
+    author = FilterField(type_=ma_fields.Int, operators=[None, Operators.IN])
 
 
 @pytest.fixture
@@ -176,6 +192,9 @@ def declared_client(blog_app):
         ("filter[popular]=50", {"50% off", "gammaX1"}),
         ("filter[ids]=1,3", {"Alpha", "Beta"}),
         ("filter[writer][name][icontains]=OB", {"alphabet", "gamma_1", "gammaX1"}),
+        ("filter[seen][range]=20,40", {"alphabet", "Beta", "gamma_1"}),
+        ("filter[author]=2", {"alphabet", "gamma_1", "gammaX1"}),
+        ("filter[author][in]=1,3", {"Alpha", "Beta", "50% off"}),
     ],
 )
 def test_declared_filter_schema_keeps_working(declared_client, db_session, query, expected):

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import flask
 import pytest
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from examples.blog.models import Article
+from flask_jsonapi.resource_repositories.memory import MemoryRepository
+from flask_jsonapi.resource_repository_views import ResourceRepositoryViewSet
+from flask_jsonapi.schema import Schema, fields
 from tests.support.blog_rows import row
 from tests.support.blog_variants import LinkedArticleSchema, variant_app
 from tests.support.client import JsonApiClient
+from tests.support.notes import notes_app
 from tests.support.relationship_rows import Blog, arrange_blog
 
 
@@ -189,3 +195,127 @@ def test_trailing_slash_relationship_write(
         f"/articles/{blog.article}/relationships/author/"
     )
     assert row(db_session, Article, blog.article)["author_id"] == blog.authors[1]
+
+
+def _links(client: JsonApiClient, url: str, **request: Any) -> list[str]:
+    """The top-level ``self`` link and every resource's ``self`` link of ``url``."""
+    response = client.get(url, **request)
+    assert response.status_code == 200, response.document
+    return [
+        response.document["links"]["self"],
+        *(r["links"]["self"] for r in _resources(response.document)),
+    ]
+
+
+def test_res_9_links_name_each_requests_host_not_an_untrusted_forwarded_host(
+    client: JsonApiClient, blog: Blog
+) -> None:
+    """RES-9, FET-1: links name the host of each request (its ``Host``): one server (the
+    same ``SERVER_NAME``) answering two hosts, with an ``X-Forwarded-Host`` that no proxy
+    middleware trusts, gives each its own, whichever asked first."""
+    url = f"/articles/{blog.article}?include=author"
+    server = {"SERVER_NAME": "backend", "SERVER_PORT": "8000"}
+    forwarded = {"X-Forwarded-Host": "api.example"}
+    for host in ["evil.example", "api.example", "evil.example"]:
+        links = _links(
+            client, url, base_url=f"http://{host}", headers=forwarded, environ_overrides=server
+        )
+        assert all(link.startswith(f"http://{host}/") for link in links), links
+
+
+def test_res_9_links_follow_a_forwarded_host_that_proxy_fix_trusts(
+    blog_app: flask.Flask, blog: Blog
+) -> None:
+    """RES-9: behind werkzeug's ``ProxyFix`` (``x_host=1, x_proto=1``) links name the
+    forwarded host and scheme, each request its own (one server, one port)."""
+    proxied = ProxyFix(blog_app.wsgi_app, x_host=1, x_proto=1)
+    blog_app.wsgi_app = proxied  # type: ignore[method-assign]
+    client = blog_app.test_client()
+    server = {"SERVER_NAME": "backend", "SERVER_PORT": "8000"}
+    for scheme, host in [("http", "one.example"), ("https", "one.example"), ("https", "two")]:
+        headers = {"X-Forwarded-Host": host, "X-Forwarded-Proto": scheme}
+        url = f"/articles/{blog.article}"
+        links = _links(client, url, headers=headers, environ_overrides=server)
+        assert all(link.startswith(f"{scheme}://{host}/") for link in links), links
+
+
+def test_res_9_links_without_a_host_header_name_the_server(
+    blog_app: flask.Flask, blog: Blog
+) -> None:
+    """RES-9: a request without ``Host`` (HTTP/1.0), from a server that leaves an empty
+    ``SCRIPT_NAME`` out (PEP 3333 allows it), links to the server's name and port: each
+    listener its own."""
+    inner = blog_app.wsgi_app
+
+    def bare_server(environ: dict[str, Any], start_response: Any) -> Any:
+        environ.pop("HTTP_HOST", None)
+        environ.pop("SCRIPT_NAME", None)
+        return inner(environ, start_response)
+
+    blog_app.wsgi_app = bare_server  # type: ignore[method-assign]
+    client = blog_app.test_client()
+    url = f"/articles/{blog.article}?include=author"
+    for name, port in [("one.example", "8000"), ("two.example", "8001"), ("one.example", "8001")]:
+        server = {"SERVER_NAME": name, "SERVER_PORT": port}
+        links = _links(client, url, environ_overrides=server)
+        assert all(link.startswith(f"http://{name}:{port}/") for link in links), links
+
+
+@pytest.mark.parametrize("mount", ["/v1", "/shop/ONYX", "/v2/"])
+def test_res_9_links_keep_each_requests_mount_point(
+    client: JsonApiClient, blog: Blog, mount: str
+) -> None:
+    """RES-9, FET-1: an app mounted under a path (``SCRIPT_NAME``) links under it, one
+    slash between it and the API's path; the same app reached without it, or under another
+    one, links to each request's own."""
+    url = f"/articles/{blog.article}?include=author"
+    prefix = mount.rstrip("/")
+    for script in [mount, "", "/other"]:
+        links = _links(client, url, environ_overrides={"SCRIPT_NAME": script})
+        expected = f"http://localhost{prefix if script == mount else script}/"
+        assert all(link.startswith(expected + "a") for link in links), links
+
+
+def test_pag_prev_of_the_second_one_item_page_is_the_first(
+    client: JsonApiClient, blog: Blog
+) -> None:
+    """PAG-*: with one item per page, the second page (offset 1) has a ``prev`` link."""
+    response = client.get("/articles?page[number]=2&page[size]=1")
+    assert response.status_code == 200
+    assert response.document["links"]["prev"] == (
+        "http://localhost/articles?page%5Bnumber%5D=1&page%5Bsize%5D=1"
+    )
+
+
+class LabelSchema(Schema):
+    id = fields.Str()
+    text = fields.Str()
+
+    class Meta:
+        type_ = "labels"
+
+
+@pytest.mark.parametrize("id_", ["plain", "with space", "50%", "ünï", "a;b=c"])
+def test_res_9_self_link_of_an_id_that_needs_quoting_answers_it(id_: str) -> None:
+    """RES-9: a string id with characters a URL path segment cannot hold as they are is
+    percent-encoded in the resource's links, and each link answers that resource."""
+    repository = MemoryRepository([SimpleNamespace(id=id_, text="t")])
+    viewset = ResourceRepositoryViewSet(schema=LabelSchema, repository=repository)
+    app = notes_app(lambda api: api.repository(viewset, "labels", "/labels"))
+    client = app.test_client()
+    (resource,) = client.get("/labels").document["data"]
+    assert resource["id"] == id_
+    link = resource["links"]["self"]
+    assert link == f"http://localhost/labels/{quote(id_, safe='')}"
+    assert client.get(link).document["data"] == resource
+
+
+def test_res_9_self_link_of_an_id_with_a_slash_keeps_it_one_segment() -> None:
+    """RES-9: a ``/`` in an id is percent-encoded in its links, not a path separator.
+    (WSGI servers decode ``%2F`` in the path, so such a link does not route back to the
+    resource: ids with ``/`` are best avoided.)"""
+    repository = MemoryRepository([SimpleNamespace(id="a/b", text="t")])
+    viewset = ResourceRepositoryViewSet(schema=LabelSchema, repository=repository)
+    app = notes_app(lambda api: api.repository(viewset, "labels", "/labels"))
+    (resource,) = app.test_client().get("/labels").document["data"]
+    assert resource["links"]["self"] == "http://localhost/labels/a%2Fb"

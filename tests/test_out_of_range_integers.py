@@ -7,11 +7,14 @@ as a data error. Either way the client gets an error document.
 
 from __future__ import annotations
 
+import json
+from urllib.parse import quote
+
 import pytest
 import sqlalchemy as sa
 
 from examples.blog.models import Article
-from flask_jsonapi.filters_schema import FilterField, FilterSchema
+from flask_jsonapi.filters_schema import FilterField, FilterSchema, RelationshipFilterField
 from tests.support.query_data import query_app
 
 HUGE = 2**70
@@ -77,19 +80,41 @@ def test_update_with_attribute_beyond_64_bits_is_422(client, db_session, article
     assert db_session.get(Article, article_id).views == 3
 
 
+class TextAuthorFilters(FilterSchema):
+    id = FilterField()
+
+
 class TextFilters(FilterSchema):
     """``views`` declared without a type: its values reach the repository as text (the
-    original flask-jsonapi's default ``FilterField``)."""
+    original flask-jsonapi's default ``FilterField``); the same for the ``id`` of the
+    ``author`` relationship."""
 
     views = FilterField(operators=[None, "in"])
+    author = RelationshipFilterField(TextAuthorFilters)
 
 
 @pytest.mark.parametrize(
-    "query",
-    [f"filter[views]={HUGE}", f"filter[views][in]=1,{HUGE}", f"filter[views][in]=-{HUGE},1"],
-    ids=["one", "after-one-that-fits", "before-one-that-fits"],
+    "query, number",
+    [
+        (f"filter[views]={HUGE}", HUGE),
+        (f"filter[views][in]=1,{HUGE}", HUGE),
+        (f"filter[views][in]=-{HUGE},1", -HUGE),
+        (f"filter[views]={2**63}", 2**63),
+        (f"filter[views]={-(2**63) - 1}", -(2**63) - 1),
+        (f"filter[author][id]={HUGE}", HUGE),
+    ],
+    ids=[
+        "one",
+        "after-one-that-fits",
+        "before-one-that-fits",
+        "just-past-64-bits",
+        "just-below",
+        "through-a-relationship",
+    ],
 )
-def test_integer_text_beyond_the_column_is_400_naming_its_parameter(blog_app, article_id, query):
+def test_integer_text_beyond_the_column_is_400_naming_its_parameter(
+    blog_app, article_id, query, number
+):
     """A declared filter of text on an integer column: the text of an integer that no
     column holds, alone or beside one that fits, is a 400 naming the parameter the client
     sent, not a comparison of text with the column that matches nothing (SQLite) or a
@@ -99,6 +124,35 @@ def test_integer_text_beyond_the_column_is_400_naming_its_parameter(blog_app, ar
     assert response.status_code == 400, response.json
     (error,) = response.json["errors"]
     assert error["source"] == {"parameter": query.split("=")[0]}
+    assert f"{number} is out of range for its column" in error["detail"]
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        {"name": "views", "op": "eq", "val": str(HUGE)},
+        {
+            "not": {
+                "or": [
+                    {"name": "views", "op": "eq", "val": "1"},
+                    {"name": "views", "op": "in", "val": ["3", str(-HUGE)]},
+                ]
+            }
+        },
+    ],
+    ids=["top", "nested"],
+)
+def test_integer_text_beyond_the_column_in_a_filter_expression_is_400_naming_filter(
+    blog_app, article_id, expression
+):
+    """The same in a filter expression, at its top or nested in and/or/not: a 400 naming
+    the ``filter`` parameter the client sent, not a comparison of text with the column or a
+    database error."""
+    client = query_app(blog_app, filter_schema=TextFilters(), filter_expressions=True).test_client()
+    response = client.get(f"/articles?filter={quote(json.dumps(expression))}")
+    assert response.status_code == 400, response.json
+    (error,) = response.json["errors"]
+    assert error["source"] == {"parameter": "filter"}
     assert f"{HUGE} is out of range for its column" in error["detail"]
 
 

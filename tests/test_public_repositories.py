@@ -108,6 +108,17 @@ def test_missing_object_and_unique_conflict(
     assert [t.name for t in tags.get_list({}, (), {})] == ["same"]
 
 
+@pytest.mark.parametrize("key", ["eq", "__eq", "name____eq", "name__"])
+def test_filter_key_naming_no_attribute_is_invalid_filters(
+    tags: SqlAlchemyModelRepository, key: str
+) -> None:
+    """FLT-3: code calling ``get_list`` itself with a filter key that names no attribute (or
+    an empty one) gets the query's 400 error, which says so, not another exception."""
+    with pytest.raises(exceptions.InvalidFilters) as invalid:
+        tags.get_list({key: "x"}, (), {})
+    assert invalid.value.detail == f"'{key}' names no attribute"
+
+
 # -- overridable hooks through an app ----------------------------------------------------------
 
 

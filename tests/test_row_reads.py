@@ -1021,6 +1021,100 @@ def test_secondary_join_with_extra_condition_is_honoured_rel_3(
     same_document(app, client, "/articles?include=tags", reads, rows=True)
 
 
+class WriteOnlyAuthor(Alt):
+    """Articles never loaded whole (``lazy="write_only"``), newest first."""
+
+    __table__ = Author.__table__
+    articles = relationship(
+        "WriteOnlyArticle", lazy="write_only", order_by="WriteOnlyArticle.id.desc()", viewonly=True
+    )
+
+
+class WriteOnlyArticle(Alt):
+    __table__ = Article.__table__
+
+    author = relationship(WriteOnlyAuthor, viewonly=True)
+    comments = relationship(Comment, viewonly=True)
+    tags = relationship(Tag, secondary=article_tags, viewonly=True)
+
+
+class DynamicAuthor(Alt):
+    """Articles as a query (``lazy="dynamic"``), newest first."""
+
+    __table__ = Author.__table__
+    articles = relationship(
+        "DynamicArticle", lazy="dynamic", order_by="DynamicArticle.id.desc()", viewonly=True
+    )
+
+
+class DynamicArticle(Alt):
+    __table__ = Article.__table__
+
+    author = relationship(DynamicAuthor, viewonly=True)
+    comments = relationship(Comment, viewonly=True)
+    tags = relationship(Tag, secondary=article_tags, viewonly=True)
+
+
+NEVER_LOADED = {
+    "write_only": (WriteOnlyAuthor, WriteOnlyArticle),
+    "dynamic": (DynamicAuthor, DynamicArticle),
+}
+
+
+@pytest.mark.parametrize("lazy", list(NEVER_LOADED))
+def test_relationship_never_loaded_whole_is_not_included_but_read_inc_6_rel_3(
+    blog_app: flask.Flask, db_session: Any, rows: dict[str, int], reads: list[str], lazy: str
+) -> None:
+    """INC-6, REL-3, FET-1, FLT-1: a to-many that the model never loads whole
+    (``lazy="write_only"`` or ``"dynamic"``) cannot be included, at any depth of the path
+    (400 naming ``include``, rows and ORM alike), but its relationship and related URLs
+    answer its members, in its order, and filters go through it."""
+    author_model, article_model = NEVER_LOADED[lazy]
+    resources = blog_resources(
+        authors=(blog_api.AuthorSchema, repository_cls(author_model)),
+        articles=(blog_api.ArticleSchema, repository_cls(article_model)),
+    )
+    app = build_app(db_session, *resources)
+    client = app.test_client()
+    ada = rows["ada"]
+    for url in [
+        "/authors?include=articles",
+        f"/authors/{ada}?include=articles",
+        "/articles/1?include=author.articles",
+    ]:
+        fast, slow, _ = both_paths(app, client, url, reads)
+        assert fast.status_code == slow.status_code == 400, url
+        assert fast.document == slow.document
+        assert [e["source"] for e in fast.document["errors"]] == [{"parameter": "include"}]
+        assert "articles' cannot be included" in fast.document["errors"][0]["detail"]
+    written = [
+        str(id_)
+        for id_ in stored(
+            db_session,
+            sa.select(Article.id).where(Article.author_id == ada).order_by(Article.id.desc()),
+        )
+    ]
+    assert len(written) == 4
+    document = same_document(app, client, f"/authors/{ada}?include=", reads, rows=True)
+    assert "data" not in document["data"]["relationships"]["articles"]
+    # The ORM cannot read a write_only collection: rows answer (row reads are on by default).
+    linkage = client.get(f"/authors/{ada}/relationships/articles").document
+    assert [a["id"] for a in linkage["data"]] == written
+    assert linkage["meta"]["count"] == 4
+    url = f"/authors/{ada}/articles?sort=-id&include=author"
+    problem, related = compare(app, client, url, reads, rows=None)
+    assert problem is None, problem
+    assert [a["id"] for a in related["data"]] == written
+    assert [a["id"] for a in related["included"]] == [str(ada)]
+    filtered = same_document(
+        app, client, "/authors?filter[articles][title]=Quiet", reads, rows=True
+    )
+    assert [a["id"] for a in filtered["data"]] == [str(ada)]
+    if lazy == "dynamic":  # the ORM reads this one by running its query
+        url = f"/authors/{ada}/relationships/articles"
+        assert mismatch(app, client, url, reads, rows=None) is None
+
+
 def test_load_events_and_reconstructors_run_fet_4(
     blog_app: flask.Flask, db_session: Any, rows: dict[str, int], reads: list[str]
 ) -> None:

@@ -54,6 +54,9 @@ class Record:
         return f"Record({self.__dict__!r})"
 
 
+_new_record = object.__new__
+
+
 @dataclass(frozen=True)
 class _Columns:
     """What to select for one resource type at one place of the tree."""
@@ -66,8 +69,10 @@ class _Columns:
 
 @dataclass(frozen=True)
 class _Load:
-    """One relationship of the tree: a statement of ``(match, *columns)`` rows with an
-    expanding ``ids`` parameter, and how its rows attach to the parent records."""
+    """One relationship of the tree: a statement with an expanding ``ids`` parameter, and
+    how its rows attach to the parent records. A row is the columns from ``offset`` on;
+    ``row[match]`` is the value compared with the parent's: the target's own column among
+    them, or the association table's before them (``offset`` 1)."""
 
     attribute: str
     many: bool  # the attribute holds a list
@@ -75,6 +80,8 @@ class _Load:
     statement: Any
     columns: _Columns
     children: tuple[_Load, ...]
+    match: int
+    offset: int
 
 
 @dataclass(frozen=True)
@@ -184,17 +191,22 @@ def _plan_load(
     join = relation_join(relation, target)
     target_key = _mapped_key(target, join.target)
     columns, children = _plan_level(target, related, node.children, request, (target_key,))
-    match = _column(target, target_key) if join.secondary is None else join.match
-    source = join.source
     parent_key = _mapped_key(relation.parent, join.local)
+    if join.secondary is None:  # the target's own column, which the rows hold anyway
+        match = _column(target, target_key)
+        selected, index, offset = columns.columns, columns.keys.index(target_key), 0
+    else:  # the association table's column, selected before the target's
+        match = join.match
+        selected, index, offset = (match, *columns.columns), 0, 1
     order = list(relation.order_by or ()) + [columns.columns[columns.pk]]
     statement = (
-        sa.select(match, *columns.columns)
-        .select_from(source)
+        sa.select(*selected)
+        .select_from(join.source)
         .where(match.in_(sa.bindparam("ids", expanding=True)))
         .order_by(*order)
     )
-    load = _Load(node.attribute, bool(relation.uselist), parent_key, statement, columns, children)
+    many = bool(relation.uselist)
+    load = _Load(node.attribute, many, parent_key, statement, columns, children, index, offset)
     return load, parent_key
 
 
@@ -434,7 +446,7 @@ class _Reads:
     def __init__(self, plan: ReadPlan, connection: sa.Connection) -> None:
         self.plan = plan
         self.connection = connection
-        self._identity: dict[tuple[Any, Any], Record] = {}
+        self._identity: dict[Any, dict[Any, Record]] = {}  # mapper -> primary key -> record
         self._scopes = scopes.current()
 
     def scoped(self, statement: Any, mapper: Any) -> Any:
@@ -468,18 +480,19 @@ class _Reads:
         return records
 
     def _records(self, columns: _Columns, rows: Any, offset: int = 0) -> list[Record]:
-        keys, pk, mapper, identity = (
-            columns.keys,
-            columns.pk + offset,
-            columns.mapper,
-            self._identity,
-        )
+        keys, pk = columns.keys, columns.pk + offset
+        identity = self._identity.get(columns.mapper)
+        if identity is None:
+            identity = self._identity[columns.mapper] = {}
         records = []
         for row in rows:
             values = dict(zip(keys, row[offset:] if offset else row, strict=True))
-            record = identity.get((mapper, row[pk]))
+            key = row[pk]
+            record = identity.get(key)
             if record is None:
-                record = identity[(mapper, row[pk])] = Record(values)
+                # Record(values) without a Python __init__ frame per row.
+                record = identity[key] = _new_record(Record)
+                record.__dict__ = values
             else:
                 record.__dict__.update(values)
             records.append(record)
@@ -494,10 +507,11 @@ class _Reads:
             for start in range(0, len(ids), _IN_CHUNK):
                 chunk = ids[start : start + _IN_CHUNK]
                 rows.extend(self.connection.execute(statement, {"ids": chunk}).all())
-            records = self._records(load.columns, rows, offset=1)
+            records = self._records(load.columns, rows, offset=load.offset)
             groups: dict[Any, list[Record]] = {}
+            match = load.match
             for row, record in zip(rows, records, strict=True):
-                groups.setdefault(row[0], []).append(record)
+                groups.setdefault(row[match], []).append(record)
             attribute = load.attribute
             for parent in parents:
                 group = groups.get(getattr(parent, key), ())

@@ -27,8 +27,10 @@ from .row_reads import (
     relation_join,
 )
 
-# The lazy loaders through which the ORM never loads a relationship's members.
-_UNLOADED = ("dynamic", "write_only", "noload", "raise", "raise_on_sql")
+# Relationships left to the ORM: "noload" answers no members, "raise" may refuse to read
+# them. A "dynamic" or "write_only" one, which the ORM never loads whole, is served here
+# (a page of its members at a time).
+_UNLOADED = ("noload", "raise", "raise_on_sql")
 # The bound parameter of a related page's criterion: the parent's matched value.
 _PARENT_MATCH = "jsonapi_parent_match"
 _NO_MEMBERS = sa.false()

@@ -867,10 +867,24 @@ def _tree_key(tree: Mapping[str, IncludeNode]) -> tuple:
     )
 
 
+# Relationships the ORM never loads whole (``lazy=``): none can be included.
+_NEVER_LOADED = ("dynamic", "write_only")
+
+
 def _load_options(entity: Any, node: IncludeNode, parent: Any) -> list[Any]:
     attribute = getattr(entity, node.attribute, None)
     mapper = sa.inspect(entity)
     if attribute is None or node.attribute not in mapper.relationships:
+        return []
+    lazy = mapper.relationships[node.attribute].lazy
+    if lazy in _NEVER_LOADED:
+        # The model says its members are never loaded whole: they are paged at the
+        # relationship's own URLs instead (and no eager loader accepts them).
+        if node.included:
+            raise exceptions.InvalidInclude(
+                f"'{node.member}' cannot be included: its members are read a page at a "
+                f'time (lazy="{lazy}").'
+            )
         return []
     loader = parent.selectinload(attribute) if parent is not None else orm.selectinload(attribute)
     related = mapper.relationships[node.attribute].mapper.class_

@@ -21,6 +21,9 @@ from .compiled import CompiledSchema, RelationshipSpec
 # Field classes whose conversion leaves a value of these exact types unchanged.
 _PASSTHROUGH: dict[type, tuple[type, ...]] = {
     ma_fields.String: (str,),
+    # String's conversion, with a validator on load only.
+    ma_fields.Email: (str,),
+    ma_fields.Url: (str,),
     ma_fields.Integer: (int,),
     ma_fields.Boolean: (bool,),
     ma_fields.Float: (float,),
@@ -45,10 +48,24 @@ class LinkSource(Protocol):
 
 def read(obj: Any, attribute: str) -> Any:
     """The value of ``attribute`` on an object or a mapping (``None`` when absent)."""
-    if _is_mapping(type(obj)):
+    mapping = _MAPPING_TYPES.get(type(obj))
+    if mapping is None:
+        mapping = _is_mapping(type(obj))
+    if mapping:
         value = get_value(obj, attribute)
         return None if value is missing else value
     return attrgetter(attribute)(obj) if "." in attribute else getattr(obj, attribute, None)
+
+
+def read_each(objects: list[Any], attribute: str) -> list[Any]:
+    """``read(obj, attribute)`` of each of ``objects``, in one pass of C calls when none
+    is a mapping (a document reads the ids of hundreds of resources)."""
+    if "." not in attribute and not any(map(_is_mapping, set(map(type, objects)))):
+        try:
+            return list(map(attrgetter(attribute), objects))
+        except AttributeError:
+            pass  # some object lacks it: read() gives None for that one
+    return [read(obj, attribute) for obj in objects]
 
 
 _MAPPING_TYPES: dict[type, bool] = {}
@@ -116,12 +133,30 @@ class ResourceSerializer:
     ) -> dict:
         """The resource object; ``linkage`` names relationships that must carry ``data``;
         ``checks`` (type -> check of an object) leave hidden members out of it."""
-        is_mapping = _is_mapping(type(obj))
+        return self.resource(obj, links.kit(self.type_), linkage, checks)
+
+    def resource(
+        self,
+        obj: Any,
+        kit: LinkKit,
+        linkage: frozenset[str] = frozenset(),
+        checks: Mapping[str, Callable[[Any], bool]] | None = None,
+    ) -> dict:
+        """:meth:`serialize` with the type's link templates at hand: a document of many
+        resources of one type looks them up once."""
+        is_mapping = _MAPPING_TYPES.get(type(obj))
+        if is_mapping is None:
+            is_mapping = _is_mapping(type(obj))
         if is_mapping or self._id_dotted:
             raw_id = read(obj, self._id_attribute)
         else:
             raw_id = getattr(obj, self._id_attribute, None)
-        id_ = str(raw_id) if type(raw_id) in (int, str) else self.compiled.format_id(raw_id)
+        if type(raw_id) is int:
+            id_ = quoted = str(raw_id)  # digits (a '-' at most): nothing to quote
+        else:
+            id_ = raw_id if type(raw_id) is str else self.compiled.format_id(raw_id)
+            # quote_id's own test, without its call for the ids that need no quoting
+            quoted = id_ if id_.isascii() and id_.isalnum() else quote_id(id_)
         resource: dict[str, Any] = {"type": self.type_, "id": id_}
         attributes = {}
         if self._dumper is not None:
@@ -140,23 +175,27 @@ class ResourceSerializer:
             if value is not missing:
                 attributes[member] = value
         resource["attributes"] = attributes
-        kit = links.kit(self.type_)
-        quoted = quote_id(id_)
         if self.relationships:
             heads = kit.relationship_heads(quoted)
+            if heads is not None:
+                self_head, self_tail, related_head, related_tail = heads
             relationships = {}
             for spec in self.relationships:
                 member = spec.member
                 relationship: dict[str, Any] = {}
                 if heads is not None:
-                    self_head, self_tail, related_head, related_tail = heads
                     relationship["links"] = {
                         "self": self_head + member + self_tail,
                         "related": related_head + member + related_tail,
                     }
                 if spec.include_linkage or heads is None or member in linkage:
                     check = checks.get(spec.type_) if checks else None
-                    relationship["data"] = linkage_of(spec, read(obj, spec.attribute), check)
+                    attribute = spec.attribute
+                    if is_mapping or "." in attribute:
+                        value = read(obj, attribute)
+                    else:
+                        value = getattr(obj, attribute, None)
+                    relationship["data"] = linkage_of(spec, value, check)
                 relationships[member] = relationship
             resource["relationships"] = relationships
         self_link = kit.self_link(quoted)
@@ -171,20 +210,45 @@ def linkage_of(
     """Resource linkage (``data``) of a relationship from the object attribute's value;
     members ``check`` refuses are left out (a hidden to-one is ``null``)."""
     id_field = getattr(spec.field, "id_field", None) or "id"
+    type_ = spec.type_
     if spec.many:
         items = value or ()
         if check is not None:
             items = [item for item in items if check(item)]
-        return [_identifier(spec.type_, id_field, item) for item in items]
+        if "." not in id_field and all(map(_object_kind, set(map(type, items)))):
+            try:  # one C pass over the members' ids
+                return [{"type": type_, "id": str(i)} for i in map(attrgetter(id_field), items)]
+            except AttributeError:
+                pass  # some member lacks it: _linked_id gives "None" for that one
+        return [{"type": type_, "id": _linked_id(item, id_field)} for item in items]
     if value is None or (check is not None and not check(value)):
         return None
-    return _identifier(spec.type_, id_field, value)
+    return {"type": type_, "id": _linked_id(value, id_field)}
 
 
-def _identifier(type_: str, id_field: str, value: Any) -> dict[str, str]:
-    if isinstance(value, (str, int)):
-        return {"type": type_, "id": str(value)}
-    return {"type": type_, "id": str(read(value, id_field))}
+def _linked_id(value: Any, id_field: str) -> str:
+    """The ``id`` of a linked member: ``value`` itself when it is a key, else its
+    ``id_field``."""
+    kind = type(value)
+    if kind is int or kind is str or isinstance(value, (str, int)):
+        return str(value)
+    if _MAPPING_TYPES.get(kind) is False and "." not in id_field:
+        return str(getattr(value, id_field, None))
+    return str(read(value, id_field))
+
+
+_OBJECT_KINDS: dict[type, bool] = {}
+
+
+def _object_kind(kind: type) -> bool:
+    """Whether linked members of this type are objects whose id is an attribute (neither
+    keys nor mappings), decided once per type."""
+    try:
+        return _OBJECT_KINDS[kind]
+    except KeyError:
+        result = not issubclass(kind, (str, int)) and not _is_mapping(kind)
+        _OBJECT_KINDS[kind] = result
+        return result
 
 
 def _fast_path(field: ma_fields.Field) -> tuple[tuple[type, ...] | None, Any]:
