@@ -282,7 +282,7 @@ def _is_set(resource: type, kwargs: dict[str, Any]) -> bool:
 
 
 def _apis() -> list[Api]:
-    return flask.current_app._get_current_object().extensions.get("flask_jsonapi", [])
+    return _app_context.get().app.extensions.get("flask_jsonapi", [])  # no proxy: every teardown
 
 
 def _http_error(error: HTTPException) -> Any:

@@ -273,9 +273,12 @@ class ResourceBase(flask.views.View):
         if etag is not None and status == 200 and conditional.not_modified(etag):
             return self.not_modified_response(etag)
         response = flask.Response(body, status=status, content_type=mimetype)
-        response.headers["Vary"] = "Accept"
+        # add(), not item assignment: a new response has neither header, and set() walks
+        # the list to replace one (twice the calls).
+        add = response.headers.add
+        add("Vary", "Accept")
         if etag is not None:
-            response.headers["ETag"] = etag
+            add("ETag", etag)
         if headers:
             response.headers.update(headers)
         return response
@@ -286,8 +289,9 @@ class ResourceBase(flask.views.View):
         response = flask.Response(
             status=304, content_type=content_type(negotiated.ext, negotiated.profile)
         )
-        response.headers["ETag"] = etag
-        response.headers["Vary"] = "Accept"
+        add = response.headers.add
+        add("ETag", etag)
+        add("Vary", "Accept")
         return response
 
     def versioned(self) -> bool:

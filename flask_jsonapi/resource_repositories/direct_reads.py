@@ -35,11 +35,18 @@ from sqlalchemy.pool import AssertionPool, SingletonThreadPool, StaticPool
 
 from .row_reads import listened
 
-__all__ = ["close_direct", "direct_connection", "shares_connections"]
+__all__ = [
+    "SAFE_METHODS",
+    "adopt",
+    "close_direct",
+    "connect",
+    "direct_connection",
+    "shares_connections",
+]
 
 # Session.info: {bind: Connection} of the row reads taken outside the session this request.
 _DIRECT = "flask_jsonapi.direct_reads"
-_SAFE = frozenset({"GET", "HEAD"})
+SAFE_METHODS = frozenset({"GET", "HEAD"})
 _READ_COMMITTED = (None, "READ COMMITTED")
 _SHARED_POOLS = (StaticPool, SingletonThreadPool, AssertionPool)
 
@@ -61,7 +68,7 @@ def direct_connection(session: orm.Session, mapper: Any) -> sa.Connection | None
         # closing ours rolls back.
         if not isinstance(bind, sa.Engine) or shares_connections(bind):
             return None
-        connection = _connect(bind)
+        connection = connect(bind)
         if opened is None:
             opened = session.info[_DIRECT] = {}
         opened[bind] = connection
@@ -78,6 +85,16 @@ def close_direct(session: orm.Session) -> bool:
     return True
 
 
+def adopt(session: orm.Session, bind: sa.Engine, connection: sa.Connection) -> None:
+    """Make ``connection`` (of ``bind``), opened for this request's reads before ``session``
+    was made (``sessionless.py``), one of ``session``'s direct connections."""
+    opened = session.info.setdefault(_DIRECT, {})
+    if bind in opened:
+        connection.close()
+    else:
+        opened[bind] = connection
+
+
 def shares_connections(engine: sa.Engine) -> bool:
     """Whether ``engine``'s pool hands every checkout one shared connection (SQLite's
     in-memory ``StaticPool``, say), so that a connection of one's own is the session's too."""
@@ -86,7 +103,7 @@ def shares_connections(engine: sa.Engine) -> bool:
 
 def _may_bypass(session: orm.Session) -> bool:
     request = _cv_request.get(None)
-    if request is None or request.request.method not in _SAFE:
+    if request is None or request.request.method not in SAFE_METHODS:
         return False
     config = _cv_app.get().app.config
     if config.get("JSONAPI_READ_ENGINE") is not None:
@@ -102,7 +119,9 @@ def _may_bypass(session: orm.Session) -> bool:
     )
 
 
-def _connect(engine: sa.Engine) -> sa.Connection:
+def connect(engine: sa.Engine) -> sa.Connection:
+    """A connection of ``engine`` for a GET's reads (in autocommit where that answers the
+    same: see the module's docstring)."""
     connection = engine.connect()
     if connection.dialect.name != "postgresql":
         return connection

@@ -43,6 +43,10 @@ from .repositories import ResourceRepository
 from .row_reads import RowReader, listened, plan_reads
 from .row_relations import RelationReader, plan_relation
 from .row_writes import RowWriter, writable
+from .sessionless import Unit as SessionlessUnit
+from .sessionless import begin as begin_sessionless
+from .sessionless import end as end_sessionless
+from .sessionless import unit as sessionless_unit
 
 logger = logging.getLogger(__name__)
 
@@ -126,39 +130,73 @@ class SqlAlchemyModelRepository(ResourceRepository):
         transaction in which only the row reads ran (see :meth:`connection`) has nothing
         to commit and is closed instead, which is cheaper. ``direct_writes``: a view's own
         POST or PATCH, whose row write may run outside the session (``direct_writes.py``;
-        the view asks only when :meth:`allows_direct_writes`)."""
-        session = self.get_session()
+        the view asks only when :meth:`allows_direct_writes`). A GET whose scoped session
+        holds no ``Session`` yet makes none until something needs it
+        (``sessionless.py``): it yields the scoped session then, which makes it on use."""
+        timeout = limits.get("JSONAPI_STATEMENT_TIMEOUT")
+        token = None if direct_writes or timeout else begin_sessionless(self.session)
+        if token is not None:
+            yield from self._sessionless_transaction(token)
+            return
+        yield from self._session_transaction(self.get_session(), direct_writes, timeout)
+
+    def _sessionless_transaction(self, token: Any) -> Iterator[Any]:
+        try:
+            yield self.session
+        except BaseException:
+            session = end_sessionless(token)
+            if session is not None:  # made meanwhile: its unit of work fails as usual
+                self._end_failed(session)
+            raise
+        session = end_sessionless(token)
+        if session is not None:
+            try:
+                self._end_session(session)
+            except BaseException:
+                self._end_failed(session)
+                raise
+
+    def _session_transaction(
+        self, session: orm.Session, direct_writes: bool, timeout: int | None
+    ) -> Iterator[orm.Session]:
         info = session.info
         info.pop(_READS_ONLY, None)
         if direct_writes:
             info[ALLOWED] = True
-        timeout = limits.get("JSONAPI_STATEMENT_TIMEOUT")
         try:
             if timeout:
                 self._limit_statements(session, timeout)
             yield session
-            if holds_writes(session):
-                self._commit_direct(session)
-                return
-            if close_direct(session) and not session.in_transaction():
-                if not _has_changes(session):
-                    return  # only direct reads (direct_reads.py): the session began nothing
-            if session.info.pop(_READS_ONLY, False) and not _has_changes(session):
-                # reset(), not close(): a Session(close_resets_only=False) that the application
-                # keeps across requests would refuse every later one.
-                getattr(session, "reset", session.close)()
-            else:
-                self._run_session_strategy("commit")
-                routing.note_commit(session.get_bind(mapper=self._mapper))
+            self._end_session(session)
         except BaseException:
-            close_written(session)
-            close_direct(session)
-            info.pop(_READS_ONLY, None)
-            session.rollback()
+            self._end_failed(session)
             raise
         finally:
             if direct_writes:
                 info.pop(ALLOWED, None)
+
+    def _end_session(self, session: orm.Session) -> None:
+        """Commit the unit of work's changes, or close a transaction that only read."""
+        if holds_writes(session):
+            self._commit_direct(session)
+            return
+        if close_direct(session) and not session.in_transaction():
+            if not _has_changes(session):
+                return  # only direct reads (direct_reads.py): the session began nothing
+        if session.info.pop(_READS_ONLY, False) and not _has_changes(session):
+            # reset(), not close(): a Session(close_resets_only=False) that the application
+            # keeps across requests would refuse every later one.
+            getattr(session, "reset", session.close)()
+        else:
+            self._run_session_strategy("commit")
+            routing.note_commit(session.get_bind(mapper=self._mapper))
+
+    def _end_failed(self, session: orm.Session) -> None:
+        """Roll back the unit of work: its connections of its own closed unused."""
+        close_written(session)
+        close_direct(session)
+        session.info.pop(_READS_ONLY, None)
+        session.rollback()
 
     def _commit_direct(self, session: orm.Session) -> None:
         """Commit the row writes made on a connection of their own (``direct_writes.py``)."""
@@ -399,12 +437,15 @@ class SqlAlchemyModelRepository(ResourceRepository):
             return None  # objects are checked one by one: they must be ORM objects
         return RowReader(self, plan)
 
-    def _row_session(self) -> orm.Session | None:
+    def _row_session(self) -> orm.Session | SessionlessUnit | None:
         """The session, if rows may stand in for its ORM objects: no reading method
         overridden, no session event that may rewrite statements, no change the ORM would
         answer from unflushed objects."""
         if not self._stock(_READING):
             return None
+        unit = sessionless_unit(self.session)
+        if unit is not None:
+            return unit  # no Session: its class's do_orm_execute was asked (sessionless.py)
         session = self.get_session()
         if listened(session.dispatch.do_orm_execute):
             return None
@@ -508,7 +549,12 @@ class SqlAlchemyModelRepository(ResourceRepository):
         would before a query. A read that begins the transaction marks it as holding
         only reads, until a write or :meth:`note_foreign_work` says otherwise. A GET's
         reads in a session that began nothing take a connection of their own
-        (``direct_reads.py``)."""
+        (``direct_reads.py``), before any ``Session`` is made if none needs to be
+        (``sessionless.py``)."""
+        if not writing:
+            unit = sessionless_unit(self.session)
+            if unit is not None:
+                return unit.read_connection()
         session = self.get_session()
         written = written_connection(session, self._mapper)
         if written is not None:
@@ -600,7 +646,9 @@ class SqlAlchemyModelRepository(ResourceRepository):
 
     def _dialect(self) -> str:
         """The name of the database dialect this model is stored with."""
-        return self.get_session().get_bind(mapper=self._mapper).dialect.name
+        unit = sessionless_unit(self.session)
+        binder = self.get_session() if unit is None else unit
+        return binder.get_bind(mapper=self._mapper).dialect.name
 
     def _fits_key_column(self, key: Any) -> bool:
         if not isinstance(key, int) or isinstance(key, bool):
