@@ -21,7 +21,7 @@ from marshmallow import fields as ma_fields
 from . import limits
 from .exceptions import InvalidFilters
 from .limits import int64_fits
-from .query.model import EXPRESSION_KEY, FilterExpression
+from .query.model import EXPRESSION_KEY, FilterExpression, FilterKey
 from .schema.compiled import CompiledSchema, is_relationship
 
 _FILTER_KEY = re.compile(r"^filter((?:\[[^\[\]]*\])+)$")
@@ -321,7 +321,7 @@ class FilterSchemaBase:
                 f"Error parsing '{parameter}={value}': too many [segments]", parameter=parameter
             )
         key, parsed = field.parse(name, value, rest[0] if rest else None, parameter)
-        return "__".join([*prefix, key]), parsed
+        return FilterKey("__".join([*prefix, key]), parameter), parsed
 
     # -- filter expressions ------------------------------------------------------------
 
@@ -409,7 +409,7 @@ class FilterSchemaBase:
         if op == "eq" and "eq" not in field.operators and None in field.operators:
             op = None
         key, value = field.parse(leaf, node["val"], op, parameter)
-        return "__".join([*path, key]), value
+        return FilterKey("__".join([*path, key]), parameter, name), value
 
 
 def _count_values(expression: FilterExpression) -> int:

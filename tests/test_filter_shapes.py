@@ -246,11 +246,33 @@ def test_flt_2_a_relationship_over_its_foreign_key_has_no_other_field(
     members: JsonApiClient,
 ) -> None:
     """FLT-2: only the related id can be read from a foreign-key column: ``name`` of it is a
-    400 naming ``name``, not a comparison of the key with the value."""
+    400 naming the parameter the client wrote (not ``filter``, nor the model's
+    ``tier_id__name``), not a comparison of the key with the value."""
     response = members.get("/members?filter[tier][name]=2")
     assert response.status_code == 400, response.document
     (error,) = response.document["errors"]
-    assert "'name'" in error["detail"]
+    assert error["source"] == {"parameter": "filter[tier][name]"}
+    assert error["detail"] == (
+        "'filter[tier][name]' cannot be filtered: this relationship can be filtered only by its id."
+    )
+
+
+def test_flt_2_an_id_past_a_foreign_key_column_names_the_clients_parameter(
+    members: JsonApiClient, database_url: str
+) -> None:
+    """FLT-2: through a relationship over its foreign-key column, an id its 32-bit column
+    cannot hold (PostgreSQL) is a 400 naming ``filter[tier][id]`` as the client wrote it;
+    SQLite's 64-bit column holds it, and no member has it."""
+    response = members.get(f"/members?filter[tier][id]={2**40}")
+    if not database_url.startswith("postgresql"):
+        assert _names(response) == []
+        return
+    assert response.status_code == 400, response.document
+    (error,) = response.document["errors"]
+    assert error["source"] == {"parameter": "filter[tier][id]"}
+    assert error["detail"] == (
+        f"'filter[tier][id]': {2**40} is out of range for its column (-2147483648 to 2147483647)."
+    )
 
 
 @pytest.mark.parametrize(

@@ -320,6 +320,42 @@ def test_crt_1_a_computed_attribute_a_client_sends_is_not_stored(
     assert writes == ["create"]  # only the write that named no computed attribute
 
 
+def test_crt_1_a_computed_attribute_is_answered_as_stored(shapes: Any) -> None:
+    """CRT-1: the 201 of a POST that sent a computed attribute shows the value the
+    database computes (what a GET then shows), not the client's."""
+    client, session = shapes
+    body = {"data": {"type": "writers", "attributes": {"name": "Cy", "shout": "LOUD"}}}
+    response = client.post("/writers", json=body)
+    assert response.status_code == 201, response.document
+    assert response.document["data"]["attributes"] == {"name": "Cy", "shout": "CY"}
+    shown = client.get(f"/writers/{response.document['data']['id']}").document
+    assert shown["data"] == response.document["data"]
+
+
+@pytest.mark.parametrize(
+    ("attributes", "expected"),
+    [
+        ({"name": "New", "shout": "X"}, {"name": "New", "shout": "NEW"}),
+        ({"shout": "X"}, {"name": "Ann", "shout": "ANN"}),
+    ],
+)
+def test_upd_1_a_computed_attribute_is_answered_as_stored(
+    shapes: Any, attributes: dict[str, str], expected: dict[str, str]
+) -> None:
+    """UPD-1: the 200 of a PATCH represents the resource as updated: a computed attribute
+    the client sent is not stored, and the answer shows the value the database computes
+    from the stored columns, the same as a GET then shows."""
+    client, session = shapes
+    body = {"data": {"type": "writers", "id": "1", "attributes": attributes}}
+    response = client.patch("/writers/1", json=body)
+    assert response.status_code == 200, response.document
+    assert response.document["data"]["attributes"] == expected
+    assert client.get("/writers/1").document["data"] == response.document["data"]
+    assert _rows(session, sa.select(WRITERS.c.name).where(WRITERS.c.id == 1)) == [
+        (expected["name"],)
+    ]
+
+
 @pytest.mark.parametrize(("writer", "status"), [(1, 201), (2, 404), (99, 404)])
 def test_crt_1_a_to_one_to_a_model_mapped_to_a_subquery(
     shapes: Any, writer: int, status: int

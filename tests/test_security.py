@@ -20,7 +20,7 @@ import flask
 import pytest
 import sqlalchemy as sa
 
-from flask_jsonapi import Policy
+from flask_jsonapi import FilterField, FilterSchema, Policy
 from flask_jsonapi.permissions import ObjectLevelPermissionChecker
 from tests.support.secured import HIDDEN_TEXT, Doc, current_user, rows, secured_app
 
@@ -834,6 +834,27 @@ def test_a_hidden_member_stored_under_another_name_cannot_sort_srt_3(
         response = client.get(f"{url}?sort={sort}", headers=ALICE)
         assert response.status_code == 400, response.document
         assert response.document["errors"][0]["source"] == {"parameter": "sort"}
+
+
+class SecretFilters(FilterSchema):
+    """``word`` filters the hidden ``secret`` under a name of its own."""
+
+    word = FilterField(attribute="secret")
+
+
+def test_a_declared_filter_over_a_hidden_field_names_the_clients_parameter_flt_1(
+    database_url: str,
+) -> None:
+    """FLT-1: a declared filter that reaches a hidden member under another name is the 400
+    of a filter the type does not have, naming the parameter the client wrote, not the
+    hidden member (nor the bare ``filter``); nothing is read."""
+    app = secured_app(database_url, "none", policy=Guarded(), filter_schema=SecretFilters())
+    response = app.test_client().get("/docs?filter[word]=alice-secret", headers=ALICE)
+    assert response.status_code == 400, response.document
+    (error,) = response.document["errors"]
+    assert error["source"] == {"parameter": "filter[word]"}
+    assert error["detail"] == "Error parsing 'filter[word]': it is not a filter here"
+    assert "secret" not in response.get_data(as_text=True)
 
 
 def test_read_only_fields_are_shown_not_written(guarded: flask.Flask) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..exceptions import InvalidField, InvalidFilters, InvalidInclude, InvalidSort
 from ..schema.compiled import CompiledSchema
-from .model import EXPRESSION_KEY, FilterExpression, IncludeNode, ResourceQuery
+from .model import EXPRESSION_KEY, FilterExpression, FilterKey, IncludeNode, ResourceQuery
 
 SchemaLookup = Callable[[str], "CompiledSchema | None"]
 _SEGMENT = re.compile(r"\[([^\[\]]*)\]")
@@ -46,7 +46,7 @@ def without_hidden(
             raise InvalidFilters(f"Error parsing '{name}': it is not a filter here", parameter=name)
     for key in _filter_keys(query.filters):
         if _hidden_path(key.split("__"), compiled, lookup, hidden):
-            raise InvalidFilters(f"Error parsing 'filter': '{key}' is not a filter here")
+            raise _hidden_filter(key)
     fields = dict(query.fields)
     for type_, members in hidden.items():
         schema = lookup(type_)
@@ -57,6 +57,18 @@ def without_hidden(
             shown = frozenset(schema.attributes) | frozenset(schema.relationships)
         fields[type_] = shown - members
     return dataclasses.replace(query, fields=fields)
+
+
+def _hidden_filter(key: str) -> InvalidFilters:
+    """The 400 of a filter that reaches a hidden member, naming what the client wrote
+    (a declared filter may reach it under another name: the model's is not shown)."""
+    if not isinstance(key, FilterKey):
+        return InvalidFilters(f"Error parsing 'filter': '{key}' is not a filter here")
+    if key.name == key.parameter:
+        detail = f"Error parsing '{key.parameter}': it is not a filter here"
+    else:
+        detail = f"Error parsing '{key.parameter}': '{key.name}' is not a filter here"
+    return InvalidFilters(detail, parameter=key.parameter)
 
 
 def _check_tree(

@@ -122,6 +122,27 @@ class ResourceQuery:
 EXPRESSION_KEY = "$expression"
 
 
+class FilterKey(str):
+    """A filter's key in the flat form (``author__id__gt``), as repositories read it, that
+    remembers what the client wrote: the query ``parameter`` it came from
+    (``filter[writer][id][gt]``) and its ``name`` in the client's terms (that parameter, or
+    the ``name`` of a condition in a filter expression), so that an error the repository
+    finds points at the request and not at the model. Equal to (and hashed as) the plain
+    key: code that reads ``filters`` as ``{str: value}`` sees no difference."""
+
+    parameter: str
+    name: str
+
+    def __new__(cls, key: str, parameter: str, name: str | None = None) -> FilterKey:
+        self = super().__new__(cls, key)
+        self.parameter = parameter
+        self.name = name or parameter
+        return self
+
+    def __reduce__(self) -> Any:
+        return FilterKey, (str(self), self.parameter, self.name)
+
+
 @dataclass(frozen=True)
 class FilterExpression:
     """``and``/``or``/``not`` of conditions, from ``filter=[...]``; stored in the filters dict

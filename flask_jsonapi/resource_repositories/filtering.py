@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.operators import eq as operator_eq
 
 from .. import exceptions, scopes
-from ..query.model import FilterExpression
+from ..query.model import FilterExpression, FilterKey
 
 
 def _escape_like(value: str) -> str:
@@ -82,8 +82,11 @@ def condition(
 
     With ``dialect`` (a function answering the database's dialect name, asked only for an
     integer past 16 bits), an integer the column cannot hold is 400 (naming ``parameter``)
-    instead of an error in the database."""
+    instead of an error in the database. A :class:`FilterKey` ``key`` names the client's
+    parameter and filter in the errors."""
     mapper = sa.inspect(model)
+    if isinstance(key, FilterKey):
+        parameter = parameter or key.parameter
     name, rest = path[0], path[1:]
     if rest and name in mapper.column_attrs and _references(getattr(model, name), rest):
         # `author_id__id`: a relationship declared over its foreign-key column
@@ -93,11 +96,15 @@ def condition(
         if name not in mapper.relationships:
             if name in mapper.column_attrs:
                 raise exceptions.UnknownFilter(
-                    f"No idea what to do with '{rest[0]}' in filter \"{key}\": "
-                    f"'{name}' is a column, not a relationship."
+                    _client_words(key, "this relationship can be filtered only by its id")
+                    or f"No idea what to do with '{rest[0]}' in filter \"{key}\": "
+                    f"'{name}' is a column, not a relationship.",
+                    parameter=parameter,
                 )
             raise exceptions.UnknownFilter(
-                f"Could not find column for filter \"{key}\": '{name}' is not a relationship."
+                _client_words(key, "the resource has no such field")
+                or f"Could not find column for filter \"{key}\": '{name}' is not a relationship.",
+                parameter=parameter,
             )
         relationship = mapper.relationships[name]
         related = relationship.mapper.class_
@@ -106,7 +113,9 @@ def condition(
         if current is not None:
             if current.checks_objects(related):
                 raise exceptions.InvalidFilters(
-                    f"'{key}': filtering through '{name}' is not possible"
+                    _client_words(key, "filtering through this relationship is not possible")
+                    or f"'{key}': filtering through '{name}' is not possible",
+                    parameter=parameter,
                 )
             # Only rows the client may see can match: no oracle on hidden values.
             criterion = current.criterion(related)
@@ -120,11 +129,15 @@ def condition(
         return condition(model, [name, related_pk], operator, value, key, dialect, parameter)
     if name not in mapper.column_attrs:
         raise exceptions.UnknownFilter(
-            f"Could not find column for filter \"{key}\": '{name}' is not a column."
+            _client_words(key, "the resource has no such field")
+            or f"Could not find column for filter \"{key}\": '{name}' is not a column.",
+            parameter=parameter,
         )
     column = getattr(model, name)
     if operator == "range" and (not isinstance(value, (list, tuple)) or len(value) != 2):
-        raise exceptions.InvalidFilters(f"'{key}': range needs two values")
+        raise exceptions.InvalidFilters(
+            f"'{_shown(key)}': range needs two values", parameter=parameter
+        )
     table_column = mapper.column_attrs[name].columns[0]
     python_type = python_type_of(table_column)
     if operator in _TEXT_OPERATORS:
@@ -144,14 +157,14 @@ _TEXT_OPERATORS = frozenset(
 )
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 _TYPE_NAMES = {
-    bool: "boolean",
-    int: "integer",
-    float: "number",
-    decimal.Decimal: "number",
-    datetime.datetime: "date and time",
-    datetime.date: "date",
-    datetime.time: "time",
-    uuid.UUID: "UUID",
+    bool: "a boolean",
+    int: "an integer",
+    float: "a number",
+    decimal.Decimal: "a number",
+    datetime.datetime: "a date and time",
+    datetime.date: "a date",
+    datetime.time: "a time",
+    uuid.UUID: "a UUID",
 }
 
 
@@ -193,14 +206,32 @@ def _typed_one(python_type: type, item: Any, key: str, parameter: str | None) ->
         return number
     except (KeyError, ValueError, ArithmeticError) as error:
         raise exceptions.InvalidFilters(
-            f"'{key}': '{item}' is not a {_TYPE_NAMES[python_type]}.",
+            f"'{_shown(key)}': '{item}' is not {_TYPE_NAMES[python_type]}.",
             parameter=_parameter(key, parameter),
         ) from error
 
 
 def _parameter(key: str, parameter: str | None) -> str:
-    """The query parameter a filter came from: given, or rebuilt from its key."""
-    return parameter or "filter[" + "][".join(key.split("__")) + "]"
+    """The query parameter a filter came from: given, carried by its :class:`FilterKey`, or
+    (a plain key, from code that calls a repository itself) rebuilt from the key."""
+    if parameter:
+        return parameter
+    if isinstance(key, FilterKey):
+        return key.parameter
+    return "filter[" + "][".join(key.split("__")) + "]"
+
+
+def _shown(key: str) -> str:
+    """The filter as the client wrote it when known, else its key."""
+    return key.name if isinstance(key, FilterKey) else key
+
+
+def _client_words(key: str, problem: str) -> str | None:
+    """An error detail in the client's terms, for a key parsed from a request: the model's
+    names (a foreign-key column, a relationship's attribute) mean nothing to the client."""
+    if not isinstance(key, FilterKey):
+        return None
+    return f"'{key.name}' cannot be filtered: {problem}."
 
 
 def _references(column: Any, rest: list[str]) -> bool:
@@ -250,7 +281,7 @@ def _check_integers(
         low, high = bounds
         if not low <= number <= high:
             raise exceptions.InvalidFilters(
-                f"'{key}': {item} is out of range for its column ({low} to {high}).",
+                f"'{_shown(key)}': {item} is out of range for its column ({low} to {high}).",
                 parameter=_parameter(key, parameter),
             )
 
@@ -287,7 +318,10 @@ def key_condition(
     if operator not in OPERATORS:
         path, operator = [*path, operator], "eq"
     if not path or not all(path):
-        raise exceptions.InvalidFilters(f"'{key}' names no attribute")
+        raise exceptions.InvalidFilters(
+            f"'{_shown(key)}' names no attribute",
+            parameter=parameter or getattr(key, "parameter", None),
+        )
     return condition(model, path, operator, value, key, dialect, parameter)
 
 

@@ -669,13 +669,13 @@ class SqlAlchemyModelRepository(ResourceRepository):
                 f"'{key}' is not a valid id for {self.instance_name}.",
                 source={"pointer": "/data/id"},
             )
-        obj = self.build(self._relationship_values(data))
+        obj = self.build(self._relationship_values(_stored(self.model, data)))
         self.get_session().add(obj)
         self._run_session_strategy(strategy)
         return obj
 
     def update(self, data: dict[str, Any], strategy: str = "commit", **kwargs: Any) -> Any:
-        data = dict(data)
+        data = _stored(self.model, data)
         obj = self.get_detail(data.pop("id"))
         for key, value in self._relationship_values(data).items():
             self.update_attribute(obj, key, value)
@@ -824,6 +824,27 @@ def _reader(names: tuple[str, ...]) -> Callable[[type], tuple]:
 @functools.lru_cache(maxsize=256)
 def _key_column(model: Any) -> Any:
     return sa.inspect(model).primary_key[0]
+
+
+def _stored(model: Any, data: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``data`` without the attributes the database computes (a
+    ``column_property`` over an SQL expression): the ORM would keep a value set on one as
+    if it were stored, and the write's response would show it instead of what a GET shows;
+    left unset, it is loaded from the database as a GET loads it."""
+    computed = _computed(model)
+    if not computed:
+        return dict(data)
+    return {key: value for key, value in data.items() if key not in computed}
+
+
+@functools.lru_cache(maxsize=256)
+def _computed(model: Any) -> frozenset[str]:
+    """The keys of ``model``'s column properties that map no table column."""
+    return frozenset(
+        prop.key
+        for prop in sa.inspect(model).column_attrs
+        if not any(isinstance(column, sa.Column) for column in prop.columns)
+    )
 
 
 @functools.lru_cache(maxsize=256)
