@@ -16,6 +16,7 @@ from marshmallow import missing
 from marshmallow.utils import get_value
 
 from ..links import LinkKit, quote_id
+from ..write_only import all_members
 from .compiled import CompiledSchema, RelationshipSpec
 
 # Field classes whose conversion leaves a value of these exact types unchanged.
@@ -212,7 +213,7 @@ def linkage_of(
     id_field = getattr(spec.field, "id_field", None) or "id"
     type_ = spec.type_
     if spec.many:
-        items = value or ()
+        items = all_members(value) or ()
         if check is not None:
             items = [item for item in items if check(item)]
         if "." not in id_field and all(map(_object_kind, set(map(type, items)))):
