@@ -251,3 +251,64 @@ def test_write_only_linkage_is_paged_in_sql_on_the_orm_path_pag_1(
     assert len(articles) == 2, counter
     assert sum("count(" in sql.lower() for sql in articles) == 1, counter
     assert sum("LIMIT" in sql for sql in articles) == 1, counter
+
+
+@pytest.mark.parametrize("path", ["rows", "orm_author_check", "orm_article_check"])
+@pytest.mark.parametrize("lazy", list(MODELS))
+def test_never_loaded_relationship_in_resource_writes_crt_1_upd_4(
+    db_session: Any, ada: int, lazy: str, path: str
+) -> None:
+    """CRT-1, UPD-4: a resource created with, or updated to, members of a write_only (or
+    dynamic) to-many stores them; the answer lists them when its linkage is shown."""
+    client = _app(db_session, lazy, path, linked=True).test_client()
+    linkage = {
+        "articles": {"data": [{"type": "articles", "id": "2"}, {"type": "articles", "id": "4"}]}
+    }
+    response = client.patch(
+        f"/authors/{ada}",
+        json={"data": {"type": "authors", "id": str(ada), "relationships": linkage}},
+    )
+    assert response.status_code == 200, response.document
+    assert _written(db_session, ada) == [4, 2]
+    data = response.document["data"]["relationships"]["articles"]["data"]
+    assert [i["id"] for i in data] == ["4", "2"]
+    created = {
+        "type": "authors",
+        "attributes": {"name": "Dee", "email": "dee@example.org"},
+        "relationships": {"articles": {"data": [{"type": "articles", "id": "1"}]}},
+    }
+    response = client.post("/authors", json={"data": created})
+    assert response.status_code == 201, response.document
+    dee = int(response.document["data"]["id"])
+    assert _written(db_session, dee) == [1]
+    assert _written(db_session, ada) == [4, 2]
+    data = response.document["data"]["relationships"]["articles"]["data"]
+    assert [i["id"] for i in data] == ["1"]
+
+
+@pytest.mark.parametrize("lazy", list(MODELS))
+def test_never_loaded_relationship_replace_keeps_hidden_members_urel_4(
+    db_session: Any, lazy: str
+) -> None:
+    """UREL-4: replacing a write_only (or dynamic) to-many keeps the members an object
+    check hides from the client (article 2), by PATCH of the relationship or resource."""
+    blog(db_session, 4, authors=["Ada"])
+    db_session.remove()
+    author_model, article_model = MODELS[lazy]
+    app = build_app(
+        db_session,
+        *blog_resources(
+            authors=(blog_api.AuthorSchema, repository_cls(author_model)),
+            articles=(blog_api.ArticleSchema, repository_cls(article_model)),
+        ),
+        articles={"policy": NotArticle2()},
+    )
+    client = app.test_client()
+    body = {"data": [{"type": "articles", "id": "3"}]}
+    response = client.patch("/authors/1/relationships/articles", json=body)
+    assert response.status_code in (200, 204), response.document
+    assert _written(db_session, 1) == [3, 2]
+    resource = {"type": "authors", "id": "1", "relationships": {"articles": {"data": []}}}
+    response = client.patch("/authors/1", json={"data": resource})
+    assert response.status_code == 200, response.document
+    assert _written(db_session, 1) == [2]
