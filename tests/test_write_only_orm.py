@@ -18,6 +18,7 @@ from sqlalchemy.orm import DeclarativeBase, relationship
 from examples.blog import api as blog_api
 from examples.blog.models import Article, Author, Comment, Tag, article_tags
 from flask_jsonapi.policy import Policy
+from flask_jsonapi.resource_repositories.sqlalchemy_repositories import SqlAlchemyModelRepository
 from flask_jsonapi.schema import fields
 from tests.support.query_data import blog
 from tests.test_row_reads import blog_resources, build_app, repository_cls
@@ -312,3 +313,27 @@ def test_never_loaded_relationship_replace_keeps_hidden_members_urel_4(
     response = client.patch("/authors/1", json={"data": resource})
     assert response.status_code == 200, response.document
     assert _written(db_session, 1) == [2]
+
+
+class UnnarrowedRepository(SqlAlchemyModelRepository):
+    """A repository whose list cannot be narrowed to one parent (no ``related_to``)."""
+
+    model = WriteOnlyArticle
+
+    def get_list(self, *args: Any, **kwargs: Any) -> Any:
+        return super().get_list(*args, **kwargs)
+
+
+def test_write_only_related_page_of_an_unnarrowed_repository_fet_1(
+    db_session: Any, ada: int
+) -> None:
+    """FET-1, PAG-1: a related collection whose repository cannot narrow its list is paged
+    from the parent's write_only members, read through their select."""
+    resources = blog_resources(
+        authors=(blog_api.AuthorSchema, repository_cls(WriteOnlyAuthor)),
+        articles=(blog_api.ArticleSchema, UnnarrowedRepository),
+    )
+    client = build_app(db_session, *resources).test_client()
+    document = client.get(f"/authors/{ada}/articles?page[size]=3").document
+    assert [a["id"] for a in document["data"]] == ["7", "5", "3"]
+    assert document["meta"]["count"] == 4
