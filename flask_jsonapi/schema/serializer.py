@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from marshmallow import fields as ma_fields
 from marshmallow import missing
 from marshmallow.utils import get_value
+from sqlalchemy.orm import WriteOnlyCollection
 
 from ..links import LinkKit, quote_id
 from ..write_only import all_members
@@ -213,7 +214,10 @@ def linkage_of(
     id_field = getattr(spec.field, "id_field", None) or "id"
     type_ = spec.type_
     if spec.many:
-        items = all_members(value) or ()
+        # Tested here, not by a call of all_members: this runs for every resource shown.
+        if isinstance(value, WriteOnlyCollection):
+            value = all_members(value)
+        items = value or ()
         if check is not None:
             items = [item for item in items if check(item)]
         if "." not in id_field and all(map(_object_kind, set(map(type, items)))):
