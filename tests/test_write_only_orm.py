@@ -17,9 +17,13 @@ from sqlalchemy.orm import DeclarativeBase, relationship
 
 from examples.blog import api as blog_api
 from examples.blog.models import Article, Author, Comment, Tag, article_tags
+from flask_jsonapi import Api
 from flask_jsonapi.policy import Policy
 from flask_jsonapi.resource_repositories.sqlalchemy_repositories import SqlAlchemyModelRepository
+from flask_jsonapi.resource_repository_views import ResourceRepositoryViewSet
 from flask_jsonapi.schema import fields
+from tests.support.atomic import atomic
+from tests.support.client import JsonApiClient
 from tests.support.query_data import blog
 from tests.test_row_reads import blog_resources, build_app, repository_cls
 
@@ -107,8 +111,17 @@ def _app(db_session: Any, lazy: str, path: str, *, linked: bool = False) -> flas
         authors=(schema, repository_cls(author_model)),
         articles=(blog_api.ArticleSchema, repository_cls(article_model)),
     )
-    app = build_app(db_session, *resources, **viewsets)
+    app = flask.Flask(__name__)
+    app.testing = True
+    app.test_client_class = JsonApiClient
     app.config["JSONAPI_ROW_READS"] = row_reads
+    api = Api(app)
+    for name, schema_cls, repository in resources:
+        viewset = ResourceRepositoryViewSet(
+            schema=schema_cls, repository=repository(session=db_session), **viewsets.get(name, {})
+        )
+        api.repository(viewset, name, f"/{name}")
+    api.operations("/operations")
     return app
 
 
@@ -337,3 +350,20 @@ def test_write_only_related_page_of_an_unnarrowed_repository_fet_1(
     document = client.get(f"/authors/{ada}/articles?page[size]=3").document
     assert [a["id"] for a in document["data"]] == ["7", "5", "3"]
     assert document["meta"]["count"] == 4
+
+
+@pytest.mark.parametrize("path", ["rows", "orm_article_check"])
+def test_write_only_members_by_atomic_operations_atom_24(
+    db_session: Any, ada: int, path: str
+) -> None:
+    """ATOM-23, ATOM-24: Atomic Operations add to and remove from a write_only to-many."""
+    app = _app(db_session, "write_only", path)
+    ref = {"type": "authors", "id": str(ada), "relationship": "articles"}
+    client = app.test_client()
+    response = atomic(
+        client,
+        {"op": "add", "ref": ref, "data": [{"type": "articles", "id": "2"}]},
+        {"op": "remove", "ref": ref, "data": [{"type": "articles", "id": "7"}]},
+    )
+    assert response.status_code in (200, 204), response.document
+    assert _written(db_session, ada) == [5, 3, 2, 1]
