@@ -32,6 +32,7 @@ from .resource_repositories.repositories import offers_row_access
 from .schema.compiled import RelationshipSpec
 from .schema.serializer import linkage_of, read
 from .services import Page, ResourceService
+from .write_only import all_members, is_write_only, member_page
 
 
 class _RelationshipMixin:
@@ -181,16 +182,25 @@ class RelationshipViewMixin(_RelationshipMixin):
         """The linkage document of ``parent``'s relationship; ``paginate``: as GET answers
         it (a to-many paged and counted); ``elsewhere``: as GET of the relationship's own
         URL answers it, computed while answering another request (Atomic Operations)."""
-        data = linkage_of(
-            spec, read(parent, spec.attribute), scopes.object_checks().get(spec.type_)
-        )
+        value = read(parent, spec.attribute)
+        check = scopes.object_checks().get(spec.type_)
+        parent_id = read(parent, self.compiled.id_attribute)
+        if is_write_only(value) and check is None:
+            # Paged and counted in SQL: the model says its members are never read whole.
+            return self._linkage_document(
+                spec,
+                parent_id,
+                _collection_members(spec, value),
+                paginate=paginate,
+                elsewhere=elsewhere,
+            )
+        data = linkage_of(spec, value, check)
 
         def members(offset: int, limit: int | None) -> tuple[Any, int]:
             if limit is None:
                 return data, len(data) if spec.many else 0
             return data[offset : offset + limit], len(data)
 
-        parent_id = read(parent, self.compiled.id_attribute)
         return self._linkage_document(
             spec, parent_id, members, paginate=paginate, elsewhere=elsewhere
         )
@@ -248,6 +258,21 @@ def _row_members(
         if not spec.many:
             return (data[0] if data else None), total
         return data, total
+
+    return members
+
+
+def _collection_members(
+    spec: RelationshipSpec, collection: Any
+) -> Callable[[int, int | None], tuple[Any, int]]:
+    """The linkage of the members of a write-only ``collection``, paged in SQL."""
+
+    def members(offset: int, limit: int | None) -> tuple[Any, int]:
+        if limit is None:
+            data = linkage_of(spec, all_members(collection))
+            return data, len(data)
+        page, total = member_page(collection, offset, limit)
+        return linkage_of(spec, page), total
 
     return members
 
@@ -357,7 +382,7 @@ class RelatedViewMixin(_RelationshipMixin):
             hooks = _RelatedHooks(repository, (parent, spec.attribute))
             return ResourceService(hooks, related.compiled, self.registry).fetch_many(query)
         # A repository that cannot narrow its list to one parent: page the loaded objects.
-        items = list(read(parent, spec.attribute) or ())
+        items = list(all_members(read(parent, spec.attribute)) or ())
         check = scopes.object_checks().get(spec.type_)
         if check is not None:
             items = [item for item in items if check(item)]

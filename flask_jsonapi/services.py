@@ -25,6 +25,7 @@ from .registry import Registry
 from .resource_repositories.repositories import is_stock_repository, repository_hook
 from .schema.compiled import CompiledSchema, RelationshipSpec
 from .schema.serializer import read
+from .write_only import all_members
 
 
 @functools.lru_cache(maxsize=1024)
@@ -335,7 +336,7 @@ class ResourceService:
                 continue
             if current is None:
                 current = self.hooks.read(id_)
-            members = read(current, spec.attribute) or ()
+            members = all_members(read(current, spec.attribute)) or ()
             data[spec.attribute] = list(data[spec.attribute]) + [
                 obj for obj in members if not check(obj)
             ]
@@ -572,7 +573,7 @@ class ResourceService:
             parent = self._read_visible(id_)
         check = _object_check(spec.type_) if spec.many else None
         if mode != "replace" or check is not None:
-            current = list(read(parent, spec.attribute) or ())
+            current = list(all_members(read(parent, spec.attribute)) or ())
             if mode == "add":
                 value = current + [obj for obj in value if not _holds(current, obj)]
             elif mode == "remove":

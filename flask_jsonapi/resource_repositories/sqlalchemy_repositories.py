@@ -22,6 +22,7 @@ from .. import exceptions, limits, routing, scopes
 from ..limits import DATABASE_PARAMETERS
 from ..query.cursor import convert_value
 from ..query.model import EXPRESSION_KEY, IncludeNode, PageItems
+from ..write_only import replace_members
 from .direct_reads import close_direct, direct_connection
 from .direct_writes import (
     ALLOWED,
@@ -703,6 +704,11 @@ class SqlAlchemyModelRepository(ResourceRepository):
 
     def update_attribute(self, obj: Any, key: str, value: Any) -> None:
         """Set one loaded value on an object; override to update differently."""
+        state = sa.inspect(obj, raiseerr=False)
+        relation = state.mapper.relationships.get(key) if state is not None else None
+        if relation is not None and relation.lazy == "write_only" and state.persistent:
+            replace_members(getattr(obj, key), value)  # the ORM assigns none to a stored object
+            return
         setattr(obj, key, value)
 
     def _relationship_values(self, data: dict[str, Any]) -> dict[str, Any]:

@@ -14,8 +14,10 @@ from typing import Any, Protocol
 from marshmallow import fields as ma_fields
 from marshmallow import missing
 from marshmallow.utils import get_value
+from sqlalchemy.orm import WriteOnlyCollection
 
 from ..links import LinkKit, quote_id
+from ..write_only import all_members
 from .compiled import CompiledSchema, RelationshipSpec
 
 # Field classes whose conversion leaves a value of these exact types unchanged.
@@ -212,6 +214,9 @@ def linkage_of(
     id_field = getattr(spec.field, "id_field", None) or "id"
     type_ = spec.type_
     if spec.many:
+        # Tested here, not by a call of all_members: this runs for every resource shown.
+        if isinstance(value, WriteOnlyCollection):
+            value = all_members(value)
         items = value or ()
         if check is not None:
             items = [item for item in items if check(item)]
