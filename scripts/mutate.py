@@ -147,6 +147,10 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
                 "test_cn_4_atomic_errors_carry_the_extension",
                 "test_doc_11_cn_4_atomic_response",
             ),
+            *_tests(
+                "test_client_ids_and_constraints",
+                "test_atom_19_crt_3_atomic_add_keeps_a_client_id",
+            ),
         ],
     ),
     "query": (

@@ -414,6 +414,7 @@ def test_atom_27_upd_5_replacing_a_protected_to_many_is_403(
     error = _error(atomic(no_replace_client, first, operation), 403)
     assert error["status"] == "403"
     assert error["source"] == {"pointer": pointer}
+    assert error["detail"].startswith("Relationship 'tags' cannot be replaced as a whole")
     assert _snapshot(db_session) == before
 
 
@@ -457,3 +458,77 @@ def test_atom_16_a_value_the_column_cannot_store_points_into_the_operation(
         title = db_session.get(Article, int(stored["id"])).title
         db_session.remove()
         assert title == "a\x00b"
+
+
+SAYING_WHY = {
+    "remove-without-target": (
+        {"op": "remove"}, 400, "/atomic:operations/0", "'remove' needs a 'ref' or 'href'."
+    ),
+    "href-of-a-collection": (
+        {"op": "remove", "href": "/tags"},
+        400,
+        "/atomic:operations/0",
+        "The target needs an 'id' or a 'lid'.",
+    ),
+    "update-data-not-the-ref": (
+        {"op": "update", "ref": {"type": "tags", "id": "1"},
+         "data": {"type": "tags", "id": "2", "attributes": {"name": "x"}}},
+        409,
+        "/atomic:operations/0/data",
+        "'data' does not match 'ref'.",
+    ),
+    "if-match-on-add": (
+        {"op": "add", "meta": {"ifMatch": '"x"'},
+         "data": {"type": "tags", "attributes": {"name": "x"}}},
+        400,
+        "/atomic:operations/0/meta/ifMatch",
+        "'ifMatch' applies to operations on an existing resource, not to 'add'.",
+    ),
+    "href-no-route": (
+        {"op": "remove", "href": "/nowhere/1"},
+        400,
+        "/atomic:operations/0/href",
+        "'/nowhere/1' is not a URL of this API.",
+    ),
+    # /operations itself is a route of this API, but takes no GET: no resource URL either.
+    "href-of-the-operations-endpoint": (
+        {"op": "remove", "href": "/operations"},
+        400,
+        "/atomic:operations/0/href",
+        "'/operations' is not a URL of this API.",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("operation", "status", "pointer", "detail"), SAYING_WHY.values(), ids=list(SAYING_WHY)
+)
+def test_atom_7_atom_17_refused_operation_says_why(
+    client: JsonApiClient,
+    db_session: Any,
+    operation: dict[str, Any],
+    status: int,
+    pointer: str,
+    detail: str,
+) -> None:
+    """ATOM-7/ATOM-17: a refused operation's error points at it and tells the client why."""
+    before = _snapshot(db_session)
+    error = _error(atomic(client, operation), status)
+    assert (error["source"], error["detail"]) == ({"pointer": pointer}, detail)
+    assert _snapshot(db_session) == before
+
+
+def test_atom_if_match_header_on_operations_is_400_naming_the_header(
+    client: JsonApiClient, db_session: Any
+) -> None:
+    """An If-Match header on /operations is 400 naming the header and where the
+    precondition goes instead; nothing runs."""
+    before = _snapshot(db_session)
+    operation = {"op": "add", "data": {"type": "tags", "attributes": {"name": "x"}}}
+    error = _error(atomic(client, operation, If_Match='"x"'), 400)
+    assert error["source"] == {"header": "If-Match"}
+    assert error["detail"] == (
+        "If-Match does not apply to /operations: give each operation's precondition "
+        "in its meta.ifMatch."
+    )
+    assert _snapshot(db_session) == before

@@ -22,6 +22,7 @@ from flask_jsonapi import Api
 from flask_jsonapi.resource_repositories.sqlalchemy_repositories import SqlAlchemyModelRepository
 from flask_jsonapi.resource_repository_views import ResourceRepositoryViewSet
 from flask_jsonapi.schema import Schema, fields
+from tests.support.atomic import atomic
 from tests.support.blog_rows import add_rows, count_rows, make_article, make_author, make_tag, row
 from tests.support.client import JsonApiClient
 from tests.support.error_checks import assert_error
@@ -95,6 +96,25 @@ def test_client_generated_id_is_stored(tags_client: JsonApiClient, db_session: A
     data = response.document["data"]
     assert (data["type"], data["id"], data["attributes"]["name"]) == ("tags", "7", "python")
     assert response.headers["Location"] == data["links"]["self"] == "http://localhost/tags/7"
+    assert row(db_session, Tag, 7)["name"] == "python"
+    assert count_rows(db_session, Tag) == 1
+
+
+def test_atom_19_crt_3_atomic_add_keeps_a_client_id(local_app: AppFactory, db_session: Any) -> None:
+    """ATOM-19/CRT-3: an atomic ``add`` to a type that takes client ids keeps the client's id,
+    as ``POST /tags`` does: the result and the row are at that id."""
+
+    def register(api: Api, session: Any) -> None:
+        api.repository(
+            ClientIdTagViewSet(repository=TagRepository(session=session)), "tags", "/tags"
+        )
+        api.operations("/operations")
+
+    response = atomic(local_app(register), {"op": "add", **tag_document("7")})
+
+    assert response.status_code == 200, response.document
+    data = response.document["atomic:results"][0]["data"]
+    assert (data["type"], data["id"], data["attributes"]["name"]) == ("tags", "7", "python")
     assert row(db_session, Tag, 7)["name"] == "python"
     assert count_rows(db_session, Tag) == 1
 
