@@ -81,6 +81,7 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
             # @-members ignored (DOC-13); the jsonapi member's profile list (PROF-1)
             "tests/test_jsonapi_11.py::test_doc_13_at_members_are_ignored",
             "tests/test_cursor_pagination.py::test_cursor_links_and_profile_media_type_prof_1",
+            "tests/test_enum_ids.py",  # ids whose str() is not their document form
         ],
     ),
     "filtering": (
