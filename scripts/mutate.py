@@ -77,6 +77,11 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
             # object checks (Policy.visible) on primary data, linkage and included
             "tests/test_security.py::test_counts_and_linkage_count_only_visible_rows",
             "tests/test_security.py::test_reads_show_nothing_hidden",
+            "tests/test_security.py::test_linkage_without_include_names_no_row_an_object_check_hides",
+            # @-members ignored (DOC-13); the jsonapi member's profile list (PROF-1)
+            "tests/test_jsonapi_11.py::test_doc_13_at_members_are_ignored",
+            "tests/test_cursor_pagination.py::test_cursor_links_and_profile_media_type_prof_1",
+            "tests/test_enum_ids.py",  # ids whose str() is not their document form
         ],
     ),
     "filtering": (

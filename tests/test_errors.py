@@ -37,15 +37,17 @@ def post_raw(client: JsonApiClient, body: bytes, url: str = "/articles") -> Any:
 INVALID_DOCUMENTS = {
     "malformed-json": (b'{"data": {"type": ', "not valid JSON", ""),
     "empty-body": (b"", "empty", ""),
+    "blank-body": (b" \r\n\t ", "The request body is empty", ""),
     "array-body": (b"[]", "The request document must be an object.", ""),
     "string-body": (b'"x"', "must be an object", ""),
     "number-body": (b"1", "must be an object", ""),
     "null-body": (b"null", "must be an object", ""),
-    "missing-data": (b'{"meta": {}}', "'data'", ""),
+    "missing-data": (b'{"meta": {}}', "The request document needs a 'data' member.", ""),
     "data-null": (b'{"data": null}', "must be an object", "/data"),
     "data-array": (b'{"data": [{"type": "articles"}]}', "single resource object", "/data"),
     "data-string": (b'{"data": "articles"}', "must be an object", "/data"),
-    "missing-type": (b'{"data": {"attributes": {"title": "x"}}}', "'type'", "/data"),
+    "missing-type": (b'{"data": {"attributes": {"title": "x"}}}',
+                     "The resource object needs a 'type' string.", "/data"),
     "type-not-string": (b'{"data": {"type": 7, "attributes": {"title": "x"}}}', "'type'",
                         "/data/type"),
     "id-not-string": (b'{"data": {"type": "articles", "id": 5}}', "'id' must be a string",
@@ -53,7 +55,7 @@ INVALID_DOCUMENTS = {
     "attributes-array": (b'{"data": {"type": "articles", "attributes": []}}', "attributes",
                          "/data/attributes"),
     "relationships-array": (b'{"data": {"type": "articles", "relationships": []}}',
-                            "relationships", "/data/relationships"),
+                            "relationships must be an object.", "/data/relationships"),
     "relationship-not-object": (
         b'{"data": {"type": "articles", "relationships": {"author": 1}}}', "relationship",
         "/data/relationships/author"),
@@ -133,6 +135,21 @@ def test_urel_1_invalid_relationship_document_is_400(
     url = f"/articles/{stored['article']}/relationships/tags"
     error = only_error(client.patch(url, data=body, content_type=MEDIA_TYPE), 400)
     assert error["detail"] == detail
+    assert error["source"] == {"pointer": ""}
+    assert snapshot(db_session) == before
+
+
+@pytest.mark.parametrize("method", ["post", "patch"])
+def test_err_3_resource_document_without_data_is_400(
+    client: JsonApiClient, db_session: Any, stored: dict[str, int], method: str
+) -> None:
+    """ERR-3/CRT-1/UPD-1: a POST or PATCH body without ``data`` -> 400 whose detail is
+    exactly the sentence saying so, pointing at the document's root; nothing changes."""
+    before = snapshot(db_session)
+    url = "/articles" if method == "post" else f"/articles/{stored['article']}"
+    response = getattr(client, method)(url, data=b'{"meta": {}}', content_type=MEDIA_TYPE)
+    error = only_error(response, 400)
+    assert error["detail"] == "The request document needs a 'data' member."
     assert error["source"] == {"pointer": ""}
     assert snapshot(db_session) == before
 

@@ -188,3 +188,45 @@ def test_max_include_depth_per_view_set_inc_6(blog_app, db_session) -> None:
     ).test_client()
     assert client.get("/articles?include=comments.author").status_code == 200
     assert client.get("/comments?include=article.author").status_code == 400
+
+
+def test_resource_reached_again_with_deeper_path_gets_its_linkage_cmp_2(client, db_session) -> None:
+    """CMP-2, INC-7: an author reached by `author` (no further path) and again by
+    `comments.author.articles` carries linkage for `articles`, and its articles are included."""
+    rows = blog(db_session, 3)
+    ada, bob = rows.authors
+    first, second, third = rows.articles  # by Ada, Bob, Ada
+    url = f"/articles/{first}?include=author,comments.author.articles"
+    document = client.get(url).document
+    included = {(r["type"], r["id"]): r for r in document["included"]}
+    assert set(included) == {
+        ("authors", str(ada)),
+        ("authors", str(bob)),
+        ("articles", str(second)),
+        ("articles", str(third)),
+        *(("comments", str(c)) for c in rows.comments[:2]),
+    }
+    ada_articles = included[("authors", str(ada))]["relationships"]["articles"]["data"]
+    assert sorted(int(a["id"]) for a in ada_articles) == [first, third]
+    bob_articles = included[("authors", str(bob))]["relationships"]["articles"]["data"]
+    assert [a["id"] for a in bob_articles] == [str(second)]
+    _assert_full_linkage(document)
+
+
+def test_primary_resource_reached_again_leaves_nothing_after_it_out_cmp_4(
+    client, db_session
+) -> None:
+    """CMP-4, INC-7: the primary article reached again through author.articles is not
+    repeated, and everything the path reaches after it (other articles, their comments)
+    is still included."""
+    rows = blog(db_session, 3)
+    first, _, third = rows.articles  # Ada's
+    document = client.get(f"/articles/{first}?include=author.articles.comments").document
+    assert sorted(_identifiers(document)) == sorted(
+        [
+            ("authors", str(rows.authors[0])),
+            ("articles", str(third)),
+            *(("comments", str(c)) for c in rows.comments[:2] + rows.comments[4:6]),
+        ]
+    )
+    _assert_full_linkage(document)

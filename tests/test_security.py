@@ -22,7 +22,15 @@ import sqlalchemy as sa
 
 from flask_jsonapi import FilterField, FilterSchema, Policy
 from flask_jsonapi.permissions import ObjectLevelPermissionChecker
-from tests.support.secured import HIDDEN_TEXT, Doc, current_user, rows, secured_app
+from flask_jsonapi.schema import fields
+from tests.support.secured import (
+    HIDDEN_TEXT,
+    Doc,
+    FolderSchema,
+    current_user,
+    rows,
+    secured_app,
+)
 
 ALICE = {"X-User": "1"}
 ATOMIC = 'application/vnd.api+json; ext="https://jsonapi.org/ext/atomic"'
@@ -149,6 +157,31 @@ def test_a_row_hidden_by_an_object_check_answers_like_a_missing_one(database_url
         assert hidden.status_code == missing.status_code == 404, method
         assert hidden.document == _with_id(missing.document, "99", "2")
     assert rows(app) == before
+
+
+class LinkedFolderSchema(FolderSchema):
+    """Folders whose relationships always carry linkage (``include_resource_linkage``)."""
+
+    docs = fields.Relationship(type_="docs", many=True, include_resource_linkage=True)
+    pinned = fields.Relationship(type_="docs", include_resource_linkage=True)
+
+
+def test_linkage_without_include_names_no_row_an_object_check_hides(database_url: str) -> None:
+    """REL-3, FET-*: linkage shown without ``include`` leaves out the docs the policy's
+    object check hides: a hidden to-many member is left out, a hidden to-one is null."""
+    app = secured_app(
+        database_url, "none", policy=OwnDocsChecked(), folder_schema=LinkedFolderSchema
+    )
+    client = app.test_client()
+    for url in ("/folders/1", "/folders"):
+        response = client.get(url, headers=ALICE)
+        assert response.status_code == 200, response.document
+        assert _leaks(response) == []
+    shared = client.get("/folders/1", headers=ALICE).document["data"]["relationships"]
+    assert shared["docs"]["data"] == [{"type": "docs", "id": "1"}]
+    assert shared["pinned"]["data"] is None
+    mine = client.get("/folders/2", headers=ALICE).document["data"]["relationships"]
+    assert mine["pinned"]["data"] == {"type": "docs", "id": "1"}
 
 
 def _with_id(document: Any, old: str, new: str) -> Any:

@@ -145,7 +145,9 @@ class OwnerChecker(ObjectLevelPermissionChecker):
         return object_id == current_user()
 
 
-def secured_app(database_url: str, guard: str, **doc_options: Any) -> flask.Flask:
+def secured_app(
+    database_url: str, guard: str, *, folder_schema: type = FolderSchema, **doc_options: Any
+) -> flask.Flask:
     """The API with docs guarded by ``guard``, on a fresh database with the rows above."""
     engine = sa.create_engine(database_url)
     session = make_scoped_session(sessionmaker(bind=engine))
@@ -166,7 +168,7 @@ def secured_app(database_url: str, guard: str, **doc_options: Any) -> flask.Flas
     doc_viewset = type("DocViewSet", (doc_base,), attributes)
     api.repository(doc_viewset(repository=_repository(Doc, session)), "docs", "/docs")
     api.repository(
-        ResourceRepositoryViewSet(schema=FolderSchema, repository=_repository(Folder, session)),
+        ResourceRepositoryViewSet(schema=folder_schema, repository=_repository(Folder, session)),
         "folders",
         "/folders",
     )
