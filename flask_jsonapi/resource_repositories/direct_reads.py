@@ -38,6 +38,7 @@ from .row_reads import listened
 __all__ = [
     "SAFE_METHODS",
     "adopt",
+    "bypass_allowed",
     "close_direct",
     "connect",
     "direct_connection",
@@ -101,12 +102,17 @@ def shares_connections(engine: sa.Engine) -> bool:
     return isinstance(engine.pool, _SHARED_POOLS)
 
 
-def _may_bypass(session: orm.Session) -> bool:
+def bypass_allowed() -> bool:
+    """Whether this request's reads may leave the session aside at all: a GET or HEAD, and
+    no read routing (which chooses the session's bind per request)."""
     request = _cv_request.get(None)
     if request is None or request.request.method not in SAFE_METHODS:
         return False
-    config = _cv_app.get().app.config
-    if config.get("JSONAPI_READ_ENGINE") is not None:
+    return _cv_app.get().app.config.get("JSONAPI_READ_ENGINE") is None
+
+
+def _may_bypass(session: orm.Session) -> bool:
+    if not bypass_allowed():
         return False
     if session.new or session.deleted or (len(session.identity_map) and session.dirty):
         return False

@@ -26,10 +26,9 @@ from contextvars import ContextVar, Token
 from typing import Any
 
 import sqlalchemy as sa
-from flask.globals import _cv_app, _cv_request  # read directly: no proxy per call
 from sqlalchemy import orm
 
-from .direct_reads import SAFE_METHODS, adopt, connect, shares_connections
+from .direct_reads import adopt, bypass_allowed, connect, shares_connections
 from .row_reads import listened
 
 __all__ = ["Unit", "begin", "end", "unit"]
@@ -79,13 +78,7 @@ def begin(scoped: Any) -> Token | None:
     ``None``: take the session (see the module's docstring for when)."""
     if type(scoped) is not orm.scoped_session or _CURRENT.get() is not None:
         return None
-    request = _cv_request.get(None)
-    if request is None or request.request.method not in SAFE_METHODS:
-        return None
-    config = _cv_app.get().app.config
-    if config.get("JSONAPI_READ_ENGINE") is not None:
-        return None
-    if scoped.registry.has():
+    if not bypass_allowed() or scoped.registry.has():
         return None
     bind = _bind_of(scoped.session_factory)
     if bind is None:
