@@ -201,6 +201,31 @@ def test_patch_title_is_one_statement_upd_2(
     assert row(db_session, Article, ids.article) == {**before, "title": "Renamed"}
 
 
+def test_patches_of_different_members_each_write_their_own_upd_2(
+    client: JsonApiClient, db_session: Any, ids: Ids, writes: list[str]
+) -> None:
+    """UPD-2: the row writer keeps one UPDATE per set of members written; a PATCH of the
+    title, then one of the body and views, then the title again each change what they
+    send and nothing else (a statement kept for one set never serves another)."""
+    before = row(db_session, Article, ids.article)
+    steps = [
+        ({"title": "First"}, {"title": "First"}),
+        ({"body": "Rewritten", "views": 7}, {"body": "Rewritten", "views": 7}),
+        ({"title": "Second"}, {"title": "Second"}),
+    ]
+    expected = dict(before)
+    for attributes, changed in steps:
+        response = client.patch(
+            f"/articles/{ids.article}", json=patch_document(ids.article, attributes=attributes)
+        )
+        assert response.status_code == 200, response.document
+        expected.update(changed)
+        assert row(db_session, Article, ids.article) == expected
+        for name, value in changed.items():
+            assert response.document["data"]["attributes"][name] == value
+    assert writes == ["update", "update", "update"]
+
+
 def test_patch_author_is_one_statement_upd_4(
     client: JsonApiClient, db_session: Any, sql_counter: Any, ids: Ids, writes: list[str]
 ) -> None:
@@ -707,6 +732,25 @@ def renamed(client: JsonApiClient, article_id: Any, title: str) -> dict[str, Any
     )
     assert response.status_code == 200, response.document
     return response.document["data"]
+
+
+def test_unscoped_patches_of_different_members_each_write_their_own_upd_2(
+    db_session: Any, ids: Ids, writes: list[str]
+) -> None:
+    """UPD-2: without a policy too (statements kept per plan, not per request), a PATCH of
+    the title, then of the body, then of both each change what they send and nothing else."""
+    client = articles_app(db_session, repository_for(PlainArticle)).test_client()
+    article_id = created(client, "one")["id"]
+    expected = {"title": "one", "body": ""}
+    for attributes in ({"title": "two"}, {"body": "text"}, {"title": "three", "body": "more"}):
+        response = client.patch(
+            f"/articles/{article_id}", json=patch_document(article_id, attributes=attributes)
+        )
+        assert response.status_code == 200, response.document
+        expected.update(attributes)
+        stored = client.get(f"/articles/{article_id}").document["data"]["attributes"]
+        assert {name: stored[name] for name in expected} == expected
+    assert writes == ["create", "update", "update", "update"]
 
 
 def test_plain_mapping_takes_the_fast_path(db_session: Any, ids: Ids, writes: list[str]) -> None:
