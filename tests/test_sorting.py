@@ -120,6 +120,14 @@ def test_unsupported_sort_is_400_srt_3(client, value: str) -> None:
     assert error_of(response)["source"] == {"parameter": "sort"}
 
 
+@pytest.mark.parametrize("value", ["title,,views", "-", "title,"])
+def test_malformed_sort_list_says_so_srt_3(client, value: str) -> None:
+    """SRT-3: an empty member of the sort list is a 400 that quotes the list it refuses."""
+    error = error_of(client.get(f"/articles?sort={value}"))
+    assert error["source"] == {"parameter": "sort"}
+    assert error["detail"] == f"'{value}' is not a valid sort list."
+
+
 def test_repeated_sort_parameter_is_400_srt_3(client) -> None:
     """SRT-3: sort given twice is ambiguous."""
     response = client.get("/articles?sort=title&sort=views")

@@ -111,6 +111,14 @@ def test_unknown_type_or_field_is_400_fld_6(client, parameter: str, value: str) 
     assert error_of(response)["source"] == {"parameter": parameter}
 
 
+def test_unknown_fields_are_named_in_the_error_fld_6(client) -> None:
+    """FLD-6: the 400 names every unknown member of the fieldset, in order, and its type."""
+    response = client.get("/articles?fields[articles]=title,zeta,alpha")
+    error = error_of(response)
+    assert error["source"] == {"parameter": "fields[articles]"}
+    assert error["detail"] == "'articles' has no field 'alpha', 'zeta'."
+
+
 @pytest.mark.parametrize("parameter", ["fields", "fields[articles][title]", "fields[]"])
 def test_malformed_fields_parameter_is_400_fld_6(client, parameter: str) -> None:
     """FLD-6, QP-3: fields must be written fields[TYPE]."""
