@@ -20,18 +20,16 @@ import json
 from collections.abc import Iterator
 from urllib.parse import quote
 
-import flask
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import orm
 from sqlalchemy.pool import StaticPool
 
-from flask_jsonapi import Api
-from flask_jsonapi.resource_repositories.sqlalchemy_repositories import SqlAlchemyModelRepository
 from flask_jsonapi.resource_repository_views import ResourceRepositoryViewSet
 from flask_jsonapi.schema import Schema, fields
 from tests.support.client import JsonApiClient
 from tests.support.database import reset_database
+from tests.support.model_apps import model_app
 
 
 class Base(orm.DeclarativeBase):
@@ -104,17 +102,11 @@ def gadgets(database_url: str) -> Iterator[JsonApiClient]:
     session.commit()
     session.remove()
 
-    app = flask.Flask(__name__)
-    app.testing = True
-    app.test_client_class = JsonApiClient
-    api = Api(app)
-    for schema, model, name in ((MakerSchema, Maker, "makers"), (GadgetSchema, Gadget, "gadgets")):
-        repository = type(f"{model.__name__}Repository", (SqlAlchemyModelRepository,), {})
-        viewset = ResourceRepositoryViewSet(
-            schema=schema, repository=repository(model=model, session=session)
-        )
+    def configure(viewset: ResourceRepositoryViewSet, model: type) -> None:
         viewset.filter_expressions = True
-        api.repository(viewset, name, f"/{name}")
+
+    resources = ((MakerSchema, Maker, "makers"), (GadgetSchema, Gadget, "gadgets"))
+    app = model_app(session, resources, configure)
     try:
         yield app.test_client()
     finally:

@@ -20,19 +20,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import flask
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import orm
 from sqlalchemy.pool import StaticPool
 
-from flask_jsonapi import Api
 from flask_jsonapi.resource_repositories.row_writes import RowWriter
-from flask_jsonapi.resource_repositories.sqlalchemy_repositories import SqlAlchemyModelRepository
-from flask_jsonapi.resource_repository_views import ResourceRepositoryViewSet
 from flask_jsonapi.schema import Schema, fields
 from tests.support.client import JsonApiClient
 from tests.support.database import reset_database
+from tests.support.model_apps import model_app
 from tests.support.two_paths import spy_calls
 
 
@@ -170,16 +167,7 @@ def shapes(database_url: str) -> Iterator[tuple[JsonApiClient, Any]]:
     session.commit()
     session.remove()
 
-    app = flask.Flask(__name__)
-    app.testing = True
-    app.test_client_class = JsonApiClient
-    api = Api(app)
-    for schema, model, name in RESOURCES:
-        repository = type(f"{model.__name__}Repository", (SqlAlchemyModelRepository,), {})
-        viewset = ResourceRepositoryViewSet(
-            schema=schema, repository=repository(model=model, session=session)
-        )
-        api.repository(viewset, name, f"/{name}")
+    app = model_app(session, RESOURCES)
     try:
         yield app.test_client(), session
     finally:
