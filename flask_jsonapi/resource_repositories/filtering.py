@@ -169,11 +169,17 @@ _TYPE_NAMES = {
 
 
 def python_type_of(column: Any) -> type:
-    """The Python type of a column's values; ``object`` when its type does not say."""
-    try:
-        return column.type.python_type
-    except NotImplementedError:
-        return object
+    """The Python type of a column's values; ``object`` when its type does not say. An
+    application's ``TypeDecorator`` that does not say has the values of the type it stores."""
+    column_type = column.type
+    while True:
+        try:
+            python_type = column_type.python_type
+        except NotImplementedError:  # SQLAlchemy before 2.1
+            python_type = object
+        if python_type is not object or not isinstance(column_type, sa.TypeDecorator):
+            return python_type
+        column_type = column_type.impl_instance
 
 
 def _typed(python_type: type, value: Any, key: str, parameter: str | None) -> Any:
@@ -244,19 +250,26 @@ _COMPARISONS = frozenset({"eq", "exact", "ne", "lt", "lte", "gt", "gte", "in", "
 _INTEGER_TEXT = re.compile(r"^[+-]?[0-9]+$")
 
 
-def integer_bits(column_type: Any, dialect: str) -> int:
-    """The width of an integer column: SQLite stores every integer in 64 bits."""
+def integer_type(column_type: Any) -> sa.Integer | None:
+    """The integer type a column stores, through the application's ``TypeDecorator``s (an
+    id type over ``Integer``); ``None`` for a column of another type."""
+    while isinstance(column_type, sa.TypeDecorator):
+        column_type = column_type.impl_instance
+    return column_type if isinstance(column_type, sa.Integer) else None
+
+
+def integer_bits(column_type: sa.Integer, dialect: str) -> int:
+    """The width of an integer type (:func:`integer_type`): SQLite stores every integer in
+    64 bits."""
     if dialect == "sqlite" or isinstance(column_type, sa.BigInteger):
         return 64
-    if isinstance(column_type, sa.SmallInteger):
-        return 16
-    return 32 if isinstance(column_type, sa.Integer) else 64
+    return 16 if isinstance(column_type, sa.SmallInteger) else 32
 
 
 def integer_range(column: Any, dialect: str) -> tuple[int, int] | None:
     """The lowest and highest value of an integer column, ``None`` for other columns."""
-    column_type = getattr(column, "type", None)
-    if not isinstance(column_type, sa.Integer):
+    column_type = integer_type(getattr(column, "type", None))
+    if column_type is None:
         return None
     bits = integer_bits(column_type, dialect)
     return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
@@ -267,7 +280,7 @@ def _check_integers(
 ) -> None:
     """400 for an integer (or integer text) outside an integer column's range: the database
     would fail the statement (PostgreSQL) or the driver refuse it (SQLite)."""
-    if not isinstance(getattr(column, "type", None), sa.Integer):
+    if integer_type(getattr(column, "type", None)) is None:
         return
     bounds = None
     for item in value if isinstance(value, (list, tuple)) else (value,):

@@ -36,6 +36,7 @@ from .filtering import (
     expression_condition,
     integer_bits,
     integer_range,
+    integer_type,
     key_condition,
     python_type_of,
 )
@@ -623,11 +624,7 @@ class SqlAlchemyModelRepository(ResourceRepository):
         return _key_column(self.model)
 
     def _coerce_id(self, id: Any) -> Any:
-        column = self._pk
-        try:
-            python_type = column.type.python_type
-        except NotImplementedError:
-            return id
+        python_type = python_type_of(self._pk)
         try:
             key = id if isinstance(id, python_type) else python_type(id)
         except (TypeError, ValueError):
@@ -654,9 +651,11 @@ class SqlAlchemyModelRepository(ResourceRepository):
     def _fits_key_column(self, key: Any) -> bool:
         if not isinstance(key, int) or isinstance(key, bool):
             return True
-        if -(2**31) <= key < 2**31 and not isinstance(self._pk.type, sa.SmallInteger):
+        key_type = integer_type(self._pk.type)
+        if -(2**31) <= key < 2**31 and not isinstance(key_type, sa.SmallInteger):
             return True  # every other integer column holds 32 bits
-        bits = integer_bits(self._pk.type, self._dialect())
+        # A key column of another type still meets the driver's 64 bits (SQLite's refuses more).
+        bits = 64 if key_type is None else integer_bits(key_type, self._dialect())
         return -(2 ** (bits - 1)) <= key < 2 ** (bits - 1)
 
     # -- writing ---------------------------------------------------------------------
@@ -857,8 +856,8 @@ def _computed(model: Any) -> frozenset[str]:
 def _integer_ranges(model: Any, dialect: str) -> dict[str, tuple[int, int]]:
     ranges = {}
     for prop in sa.inspect(model).column_attrs:
-        column_type = getattr(prop.columns[0], "type", None)
-        if len(prop.columns) == 1 and isinstance(column_type, sa.Integer):
+        column_type = integer_type(getattr(prop.columns[0], "type", None))
+        if len(prop.columns) == 1 and column_type is not None:
             bits = integer_bits(column_type, dialect)
             if bits < 64:
                 ranges[prop.key] = (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)

@@ -200,8 +200,11 @@ def _out_of_range(
         if spec.member not in given:
             continue  # most requests send few of the integers
         value = loaded.get(spec.attribute, loaded.get(spec.name))
+        sent = given[spec.member]
+        # orjson reads a JSON integer past 64 bits as a float, its last digits rounded off.
+        rounded = type(sent) is float and not -(2**63) < sent < 2**63
         pointer = f"/data/attributes/{pointer_token(spec.member)}"
-        if pointer not in pointed and not int64_fits(value):
+        if pointer not in pointed and (rounded or not int64_fits(value)):
             found.append(
                 ValidationFailed(
                     f"'{spec.member}' is out of range for an integer: at most 64 bits.",

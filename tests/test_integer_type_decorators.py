@@ -1,0 +1,160 @@
+"""Integer columns typed by a ``TypeDecorator`` (an application's own id or counter type over
+``Integer`` or ``SmallInteger``) are integer columns: every integer a client sends for them, in
+a filter, a body or a URL, is checked against the column's range before it reaches SQL, as
+for a plain ``Integer`` (FLT-1, CRT-*, UPD-*, FET-*). On SQLite every integer column holds
+64 bits; on PostgreSQL these hold 32 and 16.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import orm
+from sqlalchemy.pool import StaticPool
+
+from flask_jsonapi.schema import Schema, fields
+from tests.support.client import JsonApiClient
+from tests.support.database import reset_database
+from tests.support.error_checks import only_error
+from tests.support.model_apps import model_app
+
+
+class CounterId(sa.TypeDecorator):
+    """An application's id type: an integer in the database."""
+
+    impl = sa.Integer
+    cache_ok = True
+
+
+class Score(sa.TypeDecorator):
+    """A small counter: a ``SMALLINT`` in the database."""
+
+    impl = sa.SmallInteger
+    cache_ok = True
+
+
+class Base(orm.DeclarativeBase):
+    pass
+
+
+class Counter(Base):
+    __tablename__ = "decorated_counters"
+
+    id: orm.Mapped[int] = orm.mapped_column(CounterId, primary_key=True)
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(50))
+    score: orm.Mapped[int] = orm.mapped_column(Score)
+
+
+class CounterSchema(Schema):
+    id = fields.Int()
+    name = fields.Str()
+    score = fields.Int()
+
+    class Meta:
+        type_ = "counters"
+
+
+@pytest.fixture
+def counters(database_url: str) -> Iterator[tuple[JsonApiClient, Any]]:
+    """``/counters`` over one row (id 1, score 7), and the engine to read the rows with."""
+    options = {"poolclass": StaticPool} if database_url == "sqlite://" else {}
+    engine = sa.create_engine(database_url, **options)
+    reset_database(engine, Base.metadata)
+    session = orm.scoped_session(orm.sessionmaker(bind=engine))
+    session.add(Counter(id=1, name="one", score=7))
+    session.commit()
+    session.remove()
+    app = model_app(session, [(CounterSchema, Counter, "counters")])
+    try:
+        yield app.test_client(), engine
+    finally:
+        session.remove()
+        with engine.begin() as connection:
+            Base.metadata.drop_all(connection)
+        engine.dispose()
+
+
+def _rows(engine: Any) -> list[tuple[Any, ...]]:
+    with engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(sa.select(Counter.__table__))]
+
+
+def _bounds(engine: Any, bits: int) -> tuple[int, int, int]:
+    """The column's lowest and highest value on this database, and a value past it."""
+    if engine.dialect.name == "sqlite":
+        bits = 64
+    return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1, 2 ** (bits - 1)
+
+
+def _names_range(detail: str, engine: Any, low: int, high: int) -> bool:
+    """Whether an error's detail says the value is out of range: of the column's, on
+    PostgreSQL; past 64 bits, any integer's (the field's own check comes first)."""
+    if engine.dialect.name == "sqlite":
+        return "out of range for an integer" in detail
+    return detail.endswith(f" is out of range for its column ({low} to {high}).")
+
+
+@pytest.mark.parametrize(("member", "bits"), [("id", 32), ("score", 16)])
+def test_flt_1_filter_past_a_decorated_integer_column_is_400(counters, member, bits) -> None:
+    client, engine = counters
+    low, high, past = _bounds(engine, bits)
+    error = only_error(client.get(f"/counters?filter[{member}][gt]={past}"), 400)
+    assert error["source"] == {"parameter": f"filter[{member}][gt]"}
+    assert _names_range(error["detail"], engine, low, high)
+    inside = client.get(f"/counters?filter[{member}][lt]={high}")
+    assert [item["id"] for item in inside.document["data"]] == ["1"]
+
+
+def test_crt_upd_body_past_a_decorated_integer_column_is_422_and_writes_nothing(
+    counters,
+) -> None:
+    client, engine = counters
+    before = _rows(engine)
+    low, high, past = _bounds(engine, 16)
+    created = {"data": {"type": "counters", "attributes": {"name": "two", "score": past}}}
+    error = only_error(client.post("/counters", json=created), 422)
+    assert error["source"] == {"pointer": "/data/attributes/score"}
+    assert _names_range(error["detail"], engine, low, high)
+    updated = {"data": {"type": "counters", "id": "1", "attributes": {"score": -past - 1}}}
+    error = only_error(client.patch("/counters/1", json=updated), 422)
+    assert error["source"] == {"pointer": "/data/attributes/score"}
+    assert _rows(engine) == before
+    updated["data"]["attributes"]["score"] = high
+    assert client.patch("/counters/1", json=updated).status_code in (200, 204)
+    assert _rows(engine) == [(1, "one", high)]
+
+
+def test_fet_an_id_past_a_decorated_integer_key_is_a_missing_one(counters) -> None:
+    """An id no row of the column can have (past its range, or no integer) answers as any
+    missing id does: 404, not the database's error."""
+    client, engine = counters
+    _, _, past = _bounds(engine, 32)
+    missing = client.get("/counters/99")
+    assert missing.status_code == 404
+    beyond = client.get(f"/counters/{past}")
+    assert beyond.status_code == 404
+    assert beyond.document == {
+        **missing.document,
+        "errors": [
+            {**error, "detail": error["detail"].replace("99", str(past))}
+            for error in missing.document["errors"]
+        ],
+    }
+    assert client.delete(f"/counters/{past}").status_code == 404
+    assert client.get("/counters/one").status_code == 404  # no integer at all
+    assert _rows(engine) == [(1, "one", 7)]
+
+
+@pytest.mark.parametrize("score", [-(2**63) - 1, 2**64])
+def test_crt_an_integer_past_64_bits_is_never_stored_rounded(counters, score) -> None:
+    """JSON integers past 64 bits, which the JSON parser reads as floats with their last
+    digits rounded off (-2**63 - 1 would become -2**63, which fits): 422, nothing stored."""
+    client, engine = counters
+    created = {"data": {"type": "counters", "attributes": {"name": "two", "score": score}}}
+    error = only_error(client.post("/counters", json=created), 422)
+    assert error["source"] == {"pointer": "/data/attributes/score"}
+    assert error["detail"] == "'score' is out of range for an integer: at most 64 bits."
+    assert _rows(engine) == [(1, "one", 7)]
