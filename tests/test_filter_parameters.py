@@ -137,3 +137,40 @@ def test_flt_a_default_filter_past_its_column_names_the_clients_parameter(client
     error = error_of(client.get(f"/articles?{query}"))
     assert error["source"] == {"parameter": query.split("=")[0]}
     assert "out of range" in error["detail"]
+
+
+class GhostRelationshipFilters(RenamedFilters):
+    """``haunt`` is declared as a relationship over an attribute the model lacks."""
+
+    haunt = RelationshipFilterField(WriterFilters, attribute="nope")
+
+
+def test_flt_a_declared_relationship_filter_the_model_lacks_names_the_clients_parameter(
+    blog_app, article_id
+):
+    """FLT-1: a declared relationship filter over an attribute the model lacks is a 400 in
+    the client's words and parameter, not the model's."""
+    client = query_app(blog_app, filter_schema=GhostRelationshipFilters()).test_client()
+    error = error_of(client.get("/articles?filter[haunt][id]=1"))
+    assert error["source"] == {"parameter": "filter[haunt][id]"}
+    assert error["detail"] == (
+        "'filter[haunt][id]' cannot be filtered: the resource has no such field."
+    )
+
+
+class FloatViewFilters(FilterSchema):
+    """A number filter declared over the integer ``views`` column."""
+
+    views = FilterField(type_=ma_fields.Float, operators=["gt", "lt"])
+
+
+@pytest.mark.parametrize(("query", "found"), [("gt]=1e30", False), ("lt]=1e30", True)])
+def test_flt_a_float_past_every_integer_compares_with_an_integer_column(
+    blog_app, article_id, query, found
+):
+    """FLT-1: a float beyond any integer column's range is no integer the column could not
+    hold: compared in SQL as it is, not refused as out of range."""
+    client = query_app(blog_app, filter_schema=FloatViewFilters()).test_client()
+    response = client.get(f"/articles?filter[views][{query}")
+    assert response.status_code == 200, response.json
+    assert ids(response.json) == ([str(article_id)] if found else [])

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from examples.blog.api import ArticleViewSet
 from examples.blog.models import Article, Tag
 from flask_jsonapi import Api, ResourceRepositoryViewSet, exceptions
+from flask_jsonapi.query.model import EXPRESSION_KEY, FilterExpression
 from flask_jsonapi.resource_repositories.memory import MemoryRepository
 from flask_jsonapi.resource_repositories.repositories import ResourceRepository
 from flask_jsonapi.resource_repositories.sqlalchemy_repositories import SqlAlchemyModelRepository
@@ -117,6 +118,55 @@ def test_filter_key_naming_no_attribute_is_invalid_filters(
     with pytest.raises(exceptions.InvalidFilters) as invalid:
         tags.get_list({key: "x"}, (), {})
     assert invalid.value.detail == f"'{key}' names no attribute"
+
+
+@pytest.fixture
+def articles(db_session: Any) -> SqlAlchemyModelRepository:
+    return SqlAlchemyModelRepository(model=Article, session=db_session, instance_name="article")
+
+
+@pytest.mark.parametrize(
+    ("filters", "parameter", "detail"),
+    [
+        ({"views__gt": "many"}, "filter[views][gt]", "'views__gt': 'many' is not an integer."),
+        ({"views__in": ["1", "x"]}, "filter[views][in]", "'views__in': 'x' is not an integer."),
+        (
+            {"id__gt": 2**70},
+            "filter[id][gt]",
+            f"'id__gt': {2**70} is out of range for its column <range>.",
+        ),
+        ({"views__range": [1]}, "filter", "'views__range': range needs two values"),
+        ({"views__range": [1, 2, 3]}, "filter", "'views__range': range needs two values"),
+        (
+            {"author_id__name": "x"},
+            "filter",
+            "No idea what to do with 'name' in filter \"author_id__name\": "
+            "'author_id' is a column, not a relationship.",
+        ),
+        (
+            {"nope__name": "x"},
+            "filter",
+            "Could not find column for filter \"nope__name\": 'nope' is not a relationship.",
+        ),
+        (
+            {EXPRESSION_KEY: FilterExpression("and", (("views__gt", "many"),))},
+            "filter",
+            "'views__gt': 'many' is not an integer.",
+        ),
+    ],
+)
+def test_flt_plain_filter_keys_from_code_get_the_querys_errors(
+    articles: SqlAlchemyModelRepository, filters: dict[str, Any], parameter: str, detail: str
+) -> None:
+    """FLT-1: code calling ``get_list`` with plain keys (no parsed request) gets the 400 a
+    request would: the parameter rebuilt from the key (``filter`` for an expression and
+    for a key the model cannot answer), and the original's words for unknown names."""
+    with pytest.raises(exceptions.InvalidFilters) as invalid:
+        articles.get_list(filters, (), {})
+    bits = 64 if articles.session.get_bind().dialect.name == "sqlite" else 32
+    column_range = f"({-(2 ** (bits - 1))} to {2 ** (bits - 1) - 1})"
+    assert invalid.value.source == {"parameter": parameter}
+    assert invalid.value.detail == detail.replace("<range>", column_range)
 
 
 # -- overridable hooks through an app ----------------------------------------------------------

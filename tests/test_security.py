@@ -190,7 +190,8 @@ def _with_id(document: Any, old: str, new: str) -> Any:
 
 
 def test_filter_through_relationship_is_no_oracle(app: flask.Flask, guard: str) -> None:
-    """A filter on a hidden value answers as a filter on a value nobody has."""
+    """A filter on a hidden value answers as a filter on a value nobody has; through a type
+    whose objects are checked one by one, it is refused in the client's words (FLT-1)."""
     client = app.test_client()
     hidden = client.get("/folders?filter[docs][title][startswith]=BOB-C", headers=ALICE)
     nothing = client.get("/folders?filter[docs][title][startswith]=NOBODY", headers=ALICE)
@@ -202,6 +203,13 @@ def test_filter_through_relationship_is_no_oracle(app: flask.Flask, guard: str) 
         assert [f["id"] for f in visible["data"]] == ["1"]
     else:  # objects cannot be checked inside SQL: the filter is refused whatever its value
         assert hidden.status_code == 400
+        assert hidden.document["errors"][0]["source"] == {
+            "parameter": "filter[docs][title][startswith]"
+        }
+        assert hidden.document["errors"][0]["detail"] == (
+            "'filter[docs][title][startswith]' cannot be filtered: "
+            "filtering through this relationship is not possible."
+        )
     assert client.get("/folders?filter[pinned][owner]=2", headers=ALICE).document.get(
         "data", []
     ) in ([], None)
