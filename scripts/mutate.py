@@ -102,6 +102,10 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
             # errors naming the parameter the client wrote (FilterKey)
             "tests/test_filter_parameters.py",
             "tests/test_security.py::test_a_declared_filter_over_a_hidden_field_names_the_clients_parameter_flt_1",
+            # plain keys from code: the parameter rebuilt, the original's words
+            "tests/test_public_repositories.py::test_flt_plain_filter_keys_from_code_get_the_querys_errors",
+            # integer columns typed by a TypeDecorator
+            "tests/test_integer_type_decorators.py",
         ],
     ),
     "operations": (
@@ -198,6 +202,16 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
             "tests/test_startup_validation.py::"
             "test_sort_through_a_relationship_to_a_type_no_view_set_serves_is_400_srt_3",
             "tests/test_startup_validation.py::test_relationship_to_a_type_no_view_set_serves",
+            # hidden.py: a hand-built FilterSchema.parse (plain keys), a fieldset of a type
+            # with hidden members, decorators of a type two relationships away
+            "tests/test_security.py::"
+            "test_a_hidden_filter_of_a_hand_built_parse_names_the_clients_parameter_flt_1",
+            "tests/test_security.py::test_a_sparse_fieldset_of_a_type_with_hidden_members_is_kept_fld_1",
+            "tests/test_security.py::test_decorators_guard_a_type_two_relationships_away",
+            # parser: IncludeNode.member in an error; the linkage-only nodes of load_tree
+            "tests/test_row_reads.py::"
+            "test_relationship_never_loaded_whole_is_not_included_but_read_inc_6_rel_3",
+            "tests/test_security.py::test_linkage_without_include_names_no_row_an_object_check_hides",
         ],
     ),
     "row_reads": (

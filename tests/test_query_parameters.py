@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from werkzeug.datastructures import MultiDict
 
+from flask_jsonapi.query import QueryConfig, parse_query
 from tests.support.query_data import blog, error_of, ids
 
 
@@ -56,3 +58,29 @@ def test_encoded_and_raw_brackets_are_the_same_parameter_qp_6(client, db_session
     encoded = client.get("/articles?page%5Bsize%5D=1").document
     assert ids(raw) == ids(encoded) == ["1"]
     assert raw["links"] == encoded["links"]
+
+
+# -- the query language called from code (flask_jsonapi.query) -----------------------------
+
+
+def test_query_config_from_code_keeps_sortable_fields_as_a_set(blog_app) -> None:
+    """``QueryConfig`` built by code: a list of sortable fields is kept as a set (the
+    config stays hashable), also through ``from_app_config``, where a list override is
+    applied though it cannot be cached."""
+    direct = QueryConfig(sortable_fields=["title", "views"])
+    assert direct.sortable_fields == frozenset({"title", "views"})
+    assert hash(direct) == hash(QueryConfig(sortable_fields=("views", "title")))
+    built = QueryConfig.from_app_config(blog_app.config, sortable_fields=["title"], page_size=7)
+    assert (built.sortable_fields, built.page_size) == (frozenset({"title"}), 7)
+
+
+def test_parse_query_from_code_filters_by_the_schemas_fields_flt_1(blog_app) -> None:
+    """FLT-1: ``parse_query`` called by code with no filter parser reads the schema's
+    filters, through relationships to the related type's fields."""
+    registry = blog_app.extensions["flask_jsonapi"][0].registry
+    args = MultiDict({"filter[author][name]": "Ada", "filter[views][gt]": "3"})
+    query = parse_query(
+        args, registry.schema("articles"), registry.schema, QueryConfig(), collection=True
+    )
+    assert query.filters == {"author__name": "Ada", "views__gt": 3}
+    assert [key.parameter for key in query.filters] == ["filter[author][name]", "filter[views][gt]"]

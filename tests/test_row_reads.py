@@ -1414,3 +1414,30 @@ def test_a_query_read_again_answers_its_own_rows_flt_1(
         assert response.status_code == 200
         assert [item["id"] for item in response.document["data"]] == ids
         assert response.document["meta"]["count"] == (1 if "filter" in url else 4)
+
+
+def test_type_without_relationship_urls_gets_its_linkage_from_rows_fet_1_rel_3(
+    blog_app: flask.Flask, db_session: Any, rows: dict[str, int], reads: list[str]
+) -> None:
+    """FET-1, REL-3: articles routed the original's way (``api.route``, no relationship
+    URLs) show each relationship by its linkage, which the plain row reads do not hold:
+    the ORM answers. Fields that leave the relationships out are read as rows, alike."""
+    app = build_app(db_session, *[r for r in blog_resources() if r[0] != "articles"])
+    api = app.extensions["flask_jsonapi"][0]
+    options = {
+        "schema": blog_api.ArticleSchema,
+        "repository": blog_api.ArticleRepository(session=db_session),
+    }
+    api.route(ResourceRepositoryListView, "article_list", "/articles", view_kwargs=options)
+    api.route(ResourceRepositoryDetailView, "article_detail", "/articles/<id>", view_kwargs=options)
+    client = app.test_client()
+    listed = same_document(app, client, "/articles", reads, rows=False)
+    by_id = {article["id"]: article for article in listed["data"]}
+    quiet = by_id[str(rows["quiet"])]["relationships"]
+    assert quiet["author"]["data"] is not None
+    assert quiet["comments"] == {"data": []}
+    assert by_id["1"]["relationships"]["comments"]["data"]
+    detail = same_document(app, client, f"/articles/{rows['quiet']}", reads, rows=False)
+    assert detail["data"]["relationships"] == quiet
+    sparse = same_document(app, client, "/articles?fields[articles]=title", reads, rows=True)
+    assert all("relationships" not in article for article in sparse["data"])

@@ -20,9 +20,11 @@ import flask
 import pytest
 import sqlalchemy as sa
 
-from flask_jsonapi import FilterField, FilterSchema, Policy
+from examples.blog import api as blog_api
+from flask_jsonapi import Api, FilterField, FilterSchema, Policy
 from flask_jsonapi.permissions import ObjectLevelPermissionChecker
 from flask_jsonapi.schema import fields
+from tests.support.client import JsonApiClient
 from tests.support.secured import (
     HIDDEN_TEXT,
     Doc,
@@ -30,6 +32,7 @@ from tests.support.secured import (
     current_user,
     rows,
     secured_app,
+    user_required,
 )
 
 ALICE = {"X-User": "1"}
@@ -564,6 +567,43 @@ def test_decorators_guard_filters_and_sorts_through_the_type(
     _refused(secured_app(database_url, guard).test_client().get(url))
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/comments?filter[article][author][name]=Ada",
+        "/comments?sort=article.author.name",
+        "/comments?include=article.author",
+    ],
+)
+def test_decorators_guard_a_type_two_relationships_away(blog_app: flask.Flask, url: str) -> None:
+    """A view set's decorators guard its type also past an unguarded one: comments reach
+    authors through their article. Without the user, 401; the unguarded part answers."""
+    session = blog_app.extensions["blog"]["session"]
+    app = flask.Flask(__name__)
+    app.testing = True
+    app.test_client_class = JsonApiClient
+    api = Api(app)
+    guarded = type(
+        "GuardedAuthors", (blog_api.AuthorViewSet,), {"view_decorators": [user_required]}
+    )
+    for viewset_cls, repository_cls, name in (
+        (guarded, blog_api.AuthorRepository, "authors"),
+        (blog_api.ArticleViewSet, blog_api.ArticleRepository, "articles"),
+        (blog_api.CommentViewSet, blog_api.CommentRepository, "comments"),
+        (blog_api.TagViewSet, blog_api.TagRepository, "tags"),
+    ):
+        api.repository(viewset_cls(repository=repository_cls(session=session)), name, f"/{name}")
+    client = app.test_client()
+    response = client.get(url)
+    assert response.status_code == 401, response.document
+    assert response.document["errors"][0]["status"] == "401"
+    assert client.get(url, headers=ALICE).status_code == 200
+    unguarded = url.replace("article.author.name", "article.title").replace(
+        "[author][name]", "[title]"
+    )
+    assert client.get(unguarded.replace("article.author", "article")).status_code == 200
+
+
 @pytest.mark.parametrize("guard", ["api", "viewset"])
 @pytest.mark.parametrize(("method", "url", "body"), WRITES)
 def test_decorators_guard_every_write_that_reaches_the_type(
@@ -896,6 +936,43 @@ def test_a_declared_filter_over_a_hidden_field_names_the_clients_parameter_flt_1
     assert error["source"] == {"parameter": "filter[word]"}
     assert error["detail"] == "Error parsing 'filter[word]': it is not a filter here"
     assert "secret" not in response.get_data(as_text=True)
+
+
+class HandBuiltSecretFilters(FilterSchema):
+    """``secret`` declared, with ``parse(self)`` overridden the original's way: code that
+    builds its own dict, with plain string keys."""
+
+    secret = FilterField()
+
+    def parse(self):
+        return {str(key): value for key, value in super().parse().items()}
+
+
+def test_a_hidden_filter_of_a_hand_built_parse_names_the_clients_parameter_flt_1(
+    database_url: str,
+) -> None:
+    """FLT-1: the keys of a ``FilterSchema.parse`` written by hand carry no parameter; a
+    filter on a hidden member still answers naming the parameter the client wrote."""
+    app = secured_app(
+        database_url, "none", policy=Guarded(), filter_schema=HandBuiltSecretFilters()
+    )
+    response = app.test_client().get("/docs?filter[secret]=alice-secret", headers=ALICE)
+    assert response.status_code == 400, response.document
+    (error,) = response.document["errors"]
+    assert error["source"] == {"parameter": "filter[secret]"}
+    assert error["detail"] == "Error parsing 'filter[secret]': it is not a filter here"
+
+
+def test_a_sparse_fieldset_of_a_type_with_hidden_members_is_kept_fld_1(
+    guarded: flask.Flask,
+) -> None:
+    """FLD-1: ``fields[docs]`` of a type with hidden members shows what it names, no more."""
+    client = guarded.test_client()
+    document = client.get("/docs/1?fields[docs]=title", headers=ALICE).document
+    assert document["data"]["attributes"] == {"title": "ALICE-A"}
+    assert "relationships" not in document["data"]
+    listed = client.get("/folders/1?include=docs&fields[docs]=owner", headers=ALICE).document
+    assert [doc["attributes"] for doc in listed["included"]] == [{"owner": 1}]
 
 
 def test_read_only_fields_are_shown_not_written(guarded: flask.Flask) -> None:
