@@ -146,7 +146,7 @@ class ResourceService:
         key = read(obj, self.compiled.id_attribute)
         if (in_scope is not None and not in_scope(key)) or not self.shown(obj):
             raise exceptions.ForbiddenError(
-                f"This write would put the '{self.compiled.type_}' resource out of your reach.",
+                "This write would put the resource out of your reach.",  # as the row writes
                 {"pointer": pointer},
             )
 

@@ -293,13 +293,23 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
             *_tests("test_jsonapi_11", "test_id_6_unknown_lid_in_linkage_is_404"),
             # the related collection read through the row reader (fetch_many)
             *_tests("test_related_endpoints", "test_fet_3_to_many_related_collection"),
-            # a PATCH takes the row writer: one statement (update)
-            *_tests("test_row_writes", "test_patch_title_is_one_statement_upd_2"),
-            # member writes that hold whatever the rows are by now (_member_writer)
+            # a PATCH and a POST take the row writer: one statement (update, create)
+            *_tests(
+                "test_row_writes",
+                "test_patch_title_is_one_statement_upd_2",
+                "test_create_with_author_is_one_statement_crt_1",
+            ),
+            # member writes that hold whatever the rows are by now (_member_writer), under
+            # the parent's row lock (_replace_members)
             *_tests(
                 "test_concurrent_writes",
                 "test_upd_4_patch_replaces_from_the_rows_not_a_loaded_collection",
                 "test_urel_5_duplicate_identifiers_are_one_member",
+                "test_tx_1_conflict_on_every_try_is_409",
+            ),
+            # a write that leaves the policy's scope, through the ORM too (update)
+            *_tests(
+                "test_demo_drafts", "test_a_write_out_of_the_writers_reach_is_403_on_every_path"
             ),
             # the cursors of a page (fetch_many); the ORM path's eager loads (its statements)
             *_tests("test_cursor_pagination", "test_cursor_pages_follow_the_sort_pag_4"),

@@ -228,3 +228,17 @@ def test_atom_11_only_post(client: JsonApiClient) -> None:
     response = client.get("/operations", headers={"Accept": ATOMIC_TYPE})
     assert response.status_code == 405
     assert "POST" in response.headers["Allow"]
+
+
+def test_atom_22_19_remove_then_add_of_the_same_unique_name(
+    client: JsonApiClient, db_session: Any, blog: Blog
+) -> None:
+    """ATOM-22, ATOM-19: operations apply in order: a tag removed, then one added under the
+    name it had (unique), succeeds; the new tag holds the name, the old row is gone."""
+    name = row(db_session, Tag, blog.tags[0])["name"]
+    operations = [{"op": "remove", "ref": {"type": "tags", "id": str(blog.tags[0])}}]
+    operations.append({"op": "add", "data": _tag(name)})
+    results = _results(atomic(client, *operations), 2)
+    created = int(results[1]["data"]["id"])
+    assert row(db_session, Tag, blog.tags[0]) is None
+    assert row(db_session, Tag, created)["name"] == name

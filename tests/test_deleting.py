@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy import orm
+from sqlalchemy.pool import StaticPool
 
 from examples.blog.models import Article, Author, Comment, Tag
+from flask_jsonapi.schema import Schema, fields
 from tests.support.blog_rows import (
     add_rows,
     article_tag_pairs,
@@ -19,7 +24,9 @@ from tests.support.blog_rows import (
     row,
 )
 from tests.support.client import JsonApiClient
+from tests.support.database import reset_database
 from tests.support.error_checks import assert_error
+from tests.support.model_apps import model_app
 
 
 def test_delete_answers_204_and_removes_the_row(client: JsonApiClient, db_session: Any) -> None:
@@ -110,3 +117,73 @@ def test_delete_ignores_a_request_body(
     assert response.get_data() == b""
     assert row(db_session, Article, own) is None
     assert row(db_session, Article, other) is not None
+
+
+class _Base(orm.DeclarativeBase):
+    pass
+
+
+class Shelf(_Base):
+    __tablename__ = "restrict_shelves"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(20))
+
+
+class Book(_Base):
+    """A book keeps its shelf: the database refuses to delete a shelf that holds books."""
+
+    __tablename__ = "restrict_books"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    shelf_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey("restrict_shelves.id", ondelete="RESTRICT")
+    )
+
+
+class ShelfSchema(Schema):
+    id = fields.Int()
+    name = fields.Str()
+
+    class Meta:
+        type_ = "shelves"
+
+
+@pytest.fixture
+def shelves(database_url: str) -> Iterator[tuple[JsonApiClient, Any]]:
+    """``/shelves``: shelf 1 holds a book, shelf 2 none; foreign keys enforced."""
+    options = {"poolclass": StaticPool} if database_url == "sqlite://" else {}
+    engine = sa.create_engine(database_url, **options)
+    if engine.dialect.name == "sqlite":
+        sa.event.listen(
+            engine, "connect", lambda connection, _: connection.execute("PRAGMA foreign_keys=ON")
+        )
+    reset_database(engine, _Base.metadata)
+    session = orm.scoped_session(orm.sessionmaker(bind=engine, autoflush=False))
+    session.add_all([Shelf(id=1, name="full"), Shelf(id=2, name="empty")])
+    session.flush()
+    session.add(Book(id=1, shelf_id=1))
+    session.commit()
+    session.remove()
+    try:
+        yield model_app(session, [(ShelfSchema, Shelf, "shelves")]).test_client(), engine
+    finally:
+        session.remove()
+        with engine.begin() as connection:
+            _Base.metadata.drop_all(connection)
+        engine.dispose()
+
+
+def test_del_delete_the_database_refuses_is_409_and_deletes_nothing(shelves) -> None:
+    """A delete that a foreign key restricts: 409, as a JSON:API error, the row kept; the
+    next delete of a free row goes through."""
+    client, engine = shelves
+    response = client.delete("/shelves/1")
+    assert_error(response, 409)
+    assert response.document["errors"][0]["title"] == "Conflict"
+    with engine.connect() as connection:
+        kept = connection.execute(sa.select(Shelf.id).order_by(Shelf.id)).scalars().all()
+    assert kept == [1, 2]
+    assert client.delete("/shelves/2").status_code == 204
+    with engine.connect() as connection:
+        assert connection.execute(sa.select(Shelf.id)).scalars().all() == [1]

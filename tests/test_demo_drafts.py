@@ -189,3 +189,22 @@ def test_a_hidden_draft_is_no_related_resource_of_a_write(
         f"/comments/{first_id}", json=comment(drafts["draft"], first_id), headers=ANN
     )
     assert moved.status_code == 200, moved.document
+
+
+@pytest.mark.parametrize("row_writes", [True, False], ids=["row-writes", "orm"])
+def test_a_write_out_of_the_writers_reach_is_403_on_every_path(
+    blog_app, client: JsonApiClient, drafts: dict, row_writes: bool
+) -> None:
+    """Bob turning Ann's published article into a draft would hide it from him: 403 naming
+    the resource, the same answer whether one statement or the ORM writes it; nothing
+    changes."""
+    blog_app.config["JSONAPI_ROW_WRITES"] = row_writes
+    published = f"/articles/{drafts['published']}"
+    body = {"data": {"type": "articles", "id": drafts["published"], "attributes": {"draft": True}}}
+    refused = client.patch(published, json=body, headers=BOB)
+    assert refused.status_code == 403
+    (error,) = refused.document["errors"]
+    assert error["source"] == {"pointer": "/data"}
+    assert error["detail"] == "This write would put the resource out of your reach."
+    assert client.get(published).document["data"]["attributes"]["draft"] is False
+    assert client.patch(published, json=body, headers=ANN).status_code == 200

@@ -271,3 +271,35 @@ def test_patch_of_a_row_replaced_during_its_update_is_409(
     assert_error(response, 409)
     assert response.document["errors"][0]["detail"] == "The resource changed while it was updated."
     assert row(db_session, Tag, tag) == before
+
+
+@pytest.mark.parametrize(
+    ("relationships", "detail"),
+    [
+        (
+            {"tags": {"data": {"type": "tags", "id": "1"}}},
+            "Relationship 'tags' takes an array of resource identifiers.",
+        ),
+        (
+            {"author": {"data": [{"type": "authors", "id": "1"}]}},
+            "Relationship 'author' takes one identifier or null.",
+        ),
+    ],
+)
+def test_patch_linkage_of_the_wrong_shape_is_400_saying_what_it_takes(
+    client: JsonApiClient, db_session: Any, stored: Stored, relationships: dict, detail: str
+) -> None:
+    """UPD-4, ERR-8: an identifier object for a to-many, an array for a to-one: 400 that
+    says what the relationship takes, pointing at its data; nothing written."""
+    before = row(db_session, Article, stored.article)
+    response = client.patch(
+        f"/articles/{stored.article}",
+        json=patch_document(
+            stored.article, attributes={"title": "New"}, relationships=relationships
+        ),
+        validate=False,
+    )
+    member = next(iter(relationships))
+    assert_error(response, 400, f"/data/relationships/{member}/data")
+    assert response.document["errors"][0]["detail"] == detail
+    assert_unchanged(db_session, stored, before)

@@ -841,3 +841,48 @@ def test_a7_prepare_response_of_a_type_with_a_policy() -> None:
     assert answer.status_code == 201, answer.document
     assert answer.document["data"]["attributes"] == {"body": "!"}
     assert [obj.body for obj in repository.objects.values()] == ["b"]
+
+
+def test_upd_crt_a_to_one_to_a_type_of_hand_written_views(blog_app, db_session) -> None:
+    """UPD-*, CRT-2: articles (the stock repository, written in one statement where it
+    can) whose authors are served by a hand-written view only (no repository): their
+    author is set by PATCH and by POST, as the rows show."""
+    from examples.blog import api as blog_api
+    from examples.blog.models import Article, Author
+
+    session = blog_app.extensions["blog"]["session"]
+    ada = Author(name="Ada", email="ada@example.org")
+    bob = Author(name="Bob", email="bob@example.org")
+    article = Article(title="T", body="B", author=ada)
+    session.add_all([ada, bob, article])
+    session.commit()
+    article_id, bob_id = article.id, bob.id
+
+    class AuthorDetail(ResourceDetail):
+        schema = blog_api.AuthorSchema
+
+        def read(self, id: Any, **kwargs: Any) -> Any:
+            return session.get(Author, int(id))
+
+    def register(api: Api) -> None:
+        api.route(AuthorDetail, "author_detail", "/authors/<id>")
+        for viewset, repository, name in (
+            (blog_api.ArticleViewSet, blog_api.ArticleRepository, "articles"),
+            (blog_api.CommentViewSet, blog_api.CommentRepository, "comments"),
+            (blog_api.TagViewSet, blog_api.TagRepository, "tags"),
+        ):
+            api.repository(viewset(repository=repository(session=session)), name, f"/{name}")
+
+    client = app_with(register).test_client()
+    author = {"author": {"data": {"type": "authors", "id": str(bob_id)}}}
+    patched = client.patch(
+        f"/articles/{article_id}",
+        json={"data": {"type": "articles", "id": str(article_id), "relationships": author}},
+    )
+    assert patched.status_code == 200, patched.document
+    body = {"type": "articles", "attributes": {"title": "N", "body": "B"}, "relationships": author}
+    created = client.post("/articles", json={"data": body})
+    assert created.status_code == 201, created.document
+    session.remove()
+    stored = db_session.execute(sa.select(Article.id, Article.author_id).order_by(Article.id))
+    assert stored.all() == [(article_id, bob_id), (int(created.document["data"]["id"]), bob_id)]
