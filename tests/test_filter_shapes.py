@@ -28,6 +28,8 @@ from tests.support.client import JsonApiClient
 from tests.support.database import reset_database
 from tests.support.model_apps import model_app
 
+TEXT_OPERATORS = ["contains", "icontains", "iexact", "startswith", "istartswith", "endswith"]
+
 
 class Base(orm.DeclarativeBase):
     pass
@@ -40,6 +42,8 @@ class Tier(Base):
     name: orm.Mapped[str] = orm.mapped_column(sa.String(50))
     min_points: orm.Mapped[int] = orm.mapped_column(sa.SmallInteger)
     fee: orm.Mapped[Decimal] = orm.mapped_column(sa.Numeric(6, 2))
+    # A native enum on PostgreSQL, of strings: text functions need it cast to text there.
+    rank: orm.Mapped[str] = orm.mapped_column(sa.Enum("common", "rare", name="shape_tier_rank"))
 
 
 class Member(Base):
@@ -67,6 +71,7 @@ class TierSchema(Schema):
     name = fields.Str()
     min_points = fields.Int()
     fee = fields.Decimal(as_string=True)
+    rank = fields.Str()
 
     class Meta:
         type_ = "tiers"
@@ -89,10 +94,15 @@ class TierFilters(FilterSchema):
     original flask-jsonapi's default ``FilterField``)."""
 
     fee = FilterField(operators=[None, "lt", "in"])
+    rank = FilterField(operators=[None, *TEXT_OPERATORS])
 
 
-# name: (min_points, fee)
-TIERS = {"bronze": (0, "0.50"), "silver": (100, "5.00"), "gold": (1000, "12.25")}
+# name: (min_points, fee, rank)
+TIERS = {
+    "bronze": (0, "0.50", "common"),
+    "silver": (100, "5.00", "common"),
+    "gold": (1000, "12.25", "rare"),
+}
 # name: (points, tier_id)
 MEMBERS = {
     "ann": (50, 2),
@@ -111,8 +121,8 @@ def members(database_url: str) -> Iterator[JsonApiClient]:
     reset_database(engine, Base.metadata)
     session = orm.scoped_session(orm.sessionmaker(bind=engine))
     session.add_all(
-        Tier(name=name, min_points=points, fee=Decimal(fee))
-        for name, (points, fee) in TIERS.items()
+        Tier(name=name, min_points=points, fee=Decimal(fee), rank=rank)
+        for name, (points, fee, rank) in TIERS.items()
     )
     session.flush()
     session.add_all(
@@ -324,3 +334,20 @@ def test_flt_1_integer_past_a_smallint_column(
         assert "out of range for its column (-32768 to 32767)" in error["detail"]
         return
     assert _names(response) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("filter[rank][contains]=ar", ["gold"]),
+        ("filter[rank][icontains]=MO", ["bronze", "silver"]),
+        ("filter[rank][iexact]=Rare", ["gold"]),
+        ("filter[rank][startswith]=com", ["bronze", "silver"]),
+        ("filter[rank][istartswith]=R", ["gold"]),
+        ("filter[rank][endswith]=on", ["bronze", "silver"]),
+    ],
+)
+def test_flt_1_text_operators_on_an_enum_column(members: JsonApiClient, query, expected) -> None:
+    """FLT-1: text operators match the text of an enum column's values, also where the
+    database stores it as a type of its own (PostgreSQL's enums have no text functions)."""
+    assert _names(members.get(f"/tiers?{query}&sort=id")) == expected

@@ -141,14 +141,22 @@ def condition(
     table_column = mapper.column_attrs[name].columns[0]
     python_type = python_type_of(table_column)
     if operator in _TEXT_OPERATORS:
-        if python_type is not str and python_type is not object:
-            # Matching text in a number or a date: the text the database writes for it.
+        if not _stored_as_text(table_column.type):
+            # Matching text in a number, a date or an enum: the text the database writes
+            # for it (PostgreSQL's text functions take no other type).
             column = sa.cast(column, sa.String)
     elif operator in _COMPARISONS:
         value = _typed(python_type, value, key, parameter)
         if dialect is not None:
             _check_integers(table_column, value, dialect, key, parameter)
     return OPERATORS[operator](column, value)
+
+
+def _stored_as_text(column_type: Any) -> bool:
+    """Whether the database stores a column of this type as text (an enum is a type of
+    its own on PostgreSQL, though its values are strings)."""
+    stored = _stored_type(column_type)
+    return isinstance(stored, sa.String) and not isinstance(stored, sa.Enum)
 
 
 _TEXT_OPERATORS = frozenset(
@@ -250,12 +258,18 @@ _COMPARISONS = frozenset({"eq", "exact", "ne", "lt", "lte", "gt", "gte", "in", "
 _INTEGER_TEXT = re.compile(r"^[+-]?[0-9]+$")
 
 
-def integer_type(column_type: Any) -> sa.Integer | None:
-    """The integer type a column stores, through the application's ``TypeDecorator``s (an
-    id type over ``Integer``); ``None`` for a column of another type."""
+def _stored_type(column_type: Any) -> Any:
+    """The type the database stores, through the application's ``TypeDecorator``s."""
     while isinstance(column_type, sa.TypeDecorator):
         column_type = column_type.impl_instance
-    return column_type if isinstance(column_type, sa.Integer) else None
+    return column_type
+
+
+def integer_type(column_type: Any) -> sa.Integer | None:
+    """The integer type a column stores (an application's id type over ``Integer``
+    included); ``None`` for a column of another type."""
+    stored = _stored_type(column_type)
+    return stored if isinstance(stored, sa.Integer) else None
 
 
 def integer_bits(column_type: sa.Integer, dialect: str) -> int:
