@@ -140,22 +140,27 @@ def test_flt_a_default_filter_past_its_column_names_the_clients_parameter(client
 
 
 class GhostRelationshipFilters(RenamedFilters):
-    """``haunt`` is declared as a relationship over an attribute the model lacks."""
+    """``haunt`` is declared as a relationship over an attribute the model lacks, ``hollow``
+    over a path with an empty step."""
 
     haunt = RelationshipFilterField(WriterFilters, attribute="nope")
+    hollow = FilterField(attribute="author____name")
 
 
 def test_flt_a_declared_relationship_filter_the_model_lacks_names_the_clients_parameter(
     blog_app, article_id
 ):
-    """FLT-1: a declared relationship filter over an attribute the model lacks is a 400 in
-    the client's words and parameter, not the model's."""
+    """FLT-1: a declared filter over an attribute the model lacks, or over a path with an
+    empty step, is a 400 in the client's words and parameter, not the model's."""
     client = query_app(blog_app, filter_schema=GhostRelationshipFilters()).test_client()
     error = error_of(client.get("/articles?filter[haunt][id]=1"))
     assert error["source"] == {"parameter": "filter[haunt][id]"}
     assert error["detail"] == (
         "'filter[haunt][id]' cannot be filtered: the resource has no such field."
     )
+    error = error_of(client.get("/articles?filter[hollow]=Ada"))
+    assert error["source"] == {"parameter": "filter[hollow]"}
+    assert error["detail"] == "'filter[hollow]' names no attribute"
 
 
 class FloatViewFilters(FilterSchema):

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 from sqlalchemy.pool import StaticPool
 
+from flask_jsonapi import FilterField, FilterSchema
 from flask_jsonapi.schema import Schema, fields
 from tests.support.client import JsonApiClient
 from tests.support.database import reset_database
@@ -46,12 +47,14 @@ class Counter(Base):
     id: orm.Mapped[int] = orm.mapped_column(CounterId, primary_key=True)
     name: orm.Mapped[str] = orm.mapped_column(sa.String(50))
     score: orm.Mapped[int] = orm.mapped_column(Score)
+    total: orm.Mapped[int] = orm.mapped_column(sa.BigInteger, default=0)
 
 
 class CounterSchema(Schema):
     id = fields.Int()
     name = fields.Str()
     score = fields.Int()
+    total = fields.Int()
 
     class Meta:
         type_ = "counters"
@@ -64,10 +67,11 @@ def counters(database_url: str) -> Iterator[tuple[JsonApiClient, Any]]:
     engine = sa.create_engine(database_url, **options)
     reset_database(engine, Base.metadata)
     session = orm.scoped_session(orm.sessionmaker(bind=engine))
-    session.add(Counter(id=1, name="one", score=7))
+    session.add(Counter(name="one", score=7, total=2**40 + 1))  # id 1
     session.commit()
     session.remove()
     app = model_app(session, [(CounterSchema, Counter, "counters")])
+    app.extensions["counters_session"] = session
     try:
         yield app.test_client(), engine
     finally:
@@ -79,7 +83,8 @@ def counters(database_url: str) -> Iterator[tuple[JsonApiClient, Any]]:
 
 def _rows(engine: Any) -> list[tuple[Any, ...]]:
     with engine.connect() as connection:
-        return [tuple(row) for row in connection.execute(sa.select(Counter.__table__))]
+        columns = (Counter.id, Counter.name, Counter.score)
+        return [tuple(row) for row in connection.execute(sa.select(*columns))]
 
 
 def _bounds(engine: Any, bits: int) -> tuple[int, int, int]:
@@ -158,3 +163,46 @@ def test_crt_an_integer_past_64_bits_is_never_stored_rounded(counters, score) ->
     assert error["source"] == {"pointer": "/data/attributes/score"}
     assert error["detail"] == "'score' is out of range for an integer: at most 64 bits."
     assert _rows(engine) == [(1, "one", 7)]
+
+
+def test_flt_crt_a_64_bit_column_takes_64_bit_integers(counters) -> None:
+    """FLT-1, CRT-*: a ``BIGINT`` column compares and stores integers past 32 bits, on
+    PostgreSQL too: only a narrower column refuses them."""
+    client, engine = counters
+    found = client.get(f"/counters?filter[total][gt]={2**40}")
+    assert [item["id"] for item in found.document["data"]] == ["1"]
+    assert client.get(f"/counters?filter[total][gt]={2**40 + 1}").document["data"] == []
+    attributes = {"name": "big", "score": 1, "total": 2**62}
+    created = {"data": {"type": "counters", "attributes": attributes}}
+    response = client.post("/counters", json=created)
+    assert response.status_code == 201, response.document
+    assert response.document["data"]["attributes"]["total"] == 2**62
+
+
+class UntypedCounterFilters(FilterSchema):
+    """Declared without a type, as the original's ``FilterField``: the text reaches the
+    repository, which reads it as the column's type."""
+
+    score = FilterField(operators=[None, "gt"])
+
+
+@pytest.mark.parametrize(
+    ("query", "found"), [("filter[score]=7", True), ("filter[score][gt]=7", False)]
+)
+def test_flt_untyped_text_for_a_decorated_integer_column_is_read_as_an_integer(
+    counters, query, found
+) -> None:
+    """FLT-1: the text of an untyped filter compares as an integer with a decorated integer
+    column; text that is no integer is a 400 naming the parameter."""
+    client, _ = counters
+    session = client.application.extensions["counters_session"]
+
+    def configure(viewset: Any, model: type) -> None:
+        viewset.filter_schema = UntypedCounterFilters()
+
+    untyped = model_app(session, [(CounterSchema, Counter, "counters")], configure).test_client()
+    response = untyped.get(f"/counters?{query}")
+    assert [item["id"] for item in response.document["data"]] == (["1"] if found else [])
+    error = only_error(untyped.get("/counters?filter[score]=seven"), 400)
+    assert error["source"] == {"parameter": "filter[score]"}
+    assert error["detail"] == "'filter[score]': 'seven' is not an integer."

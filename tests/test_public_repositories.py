@@ -135,6 +135,8 @@ def articles(db_session: Any) -> SqlAlchemyModelRepository:
             "filter[id][gt]",
             f"'id__gt': {2**70} is out of range for its column <range>.",
         ),
+        # a relationship compared directly compares the related primary key
+        ({"author": "Ada"}, "filter[author]", "'author': 'Ada' is not an integer."),
         ({"views__range": [1]}, "filter", "'views__range': range needs two values"),
         ({"views__range": [1, 2, 3]}, "filter", "'views__range': range needs two values"),
         (
