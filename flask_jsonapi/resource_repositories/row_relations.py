@@ -102,6 +102,19 @@ def plan_relation(
     )
 
 
+def _paged(members: Any) -> tuple[Any, Any]:
+    """The count of ``members`` (a SELECT of one parent's member ids), and a page of them
+    with that count on every row. A scalar subquery, not ``count(*) OVER ()``: SQLite
+    builds a temporary table for a window, which costs several times the whole read."""
+    count = sa.select(sa.func.count()).select_from(members.order_by(None).subquery())
+    paged = (
+        members.add_columns(count.scalar_subquery())
+        .limit(sa.bindparam("limit"))
+        .offset(sa.bindparam("offset"))
+    )
+    return count, paged
+
+
 class RelationReader:
     """The reads of one parent's relationship for one request, within its policies."""
 
@@ -132,7 +145,7 @@ class RelationReader:
     def ids(self, value: Any, offset: int = 0, limit: int | None = None) -> tuple[list[Any], int]:
         """The ids of the members the client may see, in the relationship's order (from
         ``offset``, at most ``limit`` of them), and how many there are in all: one
-        SELECT, counted by a window (a page past the end counts with one more)."""
+        SELECT, counted by a subquery (a page past the end counts with one more)."""
         if value is None:
             return [], 0
         statement = self._scoped(self.plan.members, self.plan.target_mapper)
@@ -140,21 +153,12 @@ class RelationReader:
         if limit is None:
             ids = list(connection.execute(statement, {"value": value}).scalars())
             return ids, len(ids)
-        paged = scopes.memo(
-            "relation-page",
-            (statement,),
-            lambda: (
-                statement.add_columns(sa.func.count().over())
-                .limit(sa.bindparam("limit"))
-                .offset(sa.bindparam("offset"))
-            ),
-        )
+        count, paged = scopes.memo("relation-page", (statement,), lambda: _paged(statement))
         rows = connection.execute(paged, {"value": value, "limit": limit, "offset": offset}).all()
         if rows:
             return [row[0] for row in rows], rows[0][1]
         if offset == 0:
             return [], 0
-        count = sa.select(sa.func.count()).select_from(statement.order_by(None).subquery())
         return [], connection.execute(count, {"value": value}).scalar_one()
 
     def criterion(self, value: Any) -> tuple[Any, dict[str, Any]]:
