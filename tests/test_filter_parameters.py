@@ -179,3 +179,11 @@ def test_flt_a_float_past_every_integer_compares_with_an_integer_column(
     response = client.get(f"/articles?filter[views][{query}")
     assert response.status_code == 200, response.json
     assert ids(response.json) == ([str(article_id)] if found else [])
+
+
+def test_flt_integer_text_for_a_text_column_is_text(blog_app, article_id) -> None:
+    """FLT-1: digits past any integer's range, for a text column, are text compared as
+    such, not an integer out of range."""
+    response = query_app(blog_app).test_client().get(f"/articles?filter[title]={HUGE}")
+    assert response.status_code == 200, response.document
+    assert ids(response.document) == []

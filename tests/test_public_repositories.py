@@ -137,6 +137,11 @@ def articles(db_session: Any) -> SqlAlchemyModelRepository:
         ),
         # a relationship compared directly compares the related primary key
         ({"author": "Ada"}, "filter[author]", "'author': 'Ada' is not an integer."),
+        (
+            {"author": 2**70},
+            "filter[author]",
+            f"'author': {2**70} is out of range for its column <range>.",
+        ),
         ({"views__range": [1]}, "filter", "'views__range': range needs two values"),
         ({"views__range": [1, 2, 3]}, "filter", "'views__range': range needs two values"),
         (
