@@ -175,7 +175,7 @@ class ResourceService:
             raise self.not_found(id_)
         return obj
 
-    def fetch_many(self, query: ResourceQuery, *, count: bool = True) -> Page:
+    def fetch_many(self, query: ResourceQuery) -> Page:
         self.require(READ)
         reader = self.row_reader(query)
         if reader is not None:
@@ -194,9 +194,9 @@ class ResourceService:
             # Objects are checked one by one: a count in SQL would include hidden ones.
             return Page([item for item in items if check(item)], None, more, cursors)
         total = None
-        if count and query.page is None:
+        if query.page is None:
             total = len(items)  # not paged: the document holds the whole collection
-        elif count and query.count:
+        elif query.count:
             total = (reader or self.hooks).get_count(filters=dict(query.filters))
         return Page(items, total, more, cursors)
 
@@ -597,7 +597,7 @@ class ResourceService:
     def _lock(self, writer: Any, id_: Any) -> None:
         """Lock the resource's row for a member write: 404 when it is gone or hidden."""
         if not writer.lock(id_):
-            raise exceptions.ObjectNotFound(None, f"{self.compiled.type_} {id_} not found.")
+            raise self.not_found(id_)
 
     def _replace_members(self, id_: Any, resource: ResourceInput) -> ResourceInput:
         """Replace the to-many relationships of an update that the hooks' member writer

@@ -308,6 +308,18 @@ MODULES: dict[str, tuple[list[str], list[str]]] = {
                 "test_urel_5_duplicate_identifiers_are_one_member",
                 "test_tx_1_conflict_on_every_try_is_409",
             ),
+            # integer columns: decorated, nullable, 64-bit (_check_integer_columns); cursor
+            # pages uncounted (fetch_many); an update answering nothing (update); a parent
+            # gone before its lock (_lock)
+            "tests/test_integer_type_decorators.py",
+            *_tests("test_cursor_pagination", "test_count_on_request_prof_4"),
+            *_tests(
+                "test_public_repositories", "test_upd_an_update_answering_nothing_is_read_back"
+            ),
+            *_tests(
+                "test_concurrent_writes",
+                "test_urel_15_parent_gone_before_its_lock_answers_as_a_missing_one",
+            ),
             # a write that leaves the policy's scope, through the ORM too (update)
             *_tests(
                 "test_demo_drafts", "test_a_write_out_of_the_writers_reach_is_403_on_every_path"

@@ -242,3 +242,24 @@ def test_atom_22_19_remove_then_add_of_the_same_unique_name(
     created = int(results[1]["data"]["id"])
     assert row(db_session, Tag, blog.tags[0]) is None
     assert row(db_session, Tag, created)["name"] == name
+
+
+def test_atom_17_an_update_the_database_refuses_points_at_its_operation(
+    client: JsonApiClient, db_session: Any, blog: Blog
+) -> None:
+    """ATOM-17: an update that breaks a unique constraint (a tag renamed to another's name)
+    is a 409 pointing at its operation; no operation of the request is kept."""
+    first, second = (row(db_session, Tag, tag)["name"] for tag in blog.tags[:2])
+    operations = [{"op": "add", "data": _tag("kept?")}]
+    operations.append(
+        {
+            "op": "update",
+            "data": {"type": "tags", "id": str(blog.tags[0]), "attributes": {"name": second}},
+        }
+    )
+    response = atomic(client, *operations)
+    assert response.status_code == 409, response.document
+    (error,) = response.document["errors"]
+    assert error["source"] == {"pointer": "/atomic:operations/1"}
+    assert row(db_session, Tag, blog.tags[0])["name"] == first
+    assert db_session.query(Tag).filter_by(name="kept?").count() == 0

@@ -179,13 +179,34 @@ def test_urel_15_member_write_on_a_deleted_parent_is_404(
     client: JsonApiClient, db_session: Any, blog: Blog
 ) -> None:
     """UREL-15/DEL-3: once the article is deleted, each member write on it is 404 and
-    writes no association row; a second DELETE is 404 too."""
+    writes no association row; a second DELETE is 404 too: each the very document of a
+    GET of the missing article."""
     assert client.delete(f"/articles/{blog.article}").status_code == 204
+    missing = client.get(f"/articles/{blog.article}")
+    assert_error(missing, 404)
     url = f"/articles/{blog.article}/relationships/tags"
     for method in ("post", "patch", "delete"):
-        assert_error(getattr(client, method)(url, json={"data": _tags(blog.tags[2])}), 404)
-    assert_error(client.delete(f"/articles/{blog.article}"), 404)
+        response = getattr(client, method)(url, json={"data": _tags(blog.tags[2])})
+        assert response.status_code == 404
+        assert response.document == missing.document, method
+    assert client.delete(f"/articles/{blog.article}").document == missing.document
     assert _tags_of(db_session, blog.article) == []
+
+
+def test_urel_15_parent_gone_before_its_lock_answers_as_a_missing_one(
+    client: JsonApiClient, db_session: Any, blog: Blog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """UREL-15: an article deleted by another request between the read of the relationship
+    and the lock of its row: 404, the very document of a missing article, nothing written."""
+    monkeypatch.setattr(SqlAlchemyModelRepository, "lock", lambda self, id, **kwargs: False)
+    missing = client.get("/articles/999999")
+    url = f"/articles/{blog.article}/relationships/tags"
+    for method in ("post", "patch", "delete"):
+        response = getattr(client, method)(url, json={"data": _tags(blog.tags[2])})
+        assert response.status_code == 404, method
+        expected = missing.get_data(as_text=True).replace("999999", str(blog.article))
+        assert response.get_data(as_text=True) == expected, method
+    assert _tags_of(db_session, blog.article) == list(blog.tags[:2])
 
 
 # -- transaction conflicts: retried, else 409 (both databases) -----------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from examples.blog.models import Article, Author, Comment, Tag, article_tags
 from tests.support.blog_rows import (
@@ -232,3 +233,41 @@ def test_create_with_invalid_attribute_writes_nothing(
 
     assert_error(response, 422, "/data/attributes/views")
     assert_nothing_written(db_session)
+
+
+def test_create_whose_author_was_replaced_during_its_insert_is_409(
+    blog_app: Any, client: JsonApiClient, db_session: Any
+) -> None:
+    """CRT-*: another writer deletes the author just before this POST's INSERT and stores it
+    again just after (simulated in the same transaction, so that it is deterministic): the
+    INSERT found no author, yet the author exists: 409 saying so, nothing written."""
+    (author,) = add_rows(db_session, make_author(1))
+    engine = blog_app.extensions["blog"]["engine"]
+
+    def delete(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("INSERT INTO articles"):
+            cursor.execute(f"DELETE FROM authors WHERE id = {author}")
+
+    def store_again(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("INSERT INTO articles"):
+            other = conn.connection.dbapi_connection.cursor()
+            other.execute(
+                "INSERT INTO authors (id, name, email) "
+                f"VALUES ({author}, 'Author 1', 'author1@example.org')"
+            )
+            other.close()
+
+    sa.event.listen(engine, "before_cursor_execute", delete)
+    sa.event.listen(engine, "after_cursor_execute", store_again)
+    try:
+        linkage = {"author": {"data": {"type": "authors", "id": str(author)}}}
+        response = client.post("/articles", json=article_document(relationships=linkage))
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", delete)
+        sa.event.remove(engine, "after_cursor_execute", store_again)
+    assert_error(response, 409)
+    assert response.document["errors"][0]["detail"] == (
+        "A related resource changed while this one was written."
+    )
+    assert_nothing_written(db_session)
+    assert row(db_session, Author, author)["name"] == "Author 1"

@@ -47,14 +47,16 @@ class Counter(Base):
     id: orm.Mapped[int] = orm.mapped_column(CounterId, primary_key=True)
     name: orm.Mapped[str] = orm.mapped_column(sa.String(50))
     score: orm.Mapped[int] = orm.mapped_column(Score)
-    total: orm.Mapped[int] = orm.mapped_column(sa.BigInteger, default=0)
+    total: orm.Mapped[int | None] = orm.mapped_column(sa.BigInteger)
+    bonus: orm.Mapped[int | None] = orm.mapped_column(sa.Integer)
 
 
 class CounterSchema(Schema):
     id = fields.Int()
     name = fields.Str()
     score = fields.Int()
-    total = fields.Int()
+    total = fields.Int(allow_none=True)
+    bonus = fields.Int(allow_none=True)
 
     class Meta:
         type_ = "counters"
@@ -206,3 +208,17 @@ def test_flt_untyped_text_for_a_decorated_integer_column_is_read_as_an_integer(
     error = only_error(untyped.get("/counters?filter[score]=seven"), 400)
     assert error["source"] == {"parameter": "filter[score]"}
     assert error["detail"] == "'filter[score]': 'seven' is not an integer."
+
+
+def test_upd_a_null_for_an_integer_attribute_is_stored(counters) -> None:
+    """UPD-*: ``null`` for a nullable integer attribute (64 or 32 bits) is no integer to
+    check against its column: stored."""
+    client, engine = counters
+    attributes = {"total": None, "bonus": None, "score": 8}
+    body = {"data": {"type": "counters", "id": "1", "attributes": attributes}}
+    response = client.patch("/counters/1", json=body)
+    assert response.status_code == 200, response.document
+    assert response.document["data"]["attributes"] == {"name": "one", **attributes}
+    with engine.connect() as connection:
+        stored = connection.execute(sa.select(Counter.total, Counter.bonus, Counter.score))
+        assert tuple(stored.one()) == (None, None, 8)

@@ -272,3 +272,35 @@ def test_memory_repository_full_crud() -> None:
     assert client.delete(f"/notes/{note_id}").status_code == 204
     assert repository.objects == {}
     only_error(client.get(f"/notes/{note_id}"), 404)
+
+
+class SilentUpdates(SqlAlchemyModelRepository):
+    """An update that answers nothing, as a subclass that forgets ``return`` does."""
+
+    model = Article
+    instance_name = "article"
+
+    def update(self, data: dict[str, Any], **kwargs: Any) -> None:
+        super().update(data, **kwargs)
+
+
+def test_upd_an_update_answering_nothing_is_read_back(
+    blog_app: flask.Flask, db_session: Any
+) -> None:
+    """UPD-*: this library's repository whose ``update`` answers nothing: the resource is
+    read back and answered (200 with the document), as stored."""
+    article = Article(title="Old", body="text")
+    db_session.add(article)
+    db_session.commit()
+    article_id = article.id
+    db_session.remove()
+    app = flask.Flask(__name__)
+    app.test_client_class = JsonApiClient
+    Api(app).repository(
+        ArticleViewSet(repository=SilentUpdates(session=db_session)), "articles", "/articles"
+    )
+    body = {"data": {"type": "articles", "id": str(article_id), "attributes": {"title": "New"}}}
+    response = app.test_client().patch(f"/articles/{article_id}", json=body)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.document["data"]["attributes"]["title"] == "New"
+    assert db_session.get(Article, article_id).title == "New"
