@@ -126,6 +126,7 @@ def test_duplicate_client_generated_id_is_409(tags_client: JsonApiClient, db_ses
     response = tags_client.post("/tags", json=tag_document("7", name="other"))
 
     assert_error(response, 409, "/data/id")
+    assert response.document["errors"][0]["detail"] == "'tags' 7 already exists."
     assert row(db_session, Tag, 7)["name"] == "kept"
     assert count_rows(db_session, Tag) == 1
 

@@ -271,3 +271,20 @@ def test_create_whose_author_was_replaced_during_its_insert_is_409(
     )
     assert_nothing_written(db_session)
     assert row(db_session, Author, author)["name"] == "Author 1"
+
+
+@pytest.mark.parametrize(
+    ("members", "pointer"),
+    [({"attributes": {"body": "text"}}, "/data/attributes"), ({}, "/data")],
+    ids=["attributes-without-title", "no-attributes"],
+)
+def test_create_without_a_required_attribute_is_422_err_8(
+    client: JsonApiClient, db_session: Any, members: dict, pointer: str
+) -> None:
+    """CRT-*, ERR-8: the schema's required ``title`` left out of a create: 422 naming it,
+    pointing at the nearest member present; nothing written."""
+    document = {"data": {"type": "articles", **members}}
+    response = client.post("/articles", json=document)
+    assert_error(response, 422, pointer)
+    assert response.document["errors"][0]["detail"] == "'title': Missing data for required field."
+    assert_nothing_written(db_session)

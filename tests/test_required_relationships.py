@@ -17,7 +17,7 @@ from examples.blog import api as blog
 from examples.blog.models import Comment
 from flask_jsonapi import Api
 from flask_jsonapi.resource_repository_views import ResourceRepositoryViewSet
-from flask_jsonapi.schema import fields
+from flask_jsonapi.schema import Schema, fields
 from tests.support.atomic import atomic
 from tests.support.blog_rows import count_rows
 from tests.support.client import JsonApiClient
@@ -99,21 +99,51 @@ class LooseCommentSchema(blog.CommentSchema):
         type_ = "comments"
 
 
-@pytest.fixture
-def loose_client(blog_app: flask.Flask) -> JsonApiClient:
+class AuthorFirstCommentSchema(Schema):
+    """Comments whose optional author is declared before their required article."""
+
+    id = fields.Int()
+    body = fields.Str(required=True)
+    author = fields.Relationship(type_="authors")
+    article = fields.Relationship(type_="articles", required=True)
+
+    class Meta:
+        type_ = "comments"
+
+
+def _comments_client(blog_app: flask.Flask, comment_schema: type) -> JsonApiClient:
     session = blog_app.extensions["blog"]["session"]
     app = flask.Flask(__name__)
     app.testing = True
     app.test_client_class = JsonApiClient
     api = Api(app)
     for schema, repository, name in (
-        (LooseCommentSchema, blog.CommentRepository, "comments"),
+        (comment_schema, blog.CommentRepository, "comments"),
         (blog.ArticleSchema, blog.ArticleRepository, "articles"),
         (blog.AuthorSchema, blog.AuthorRepository, "authors"),
     ):
         viewset = ResourceRepositoryViewSet(schema=schema, repository=repository(session=session))
         api.repository(viewset, name, f"/{name}")
     return app.test_client()
+
+
+@pytest.fixture
+def loose_client(blog_app: flask.Flask) -> JsonApiClient:
+    return _comments_client(blog_app, LooseCommentSchema)
+
+
+def test_a_required_to_one_after_an_optional_one_is_checked_err_8(
+    blog_app: flask.Flask, db_session: Any, rows: Blog
+) -> None:
+    """CRT-2, ERR-8: the required article is checked whatever relationships the schema
+    declares before it: left out, 422 at the nearest member present; nothing written."""
+    client = _comments_client(blog_app, AuthorFirstCommentSchema)
+    before = count_rows(db_session, Comment)
+    author = {"data": identifier("authors", rows.authors[0])}
+    response = client.post("/comments", json=comment(author=author))
+    assert_error(response, 422, "/data/relationships")
+    assert response.document["errors"][0]["detail"] == "'article' is a required relationship."
+    assert count_rows(db_session, Comment) == before
 
 
 def test_not_null_foreign_key_without_required_is_409_upd_12(
