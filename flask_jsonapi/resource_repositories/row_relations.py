@@ -48,6 +48,9 @@ class RelationPlan:
     target: Any  # the target's column in the association table's join (None without one)
     secondary: Any  # the association table's column of the target (None without one)
     members_of: Any  # the target's rows that are members of the parent matching :parent_match
+    # `members` read from the association table alone, when its column is a foreign key to
+    # the target's id and orders alike: for a target no policy scopes (None otherwise).
+    unjoined: Any = None
 
 
 def plan_relation(
@@ -90,6 +93,21 @@ def plan_relation(
         members_of = bound
     else:
         members_of = target_column.in_(sa.select(secondary_column).where(bound))
+    unjoined = None
+    if (
+        secondary_column is not None
+        and id_column is target_pk
+        and target_column is target_pk
+        and len(order) == 1
+        and order[0].compare(target_pk)
+        and any(fk.column is target_pk for fk in secondary_column.foreign_keys)
+    ):
+        # The database keeps every key of the column a row of the target's: no join needed.
+        unjoined = (
+            sa.select(secondary_column)
+            .where(match == sa.bindparam("value"))
+            .order_by(secondary_column)
+        )
     return RelationPlan(
         parent_mapper,
         target_mapper,
@@ -99,6 +117,7 @@ def plan_relation(
         target_column,
         secondary_column,
         members_of,
+        unjoined,
     )
 
 
@@ -149,6 +168,8 @@ class RelationReader:
         if value is None:
             return [], 0
         statement = self._scoped(self.plan.members, self.plan.target_mapper)
+        if statement is self.plan.members and self.plan.unjoined is not None:
+            statement = self.plan.unjoined  # no policy narrows the members
         connection = self.repository.connection()
         if limit is None:
             ids = list(connection.execute(statement, {"value": value}).scalars())
