@@ -1,13 +1,15 @@
 """Mutation testing of the core modules with mutmut (``make mutate``; tests/MUTATION.md).
 
 Each module runs in its own copy of the checkout under ``build/mutate/<module>/`` with the
-test files that exercise it (SQLite only), so one module's run is bounded and a later run
+test files that exercise it (on SQLite; ``--database URL`` adds that PostgreSQL database,
+as ``.ci/run`` tests), so one module's run is bounded and a later run
 resumes where an interrupted one stopped (mutmut keeps each verdict in ``mutants/``).
 At the end it prints, per module, the mutants killed, survived and not run, and the kill
 ratio; the survivors that are equivalent (no test can tell them apart from the original)
 are listed with the reason in tests/MUTATION.md and counted separately.
 
-    python scripts/mutate.py [--budget SECONDS] [--jobs N] [--sample N] [module ...]
+    python scripts/mutate.py [--budget SECONDS] [--jobs N] [--sample N] [--database URL]
+                             [module ...]
 
 ``--budget`` bounds each module's run (default 900 s); a module cut short reports the
 mutants it did not reach. ``--sample N`` tests N mutants of each module drawn at random
@@ -375,10 +377,12 @@ def prepare(module: str) -> Path:
     return work
 
 
-def run(module: str, budget: float, jobs: int, sample: int | None = None) -> bool:
+def run(
+    module: str, budget: float, jobs: int, sample: int | None = None, database: str = ""
+) -> bool:
     """Run mutmut for ``module`` for at most ``budget`` seconds; whether it finished."""
     work = prepare(module)
-    env = {**os.environ, "JSONAPI_TEST_DATABASE_URL": "", "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {**os.environ, "JSONAPI_TEST_DATABASE_URL": database, "PYTHONDONTWRITEBYTECODE": "1"}
     mutmut = Path(sys.executable).with_name("mutmut")
     log = (WORK / f"{module}.log").open("a")
     print(f"== {module}: mutmut run (budget {budget:.0f} s, log build/mutate/{module}.log)")
@@ -504,6 +508,12 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2, help="mutants tested at once")
     parser.add_argument("--sample", type=int, help="test N mutants per module, drawn at random")
     parser.add_argument("--report", action="store_true", help="only print the last results")
+    parser.add_argument(
+        "--database",
+        default="",
+        help="a PostgreSQL URL: every test runs on it too (a fresh build/mutate/<module> "
+        "per database: verdicts of one are not the other's)",
+    )
     args = parser.parse_args()
     modules = args.modules or list(MODULES)
     unknown = set(modules) - set(MODULES)
@@ -511,7 +521,7 @@ def main() -> int:
         parser.error(f"unknown modules: {' '.join(sorted(unknown))}")
     if not args.report:
         for module in modules:
-            run(module, args.budget, args.jobs, args.sample)
+            run(module, args.budget, args.jobs, args.sample, args.database)
     report(modules)
     return 0
 
