@@ -355,12 +355,19 @@ class RowReader:
         repository = self.repository
         reading = reads(self.plan, repository.connection())
         if "cursor" in pagination:
-            statement = self._filtered(repository.scoped_query(loads=False), filters)
-            statement, keys = repository.keyset_page(statement, sorting, pagination)
-            columns = (*self.plan.columns.columns, *(key.column for key in keys))
-            rows = reading.connection.execute(
-                statement.with_only_columns(*columns), self.parameters
-            ).all()
+            values = pagination.get("values")
+            # Which cursor values are NULL shapes the statement; the others are parameters.
+            nulls = None if values is None else tuple(value is None for value in values)
+            statement, keys = self._kept(
+                ("cursor", tuple(sorting), pagination["cursor"], pagination["limit"], nulls),
+                filters,
+                lambda: self._cursor_page(filters, sorting, pagination, nulls),
+            )
+            parameters = self.parameters
+            if values is not None:
+                values = repository.cursor_values(keys, pagination)
+                parameters = {**(parameters or {}), **_after_parameters(values)}
+            rows = reading.connection.execute(statement, parameters).all()
             if pagination["cursor"] == "before":
                 rows.reverse()
             width = len(self.plan.columns.columns)
@@ -371,6 +378,28 @@ class RowReader:
             lambda: self._page(filters, sorting, pagination),
         )
         return reading.many(reading.connection.execute(statement, self.parameters).all())
+
+    def _cursor_page(
+        self,
+        filters: dict[str, Any],
+        sorting: Sequence[str],
+        pagination: dict[str, Any],
+        nulls: tuple[bool, ...] | None,
+    ) -> tuple[Any, list]:
+        """A keyset page whose cursor values are bound parameters (``_after_parameters``):
+        one statement for every cursor of the same sort, kept as a number page's is."""
+        repository = self.repository
+        statement = self._filtered(repository.scoped_query(loads=False), filters)
+        statement, keys = repository._sort_columns(statement, sorting)
+        after = None
+        if nulls is not None:
+            after = [
+                None if null else sa.bindparam(f"{_AFTER}{index}", type_=key.column.type)
+                for index, (key, null) in enumerate(zip(keys, nulls, strict=True))
+            ]
+        statement = repository._keyset(statement, keys, pagination, after)
+        columns = (*self.plan.columns.columns, *(key.column for key in keys))
+        return statement.with_only_columns(*columns), keys
 
     def _page(
         self, filters: dict[str, Any], sorting: Sequence[str], pagination: dict[str, Any]
@@ -433,6 +462,14 @@ class RowReader:
         # The criteria are kept with it: alive, their ids cannot name other objects.
         self.plan.statements[key] = (criteria, statement)
         return statement
+
+
+# The bound parameters of a kept keyset page: the cursor's values, by position.
+_AFTER = "jsonapi_after_"
+
+
+def _after_parameters(values: list[Any]) -> dict[str, Any]:
+    return {f"{_AFTER}{index}": value for index, value in enumerate(values) if value is not None}
 
 
 def reads(plan: ReadPlan, connection: sa.Connection) -> _Reads:

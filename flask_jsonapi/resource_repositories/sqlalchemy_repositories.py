@@ -332,18 +332,31 @@ class SqlAlchemyModelRepository(ResourceRepository):
         """``stmt`` limited to the rows after (``before``: just before) the cursor's values
         in sort order (the last rows first, ``before``), and the sort columns."""
         stmt, keys = self._sort_columns(stmt, sorting)
-        backwards = pagination["cursor"] == "before"
+        return self._keyset(stmt, keys, pagination, self.cursor_values(keys, pagination)), keys
+
+    def cursor_values(self, keys: list[_SortColumn], pagination: dict[str, Any]) -> list | None:
+        """The cursor's values read as the types of the sort columns ``keys`` (``None``
+        without a cursor); 400 for a forged one."""
         values = pagination.get("values")
+        if values is None:
+            return None
+        parameter = f"page[{pagination['cursor']}]"
+        values = [
+            convert_value(value, python_type_of(key.column), parameter)
+            for key, value in zip(keys, values, strict=True)
+        ]
+        self._check_cursor_integers(keys, values, parameter)
+        return values
+
+    def _keyset(
+        self, stmt: sa.Select, keys: list[_SortColumn], pagination: dict, values: list | None
+    ) -> sa.Select:
+        """``stmt`` after (or before) ``values`` (or bound parameters) in sort order."""
+        backwards = pagination["cursor"] == "before"
         if values is not None:
-            parameter = f"page[{pagination['cursor']}]"
-            values = [
-                convert_value(value, python_type_of(key.column), parameter)
-                for key, value in zip(keys, values, strict=True)
-            ]
-            self._check_cursor_integers(keys, values, parameter)
             stmt = stmt.where(_keyset_after(keys, values, backwards))
         stmt = stmt.order_by(*(_ordering(key, backwards) for key in keys))
-        return stmt.limit(pagination["limit"]), keys
+        return stmt.limit(pagination["limit"])
 
     def _check_cursor_integers(
         self, keys: list[_SortColumn], values: list[Any], parameter: str
@@ -945,7 +958,7 @@ def _keyset_after(keys: list[_SortColumn], values: list[Any], backwards: bool) -
     ``k1 > v1 OR (k1 = v1 AND k2 > v2) OR ...``, with ``NULL`` as the smallest value."""
     alternatives, equal = [], []
     for key, value in zip(keys, values, strict=True):
-        if value is not None:
+        if value is not None and not isinstance(value, sa.BindParameter):
             # Bound as a parameter: SQLAlchemy refuses `column > False` with a Python bool.
             value = sa.literal(value, key.column.type)
         alternatives.append(sa.and_(*equal, _beyond(key, key.descending != backwards, value)))
