@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import orm
-from sqlalchemy.pool import StaticPool
 
 from examples.blog.models import Article, Author, Comment, Tag
 from flask_jsonapi.schema import Schema, fields
@@ -24,9 +23,8 @@ from tests.support.blog_rows import (
     row,
 )
 from tests.support.client import JsonApiClient
-from tests.support.database import reset_database
 from tests.support.error_checks import assert_error
-from tests.support.model_apps import model_app
+from tests.support.model_apps import model_app, model_tables
 
 
 def test_delete_answers_204_and_removes_the_row(client: JsonApiClient, db_session: Any) -> None:
@@ -152,26 +150,13 @@ class ShelfSchema(Schema):
 @pytest.fixture
 def shelves(database_url: str) -> Iterator[tuple[JsonApiClient, Any]]:
     """``/shelves``: shelf 1 holds a book, shelf 2 none; foreign keys enforced."""
-    options = {"poolclass": StaticPool} if database_url == "sqlite://" else {}
-    engine = sa.create_engine(database_url, **options)
-    if engine.dialect.name == "sqlite":
-        sa.event.listen(
-            engine, "connect", lambda connection, _: connection.execute("PRAGMA foreign_keys=ON")
-        )
-    reset_database(engine, _Base.metadata)
-    session = orm.scoped_session(orm.sessionmaker(bind=engine, autoflush=False))
-    session.add_all([Shelf(id=1, name="full"), Shelf(id=2, name="empty")])
-    session.flush()
-    session.add(Book(id=1, shelf_id=1))
-    session.commit()
-    session.remove()
-    try:
-        yield model_app(session, [(ShelfSchema, Shelf, "shelves")]).test_client(), engine
-    finally:
+    with model_tables(database_url, _Base.metadata, foreign_keys=True) as (engine, session):
+        session.add_all([Shelf(id=1, name="full"), Shelf(id=2, name="empty")])
+        session.flush()
+        session.add(Book(id=1, shelf_id=1))
+        session.commit()
         session.remove()
-        with engine.begin() as connection:
-            _Base.metadata.drop_all(connection)
-        engine.dispose()
+        yield model_app(session, [(ShelfSchema, Shelf, "shelves")]).test_client(), engine
 
 
 def test_del_delete_the_database_refuses_is_409_and_deletes_nothing(shelves) -> None:

@@ -19,14 +19,12 @@ from urllib.parse import quote
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import orm
-from sqlalchemy.pool import StaticPool
 
 from flask_jsonapi import FilterField, FilterSchema
 from flask_jsonapi.resource_repository_views import ResourceRepositoryViewSet
 from flask_jsonapi.schema import Schema, fields
 from tests.support.client import JsonApiClient
-from tests.support.database import reset_database
-from tests.support.model_apps import model_app
+from tests.support.model_apps import model_app, model_tables
 
 TEXT_OPERATORS = ["contains", "icontains", "iexact", "startswith", "istartswith", "endswith"]
 
@@ -116,35 +114,27 @@ MEMBERS = {
 @pytest.fixture
 def members(database_url: str) -> Iterator[JsonApiClient]:
     """``/members`` and ``/tiers`` (filter expressions on) over the rows above."""
-    options = {"poolclass": StaticPool} if database_url == "sqlite://" else {}
-    engine = sa.create_engine(database_url, **options)
-    reset_database(engine, Base.metadata)
-    session = orm.scoped_session(orm.sessionmaker(bind=engine))
-    session.add_all(
-        Tier(name=name, min_points=points, fee=Decimal(fee), rank=rank)
-        for name, (points, fee, rank) in TIERS.items()
-    )
-    session.flush()
-    session.add_all(
-        Member(name=name, points=points, tier_id=tier) for name, (points, tier) in MEMBERS.items()
-    )
-    session.commit()
-    session.remove()
-
-    def configure(viewset: ResourceRepositoryViewSet, model: type) -> None:
-        viewset.filter_expressions = True
-        if model is Tier:
-            viewset.filter_schema = TierFilters()
-
-    resources = ((TierSchema, Tier, "tiers"), (MemberSchema, Member, "members"))
-    app = model_app(session, resources, configure)
-    try:
-        yield app.test_client()
-    finally:
+    with model_tables(database_url, Base.metadata) as (engine, session):
+        session.add_all(
+            Tier(name=name, min_points=points, fee=Decimal(fee), rank=rank)
+            for name, (points, fee, rank) in TIERS.items()
+        )
+        session.flush()
+        session.add_all(
+            Member(name=name, points=points, tier_id=tier)
+            for name, (points, tier) in MEMBERS.items()
+        )
+        session.commit()
         session.remove()
-        with engine.begin() as connection:
-            Base.metadata.drop_all(connection)
-        engine.dispose()
+
+        def configure(viewset: ResourceRepositoryViewSet, model: type) -> None:
+            viewset.filter_expressions = True
+            if model is Tier:
+                viewset.filter_schema = TierFilters()
+
+        resources = ((TierSchema, Tier, "tiers"), (MemberSchema, Member, "members"))
+        app = model_app(session, resources, configure)
+        yield app.test_client()
 
 
 def _names(response) -> list[str]:

@@ -13,14 +13,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import orm
-from sqlalchemy.pool import StaticPool
 
 from flask_jsonapi import FilterField, FilterSchema
 from flask_jsonapi.schema import Schema, fields
 from tests.support.client import JsonApiClient
-from tests.support.database import reset_database
 from tests.support.error_checks import only_error
-from tests.support.model_apps import model_app
+from tests.support.model_apps import model_app, model_tables
 
 
 class CounterId(sa.TypeDecorator):
@@ -65,22 +63,13 @@ class CounterSchema(Schema):
 @pytest.fixture
 def counters(database_url: str) -> Iterator[tuple[JsonApiClient, Any]]:
     """``/counters`` over one row (id 1, score 7), and the engine to read the rows with."""
-    options = {"poolclass": StaticPool} if database_url == "sqlite://" else {}
-    engine = sa.create_engine(database_url, **options)
-    reset_database(engine, Base.metadata)
-    session = orm.scoped_session(orm.sessionmaker(bind=engine))
-    session.add(Counter(name="one", score=7, total=2**40 + 1))  # id 1
-    session.commit()
-    session.remove()
-    app = model_app(session, [(CounterSchema, Counter, "counters")])
-    app.extensions["counters_session"] = session
-    try:
-        yield app.test_client(), engine
-    finally:
+    with model_tables(database_url, Base.metadata) as (engine, session):
+        session.add(Counter(name="one", score=7, total=2**40 + 1))  # id 1
+        session.commit()
         session.remove()
-        with engine.begin() as connection:
-            Base.metadata.drop_all(connection)
-        engine.dispose()
+        app = model_app(session, [(CounterSchema, Counter, "counters")])
+        app.extensions["counters_session"] = session
+        yield app.test_client(), engine
 
 
 def _rows(engine: Any) -> list[tuple[Any, ...]]:

@@ -23,13 +23,11 @@ from urllib.parse import quote
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import orm
-from sqlalchemy.pool import StaticPool
 
 from flask_jsonapi.resource_repository_views import ResourceRepositoryViewSet
 from flask_jsonapi.schema import Schema, fields
 from tests.support.client import JsonApiClient
-from tests.support.database import reset_database
-from tests.support.model_apps import model_app
+from tests.support.model_apps import model_app, model_tables
 
 
 class Base(orm.DeclarativeBase):
@@ -91,29 +89,20 @@ MAKERS = ["Ann", "Bob", "Cid"]
 @pytest.fixture
 def gadgets(database_url: str) -> Iterator[JsonApiClient]:
     """``/gadgets`` and ``/makers`` (filter expressions on) over the rows above."""
-    options = {"poolclass": StaticPool} if database_url == "sqlite://" else {}
-    engine = sa.create_engine(database_url, **options)
-    reset_database(engine, Base.metadata)
-    session = orm.scoped_session(orm.sessionmaker(bind=engine))
-    makers = {name: Maker(name=name) for name in MAKERS}
-    session.add_all(makers.values())
-    for name, (rating, label, maker) in GADGETS.items():
-        session.add(Gadget(name=name, rating=rating, label=label, maker=makers.get(maker)))
-    session.commit()
-    session.remove()
-
-    def configure(viewset: ResourceRepositoryViewSet, model: type) -> None:
-        viewset.filter_expressions = True
-
-    resources = ((MakerSchema, Maker, "makers"), (GadgetSchema, Gadget, "gadgets"))
-    app = model_app(session, resources, configure)
-    try:
-        yield app.test_client()
-    finally:
+    with model_tables(database_url, Base.metadata) as (engine, session):
+        makers = {name: Maker(name=name) for name in MAKERS}
+        session.add_all(makers.values())
+        for name, (rating, label, maker) in GADGETS.items():
+            session.add(Gadget(name=name, rating=rating, label=label, maker=makers.get(maker)))
+        session.commit()
         session.remove()
-        with engine.begin() as connection:
-            Base.metadata.drop_all(connection)
-        engine.dispose()
+
+        def configure(viewset: ResourceRepositoryViewSet, model: type) -> None:
+            viewset.filter_expressions = True
+
+        resources = ((MakerSchema, Maker, "makers"), (GadgetSchema, Gadget, "gadgets"))
+        app = model_app(session, resources, configure)
+        yield app.test_client()
 
 
 def _names(response) -> list[str]:

@@ -23,13 +23,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import orm
-from sqlalchemy.pool import StaticPool
 
 from flask_jsonapi.resource_repositories.row_writes import RowWriter
 from flask_jsonapi.schema import Schema, fields
 from tests.support.client import JsonApiClient
-from tests.support.database import reset_database
-from tests.support.model_apps import model_app
+from tests.support.model_apps import model_app, model_tables
 from tests.support.two_paths import spy_calls
 
 
@@ -156,25 +154,16 @@ def shapes(database_url: str) -> Iterator[tuple[JsonApiClient, Any]]:
     """A client of ``/writers``, ``/stories``, ``/notes``, ``/active-writers`` and ``/memos``
     over writers Ann (1) and Bob (2, inactive), story 1 by Ann, note 1 by Ann; and a
     session to read the rows."""
-    options = {"poolclass": StaticPool} if database_url == "sqlite://" else {}
-    engine = sa.create_engine(database_url, **options)
-    reset_database(engine, Base.metadata)
-    session = orm.scoped_session(orm.sessionmaker(bind=engine))
-    ann, bob = Writer(name="Ann"), Writer(name="Bob", active=False)
-    session.add_all([ann, bob])
-    session.add(Story(title="First", body="Once", writer=ann))
-    session.add(Note(text="Hello", writer=ann))
-    session.commit()
-    session.remove()
-
-    app = model_app(session, RESOURCES)
-    try:
-        yield app.test_client(), session
-    finally:
+    with model_tables(database_url, Base.metadata) as (engine, session):
+        ann, bob = Writer(name="Ann"), Writer(name="Bob", active=False)
+        session.add_all([ann, bob])
+        session.add(Story(title="First", body="Once", writer=ann))
+        session.add(Note(text="Hello", writer=ann))
+        session.commit()
         session.remove()
-        with engine.begin() as connection:
-            Base.metadata.drop_all(connection)
-        engine.dispose()
+
+        app = model_app(session, RESOURCES)
+        yield app.test_client(), session
 
 
 @pytest.fixture

@@ -11,12 +11,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import orm
-from sqlalchemy.pool import StaticPool
 
 from flask_jsonapi.schema import Schema, fields
 from tests.support.client import JsonApiClient
-from tests.support.database import reset_database
-from tests.support.model_apps import model_app
+from tests.support.model_apps import model_app, model_tables
 
 
 class Handle(sa.types.UserDefinedType):
@@ -53,20 +51,11 @@ class AccountSchema(Schema):
 
 @pytest.fixture
 def accounts(database_url: str) -> Iterator[JsonApiClient]:
-    options = {"poolclass": StaticPool} if database_url == "sqlite://" else {}
-    engine = sa.create_engine(database_url, **options)
-    reset_database(engine, Base.metadata)
-    session = orm.scoped_session(orm.sessionmaker(bind=engine))
-    session.add_all([Account(handle="ada", name="Ada"), Account(handle="bob", name="Bob")])
-    session.commit()
-    session.remove()
-    try:
-        yield model_app(session, [(AccountSchema, Account, "accounts")]).test_client()
-    finally:
+    with model_tables(database_url, Base.metadata) as (_, session):
+        session.add_all([Account(handle="ada", name="Ada"), Account(handle="bob", name="Bob")])
+        session.commit()
         session.remove()
-        with engine.begin() as connection:
-            Base.metadata.drop_all(connection)
-        engine.dispose()
+        yield model_app(session, [(AccountSchema, Account, "accounts")]).test_client()
 
 
 def test_fet_a_key_of_an_untyped_column_is_the_id_sent(accounts) -> None:
