@@ -5,7 +5,8 @@ in-memory SQLite always, PostgreSQL too when ``JSONAPI_TEST_DATABASE_URL`` is se
 (e.g. ``postgresql+psycopg://user:pass@localhost/jsonapi_test``; the database is wiped).
 
 * ``blog_app``: the example blog application (``examples.blog.api.create_app``) on empty
-  tables, with ``JsonApiClient`` as its test client class.
+  tables, with ``JsonApiClient`` as its test client class; ``file_blog_app`` the same on
+  a database whose connections are each its own (SQLite: a file).
 * ``client``: ``blog_app.test_client()`` -- validates every JSON:API response.
 * ``db_session``: the app's ``scoped_session``, to arrange rows and check database state.
 * ``sql_counter``: ``sql_counter()`` returns ``count_statements(<app engine>)``::
@@ -18,7 +19,8 @@ in-memory SQLite always, PostgreSQL too when ``JSONAPI_TEST_DATABASE_URL`` is se
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 
 import flask
 import pytest
@@ -49,6 +51,22 @@ def database_url(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def blog_app(database_url: str) -> Iterator[flask.Flask]:
     """The blog example app on a clean database (all tables dropped and recreated)."""
+    with _blog_app(database_url) as app:
+        yield app
+
+
+@pytest.fixture
+def file_blog_app(database_url: str, tmp_path: Path) -> Iterator[flask.Flask]:
+    """``blog_app`` on a database each checkout of whose pool is a connection of its own:
+    on SQLite a file, not the in-memory database that every checkout shares."""
+    if database_url.startswith("sqlite"):
+        database_url = f"sqlite:///{tmp_path / 'blog.db'}"
+    with _blog_app(database_url) as app:
+        yield app
+
+
+@contextmanager
+def _blog_app(database_url: str) -> Iterator[flask.Flask]:
     from examples.blog.api import create_app
     from examples.blog.models import Base
 

@@ -9,7 +9,6 @@ shares one connection, where the reads stay in the session.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import flask
@@ -17,37 +16,22 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event, orm
 
-from examples.blog.models import Article, Author, Base
-from tests.support.client import JsonApiClient
-from tests.support.database import reset_database
+from examples.blog.models import Article, Author
 from tests.support.sql_counter import count_statements
 
 
 @pytest.fixture
-def app(database_url: str, tmp_path: Any) -> Iterator[flask.Flask]:
+def app(file_blog_app: flask.Flask) -> flask.Flask:
     """The blog demo on a database each checkout of whose pool is a connection of its own,
     with one author and two articles."""
-    from examples.blog.api import create_app
-
-    if database_url.startswith("sqlite"):
-        database_url = f"sqlite:///{tmp_path / 'blog.db'}"
-    app = create_app(database_url, seed_data=False)
-    app.testing = True
-    app.test_client_class = JsonApiClient
-    engine, session = app.extensions["blog"]["engine"], app.extensions["blog"]["session"]
-    session.remove()
-    reset_database(engine, Base.metadata)
+    session = file_blog_app.extensions["blog"]["session"]
     author = Author(name="Ada", email="ada@example.org")
     session.add_all(
         [author, *(Article(title=f"A{i}", body="x", views=i, author=author) for i in (1, 2))]
     )
     session.commit()
     session.remove()
-    try:
-        yield app
-    finally:
-        session.remove()
-        engine.dispose()
+    return file_blog_app
 
 
 def _engine(app: flask.Flask) -> sa.Engine:

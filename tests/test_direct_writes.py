@@ -10,7 +10,6 @@ shares one connection, where writes stay in the session.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import flask
@@ -18,9 +17,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event, orm
 
-from examples.blog.models import Article, Author, Base
-from tests.support.client import JsonApiClient
-from tests.support.database import reset_database
+from examples.blog.models import Article, Author
 from tests.support.sql_counter import count_statements
 
 ATOMIC = 'application/vnd.api+json; ext="https://jsonapi.org/ext/atomic"'
@@ -28,28 +25,15 @@ _TRANSACTION_EVENTS = ("after_begin", "before_commit", "after_commit", "after_tr
 
 
 @pytest.fixture
-def app(database_url: str, tmp_path: Any) -> Iterator[flask.Flask]:
+def app(file_blog_app: flask.Flask) -> flask.Flask:
     """The blog demo on a database each checkout of whose pool is a connection of its own,
     with one author and one article."""
-    from examples.blog.api import create_app
-
-    if database_url.startswith("sqlite"):
-        database_url = f"sqlite:///{tmp_path / 'blog.db'}"
-    app = create_app(database_url, seed_data=False)
-    app.testing = True
-    app.test_client_class = JsonApiClient
-    engine, session = _engine(app), _session(app)
-    session.remove()
-    reset_database(engine, Base.metadata)
+    session = _session(file_blog_app)
     author = Author(name="Ada", email="ada@example.org")
     session.add_all([author, Article(title="A1", body="x", views=1, author=author)])
     session.commit()
     session.remove()
-    try:
-        yield app
-    finally:
-        session.remove()
-        engine.dispose()
+    return file_blog_app
 
 
 def _engine(app: flask.Flask) -> sa.Engine:

@@ -11,7 +11,6 @@ shares one connection, where the reads stay in the session.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import flask
@@ -20,8 +19,6 @@ import sqlalchemy as sa
 from sqlalchemy import event, orm
 
 from examples.blog.models import Article, Author, Base, Comment
-from tests.support.client import JsonApiClient
-from tests.support.database import reset_database
 from tests.support.sql_counter import count_statements
 
 URLS = [
@@ -35,20 +32,12 @@ URLS = [
 
 
 @pytest.fixture
-def app(database_url: str, tmp_path: Any) -> Iterator[flask.Flask]:
+def app(file_blog_app: flask.Flask) -> flask.Flask:
     """The blog demo on a database each checkout of whose pool is a connection of its own,
     with one author, two articles and a comment; ``made`` records, after each request,
     whether the scoped session held a ``Session`` (what the application's code sees)."""
-    from examples.blog.api import create_app
-
-    if database_url.startswith("sqlite"):
-        database_url = f"sqlite:///{tmp_path / 'blog.db'}"
-    app = create_app(database_url, seed_data=False)
-    app.testing = True
-    app.test_client_class = JsonApiClient
-    engine, session = app.extensions["blog"]["engine"], app.extensions["blog"]["session"]
-    session.remove()
-    reset_database(engine, Base.metadata)
+    app = file_blog_app
+    session = app.extensions["blog"]["session"]
     author = Author(name="Ada", email="ada@example.org")
     first = Article(title="A1", body="x", views=1, author=author)
     session.add_all([author, first, Article(title="A2", body="x", views=2, author=author)])
@@ -68,11 +57,7 @@ def app(database_url: str, tmp_path: Any) -> Iterator[flask.Flask]:
         made.append(session.registry.has())
         return response
 
-    try:
-        yield app
-    finally:
-        session.remove()
-        engine.dispose()
+    return app
 
 
 def _scoped(app: flask.Flask) -> orm.scoped_session:
