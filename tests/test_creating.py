@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from examples.blog.models import Article, Author, Comment, Tag, article_tags
 from tests.support.blog_rows import (
@@ -19,6 +18,7 @@ from tests.support.blog_rows import (
     row,
 )
 from tests.support.client import JsonApiClient
+from tests.support.database import replaced_during
 from tests.support.error_checks import assert_error, identifier
 
 MEDIA_TYPE = "application/vnd.api+json"
@@ -242,29 +242,15 @@ def test_create_whose_author_was_replaced_during_its_insert_is_409(
     again just after (simulated in the same transaction, so that it is deterministic): the
     INSERT found no author, yet the author exists: 409 saying so, nothing written."""
     (author,) = add_rows(db_session, make_author(1))
-    engine = blog_app.extensions["blog"]["engine"]
-
-    def delete(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.startswith("INSERT INTO articles"):
-            cursor.execute(f"DELETE FROM authors WHERE id = {author}")
-
-    def store_again(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.startswith("INSERT INTO articles"):
-            other = conn.connection.dbapi_connection.cursor()
-            other.execute(
-                "INSERT INTO authors (id, name, email) "
-                f"VALUES ({author}, 'Author 1', 'author1@example.org')"
-            )
-            other.close()
-
-    sa.event.listen(engine, "before_cursor_execute", delete)
-    sa.event.listen(engine, "after_cursor_execute", store_again)
-    try:
+    with replaced_during(
+        blog_app.extensions["blog"]["engine"],
+        "INSERT INTO articles",
+        f"DELETE FROM authors WHERE id = {author}",
+        "INSERT INTO authors (id, name, email) "
+        f"VALUES ({author}, 'Author 1', 'author1@example.org')",
+    ):
         linkage = {"author": {"data": {"type": "authors", "id": str(author)}}}
         response = client.post("/articles", json=article_document(relationships=linkage))
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", delete)
-        sa.event.remove(engine, "after_cursor_execute", store_again)
     assert_error(response, 409)
     assert response.document["errors"][0]["detail"] == (
         "A related resource changed while this one was written."

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from examples.blog.models import Article, Tag
 from tests.support.blog_rows import (
@@ -19,6 +18,7 @@ from tests.support.blog_rows import (
     row,
 )
 from tests.support.client import JsonApiClient
+from tests.support.database import replaced_during
 from tests.support.error_checks import assert_error, identifier
 
 MEDIA_TYPE = "application/vnd.api+json"
@@ -246,28 +246,16 @@ def test_patch_of_a_row_replaced_during_its_update_is_409(
     UPDATE changed no row, yet the tag exists: 409 saying so, and nothing is written."""
     tag = stored.tags[2]
     before = row(db_session, Tag, tag)
-    engine = blog_app.extensions["blog"]["engine"]
-
-    def delete(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.startswith("UPDATE tags"):
-            cursor.execute(f"DELETE FROM tags WHERE id = {tag}")
-
-    def store_again(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.startswith("UPDATE tags"):
-            other = conn.connection.dbapi_connection.cursor()
-            other.execute(f"INSERT INTO tags (id, name) VALUES ({tag}, '{before['name']}')")
-            other.close()
-
-    sa.event.listen(engine, "before_cursor_execute", delete)
-    sa.event.listen(engine, "after_cursor_execute", store_again)
-    try:
+    with replaced_during(
+        blog_app.extensions["blog"]["engine"],
+        "UPDATE tags",
+        f"DELETE FROM tags WHERE id = {tag}",
+        f"INSERT INTO tags (id, name) VALUES ({tag}, '{before['name']}')",
+    ):
         response = client.patch(
             f"/tags/{tag}",
             json={"data": {"type": "tags", "id": str(tag), "attributes": {"name": "renamed"}}},
         )
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", delete)
-        sa.event.remove(engine, "after_cursor_execute", store_again)
     assert_error(response, 409)
     assert response.document["errors"][0]["detail"] == "The resource changed while it was updated."
     assert row(db_session, Tag, tag) == before

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
-from sqlalchemy import MetaData, inspect
+from sqlalchemy import MetaData, event, inspect
 from sqlalchemy.engine import Engine, make_url
 
 DATABASE_URL_ENV = "JSONAPI_TEST_DATABASE_URL"
@@ -66,3 +69,28 @@ def reset_database(engine: Engine, metadata: MetaData) -> None:
         metadata.drop_all(bind=connection)
         metadata.create_all(bind=connection)
     _CREATED.add((str(engine.url), id(metadata)))
+
+
+@contextmanager
+def replaced_during(engine: Engine, statement: str, delete: str, insert: str) -> Iterator[None]:
+    """Another writer, simulated in the same transaction so that it is deterministic: the
+    SQL ``delete`` runs just before each statement starting with ``statement`` and
+    ``insert`` (the row stored again) just after it."""
+
+    def before(conn: Any, cursor: Any, sent: str, *args: Any) -> None:
+        if sent.startswith(statement):
+            cursor.execute(delete)
+
+    def after(conn: Any, cursor: Any, sent: str, *args: Any) -> None:
+        if sent.startswith(statement):
+            other = conn.connection.dbapi_connection.cursor()
+            other.execute(insert)
+            other.close()
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        yield
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
