@@ -272,6 +272,12 @@ def integer_type(column_type: Any) -> sa.Integer | None:
     return stored if isinstance(stored, sa.Integer) else None
 
 
+def fits_32_bits(column_type: Any, value: int) -> bool:
+    """Whether a column of this type holds ``value`` on every database, so that its
+    dialect need not be asked: 32 bits fit every integer column but a ``SMALLINT``."""
+    return -(2**31) <= value < 2**31 and not isinstance(integer_type(column_type), sa.SmallInteger)
+
+
 def integer_bits(column_type: sa.Integer, dialect: str) -> int:
     """The width of an integer type (:func:`integer_type`): SQLite stores every integer in
     64 bits."""

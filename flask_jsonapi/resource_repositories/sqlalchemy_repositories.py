@@ -34,6 +34,7 @@ from .direct_writes import (
 )
 from .filtering import (
     expression_condition,
+    fits_32_bits,
     integer_bits,
     integer_range,
     integer_type,
@@ -365,8 +366,8 @@ class SqlAlchemyModelRepository(ResourceRepository):
         error."""
         dialect = None
         for key, value in zip(keys, values, strict=True):
-            if type(value) is not int or -(2**15) <= value < 2**15:
-                continue  # fits every integer column
+            if type(value) is not int or fits_32_bits(key.column.type, value):
+                continue  # per request on a deep page: no dialect asked
             dialect = dialect or self._dialect()
             bounds = integer_range(key.column, dialect)
             if bounds is not None and not bounds[0] <= value <= bounds[1]:
@@ -664,10 +665,10 @@ class SqlAlchemyModelRepository(ResourceRepository):
     def _fits_key_column(self, key: Any) -> bool:
         if not isinstance(key, int) or isinstance(key, bool):
             return True
-        key_type = integer_type(self._pk.type)
-        if -(2**31) <= key < 2**31 and not isinstance(key_type, sa.SmallInteger):
-            return True  # every other integer column holds 32 bits
+        if fits_32_bits(self._pk.type, key):
+            return True
         # A key column of another type still meets the driver's 64 bits (SQLite's refuses more).
+        key_type = integer_type(self._pk.type)
         bits = 64 if key_type is None else integer_bits(key_type, self._dialect())
         return -(2 ** (bits - 1)) <= key < 2 ** (bits - 1)
 
