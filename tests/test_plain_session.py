@@ -15,11 +15,11 @@ import flask
 import pytest
 from sqlalchemy import orm, select
 
-from examples.blog import api as blog
 from examples.blog.models import Tag
-from flask_jsonapi import Api, exceptions
+from flask_jsonapi import exceptions
 from flask_jsonapi.resources import ResourceBase
 from tests.support.atomic import atomic
+from tests.support.blog_variants import variant_app
 from tests.support.client import JsonApiClient
 from tests.support.error_checks import only_error
 
@@ -37,19 +37,7 @@ def plain_session(blog_app: flask.Flask) -> Iterator[orm.Session]:
 @pytest.fixture
 def plain_client(blog_app: flask.Flask, plain_session: orm.Session) -> JsonApiClient:
     """The blog's four types and ``/operations`` over ``plain_session``."""
-    app = flask.Flask(__name__)
-    app.testing = True
-    app.test_client_class = JsonApiClient
-    api = Api(app)
-    for viewset, repository, name in (
-        (blog.AuthorViewSet, blog.AuthorRepository, "authors"),
-        (blog.ArticleViewSet, blog.ArticleRepository, "articles"),
-        (blog.CommentViewSet, blog.CommentRepository, "comments"),
-        (blog.TagViewSet, blog.TagRepository, "tags"),
-    ):
-        api.repository(viewset(repository=repository(session=plain_session)), name, f"/{name}")
-    api.operations("/operations")
-    return app.test_client()
+    return variant_app(blog_app, operations=True, session=plain_session).test_client()
 
 
 def _tag_names(db_session: Any) -> list[str]:
@@ -108,18 +96,7 @@ def test_a_session_whose_close_is_final_serves_every_request(blog_app: flask.Fla
     """TX-1: a GET that only read ends its transaction without ``close()``, which would end
     a ``Session(close_resets_only=False)`` for good; the next requests are served."""
     session = orm.Session(blog_app.extensions["blog"]["engine"], close_resets_only=False)
-    app = flask.Flask(__name__)
-    app.testing = True
-    app.test_client_class = JsonApiClient
-    api = Api(app)
-    for viewset, repository, name in (
-        (blog.AuthorViewSet, blog.AuthorRepository, "authors"),
-        (blog.ArticleViewSet, blog.ArticleRepository, "articles"),
-        (blog.CommentViewSet, blog.CommentRepository, "comments"),
-        (blog.TagViewSet, blog.TagRepository, "tags"),
-    ):
-        api.repository(viewset(repository=repository(session=session)), name, f"/{name}")
-    client = app.test_client()
+    client = variant_app(blog_app, session=session).test_client()
     try:
         body = {"data": {"type": "tags", "attributes": {"name": "kept"}}}
         assert client.post("/tags", json=body).status_code == 201

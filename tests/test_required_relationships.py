@@ -15,11 +15,10 @@ import pytest
 
 from examples.blog import api as blog
 from examples.blog.models import Comment
-from flask_jsonapi import Api
-from flask_jsonapi.resource_repository_views import ResourceRepositoryViewSet
 from flask_jsonapi.schema import Schema, fields
 from tests.support.atomic import atomic
 from tests.support.blog_rows import count_rows
+from tests.support.blog_variants import variant_app
 from tests.support.client import JsonApiClient
 from tests.support.error_checks import assert_error, identifier, snapshot
 from tests.support.relationship_rows import Blog, arrange_blog
@@ -112,19 +111,7 @@ class AuthorFirstCommentSchema(Schema):
 
 
 def _comments_client(blog_app: flask.Flask, comment_schema: type) -> JsonApiClient:
-    session = blog_app.extensions["blog"]["session"]
-    app = flask.Flask(__name__)
-    app.testing = True
-    app.test_client_class = JsonApiClient
-    api = Api(app)
-    for schema, repository, name in (
-        (comment_schema, blog.CommentRepository, "comments"),
-        (blog.ArticleSchema, blog.ArticleRepository, "articles"),
-        (blog.AuthorSchema, blog.AuthorRepository, "authors"),
-    ):
-        viewset = ResourceRepositoryViewSet(schema=schema, repository=repository(session=session))
-        api.repository(viewset, name, f"/{name}")
-    return app.test_client()
+    return variant_app(blog_app, schemas={"comments": comment_schema}).test_client()
 
 
 @pytest.fixture

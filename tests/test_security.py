@@ -24,7 +24,7 @@ from examples.blog import api as blog_api
 from flask_jsonapi import Api, FilterField, FilterSchema, Policy
 from flask_jsonapi.permissions import ObjectLevelPermissionChecker
 from flask_jsonapi.schema import fields
-from tests.support.client import JsonApiClient
+from tests.support.blog_variants import variant_app
 from tests.support.secured import (
     HIDDEN_TEXT,
     Doc,
@@ -578,22 +578,10 @@ def test_decorators_guard_filters_and_sorts_through_the_type(
 def test_decorators_guard_a_type_two_relationships_away(blog_app: flask.Flask, url: str) -> None:
     """A view set's decorators guard its type also past an unguarded one: comments reach
     authors through their article. Without the user, 401; the unguarded part answers."""
-    session = blog_app.extensions["blog"]["session"]
-    app = flask.Flask(__name__)
-    app.testing = True
-    app.test_client_class = JsonApiClient
-    api = Api(app)
     guarded = type(
         "GuardedAuthors", (blog_api.AuthorViewSet,), {"view_decorators": [user_required]}
     )
-    for viewset_cls, repository_cls, name in (
-        (guarded, blog_api.AuthorRepository, "authors"),
-        (blog_api.ArticleViewSet, blog_api.ArticleRepository, "articles"),
-        (blog_api.CommentViewSet, blog_api.CommentRepository, "comments"),
-        (blog_api.TagViewSet, blog_api.TagRepository, "tags"),
-    ):
-        api.repository(viewset_cls(repository=repository_cls(session=session)), name, f"/{name}")
-    client = app.test_client()
+    client = variant_app(blog_app, viewsets={"authors": guarded}).test_client()
     response = client.get(url)
     assert response.status_code == 401, response.document
     assert response.document["errors"][0]["status"] == "401"
@@ -1000,7 +988,6 @@ def test_atomic_results_leave_hidden_fields_out(guarded: flask.Flask) -> None:
 
 def test_a_row_scope_needs_a_repository_that_builds_sql() -> None:
     """A scope that a repository could not apply is refused at registration, not ignored."""
-    from flask_jsonapi import Api
     from flask_jsonapi.resource_repositories.memory import MemoryRepository
     from flask_jsonapi.resource_repository_views import ResourceRepositoryViewSet
     from tests.support.secured import DocSchema, OwnDocs

@@ -34,6 +34,7 @@ from flask_jsonapi import schema as jsonapi_schema
 from flask_jsonapi.resource_repositories.memory import MemoryRepository
 from flask_jsonapi.resource_repositories.sqlalchemy_repositories import SqlAlchemyModelRepository
 from flask_jsonapi.resource_repository_views import ResourceRepositoryListView
+from tests.support.blog_variants import variant_app
 from tests.support.client import JsonApiClient
 from tests.support.error_checks import only_error
 
@@ -864,16 +865,9 @@ def test_upd_crt_a_to_one_to_a_type_of_hand_written_views(blog_app, db_session) 
         def read(self, id: Any, **kwargs: Any) -> Any:
             return session.get(Author, int(id))
 
-    def register(api: Api) -> None:
-        api.route(AuthorDetail, "author_detail", "/authors/<id>")
-        for viewset, repository, name in (
-            (blog_api.ArticleViewSet, blog_api.ArticleRepository, "articles"),
-            (blog_api.CommentViewSet, blog_api.CommentRepository, "comments"),
-            (blog_api.TagViewSet, blog_api.TagRepository, "tags"),
-        ):
-            api.repository(viewset(repository=repository(session=session)), name, f"/{name}")
-
-    client = app_with(register).test_client()
+    app = variant_app(blog_app, omit=("authors",))
+    app.extensions["flask_jsonapi"][0].route(AuthorDetail, "author_detail", "/authors/<id>")
+    client = app.test_client()
     author = {"author": {"data": {"type": "authors", "id": str(bob_id)}}}
     patched = client.patch(
         f"/articles/{article_id}",

@@ -45,12 +45,20 @@ def variant_app(
     trailing_slash: bool = False,
     operations: bool = False,
     filter_schemas: dict[str, Any] | None = None,
+    schemas: dict[str, type] | None = None,
+    viewsets: dict[str, type] | None = None,
+    omit: tuple[str, ...] = (),
+    session: Any = None,
 ) -> flask.Flask:
-    """A blog API on ``blog_app``'s session with another article schema and URL style.
+    """A blog API on ``blog_app``'s session (or ``session``) with another article schema
+    and URL style.
 
-    ``filter_schemas`` maps a type to the ``FilterSchema`` instance of its view set.
+    ``filter_schemas``, ``schemas`` and ``viewsets`` map a type to the ``FilterSchema``
+    instance, the schema and the view set class it gets instead of the blog's; the types
+    in ``omit`` get no view set (a test routes them its own way).
     """
-    session = blog_app.extensions["blog"]["session"]
+    session = session if session is not None else blog_app.extensions["blog"]["session"]
+    schemas = {"articles": article_schema, **(schemas or {})}
     app = flask.Flask(__name__)
     app.testing = True
     app.test_client_class = JsonApiClient
@@ -63,10 +71,12 @@ def variant_app(
         (blog.TagViewSet, blog.TagRepository, "tags"),
     ]
     for viewset_cls, repository_cls, name in resources:
-        schema = article_schema if name == "articles" else viewset_cls.schema
+        if name in omit:
+            continue
+        viewset_cls = (viewsets or {}).get(name, viewset_cls)
         viewset = viewset_cls(
             repository=repository_cls(session=session),
-            schema=schema,
+            schema=schemas.get(name, viewset_cls.schema),
             filter_schema=(filter_schemas or {}).get(name),
         )
         api.repository(viewset, name, f"/{name}{slash}")
