@@ -15,8 +15,7 @@ import flask
 
 from examples.blog import api as blog_api
 from examples.blog.models import Article, Author, Comment, Tag
-from flask_jsonapi import Api
-from tests.support.client import JsonApiClient
+from tests.support.blog_variants import variant_app
 
 __all__ = ["Blog", "blog", "error_of", "ids", "query_app"]
 
@@ -86,20 +85,9 @@ def query_app(blog_app: flask.Flask, config: dict[str, Any] | None = None, **opt
     """The blog API on ``blog_app``'s session, ``articles`` with the view set ``options``
     (``pagination``, ``count``, ``sortable_fields``, ``filter_expressions``, ``page_size``,
     ``max_page_size``, ``max_include_depth``, ``filter_schema``) and Flask ``config``."""
-    session = blog_app.extensions["blog"]["session"]
-    app = flask.Flask(__name__)
-    app.testing = True
-    app.test_client_class = JsonApiClient
-    app.config.update(config or {})
-    api = Api(app)
     article_viewset = type("ArticleOptionsViewSet", (blog_api.ArticleViewSet,), dict(options))
-    for viewset_cls, repository_cls, name in (
-        (blog_api.AuthorViewSet, blog_api.AuthorRepository, "authors"),
-        (article_viewset, blog_api.ArticleRepository, "articles"),
-        (blog_api.CommentViewSet, blog_api.CommentRepository, "comments"),
-        (blog_api.TagViewSet, blog_api.TagRepository, "tags"),
-    ):
-        api.repository(viewset_cls(repository=repository_cls(session=session)), name, f"/{name}")
+    app = variant_app(blog_app, viewsets={"articles": article_viewset})
+    app.config.update(config or {})
     return app
 
 
