@@ -135,15 +135,10 @@ def pagination_links(
     ]
 
     kept = urlencode(args) + "&" if args else ""
-
-    def url(page_args: list[tuple[str, str]]) -> str:
-        return f"{base}?{kept}{urlencode(page_args)}"
-
-    if page.style == "cursor":
-        return _cursor_links(page, more, cursors, url)
-
     # What urlencode() makes of these names and of integers, written out: a page link costs
     # string concatenation only (urlencode is some 25 calls a link).
+    if page.style == "cursor":
+        return _cursor_links(page, more, cursors, f"{base}?{kept}page%5Bsize%5D={page.size}")
     if page.style == "offset":
         head, middle, tail = f"{base}?{kept}page%5Boffset%5D=", "&page%5Blimit%5D=", page.size
     else:
@@ -172,29 +167,46 @@ def pagination_links(
 
 
 def _cursor_links(
-    page: Page, more: bool | None, cursors: tuple[str, str] | None, url: Any
+    page: Page, more: bool | None, cursors: tuple[str, str] | None, first: str
 ) -> dict[str, Any]:
     """Links of the Cursor Pagination profile: ``prev``/``next`` from the first and last
-    item's cursors; ``null`` where it is known that nothing precedes or follows."""
-    size = [("page[size]", str(page.size))]
-    first, last = cursors or (None, None)
-    before = url([*size, ("page[before]", first)]) if first else None
-    after = url([*size, ("page[after]", last)]) if last else None
+    item's cursors; ``null`` where it is known that nothing precedes or follows. ``first``
+    is the first page's link; a cursor (URL-safe base64, ``encode_cursor``) needs no
+    quoting."""
+    head, tail = cursors or (None, None)
+    before = f"{first}&page%5Bbefore%5D={head}" if head else None
+    after = f"{first}&page%5Bafter%5D={tail}" if tail else None
     if page.before is not None:
         prev, next_ = (before if more else None), after
     elif page.after is not None:
         prev, next_ = before, (after if more else None)
     else:
         prev, next_ = None, (after if more else None)
-    return {"self": request_url(), "first": url(size), "prev": prev, "next": next_, "last": None}
+    return {"self": request_url(), "first": first, "prev": prev, "next": next_, "last": None}
+
+
+# A query string of distinct ``name=value`` pairs made of these characters is what
+# urlencode() writes of its own arguments, but for the three characters it quotes.
+_PLAIN_PAIR = r"[A-Za-z0-9_.~\-\[\],]+=[A-Za-z0-9_.~\-\[\],]*"
+_PLAIN_QUERY = re.compile(rf"{_PLAIN_PAIR}(?:&{_PLAIN_PAIR})*")
 
 
 def request_url() -> str:
-    """The URL of this request, percent-encoded (``request.url`` keeps brackets raw)."""
+    """The URL of this request, percent-encoded (``request.url`` keeps brackets raw): its
+    parameters as ``urlencode()`` writes them."""
     request = flask.request._get_current_object()
-    # Without a query string args is empty: not parsed for nothing.
-    query = urlencode(list(request.args.items(multi=True))) if request.query_string else ""
     base = base_url(request)
+    raw = request.query_string
+    if not raw:  # args is empty: not parsed for nothing
+        return base
+    query = raw.decode("latin-1")
+    args = request.args
+    # The common query, written out as urlencode() would (it is some 10 calls a parameter);
+    # a name sent twice is not: args groups its values.
+    if _PLAIN_QUERY.fullmatch(query) and query.count("&") + 1 == len(args):
+        query = query.replace("[", "%5B").replace("]", "%5D").replace(",", "%2C")
+    else:
+        query = urlencode(list(args.items(multi=True)))
     return f"{base}?{query}" if query else base
 
 

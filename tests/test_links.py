@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import flask
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from examples.blog.models import Article
+from flask_jsonapi.links import request_url
 from flask_jsonapi.resource_repositories.memory import MemoryRepository
 from flask_jsonapi.resource_repository_views import ResourceRepositoryViewSet
 from flask_jsonapi.schema import Schema, fields
@@ -319,3 +322,32 @@ def test_res_9_self_link_of_an_id_with_a_slash_keeps_it_one_segment() -> None:
     app = notes_app(lambda api: api.repository(viewset, "labels", "/labels"))
     (resource,) = app.test_client().get("/labels").document["data"]
     assert resource["links"]["self"] == "http://localhost/labels/a%2Fb"
+
+
+# Query strings of the characters that decide request_url()'s way: its plain ones, those
+# urlencode() quotes, separators, escapes, and one beyond ASCII; as text, and as pairs
+# (names sent twice among them).
+_QUERY_CHARACTER = st.sampled_from("ab_.~-[],=&+%2F /;é?")
+_QUERY_WORD = st.text(alphabet=st.sampled_from("ab[],_-"), max_size=6) | st.text(
+    alphabet=_QUERY_CHARACTER, max_size=6
+)
+_QUERY_TEXT = st.text(alphabet=_QUERY_CHARACTER, max_size=40) | st.lists(
+    st.tuples(st.sampled_from(["a", "b", "page[size]", "x,y"]) | _QUERY_WORD, _QUERY_WORD),
+    max_size=4,
+).map(lambda pairs: "&".join(f"{name}={value}" for name, value in pairs))
+
+
+@given(query=_QUERY_TEXT)
+@example(query="a=1&b=2&a=3")  # args groups a name's values: not the query as sent
+def test_fet_1_self_link_is_the_query_as_urlencode_writes_it(query: str) -> None:
+    """FET-1: whatever the query string, the request's URL in ``self`` links is its
+    parameters as ``urlencode()`` writes them (the plain query written out is the same)."""
+    app = flask.Flask(__name__)
+    # As a WSGI server hands it over: the bytes of the URL, read as Latin-1.
+    environ = {"QUERY_STRING": query.encode().decode("latin-1")}
+    with app.test_request_context("/articles", environ_overrides=environ):
+        args = flask.request.args
+        expected = "http://localhost/articles"
+        if args:
+            expected += "?" + urlencode(list(args.items(multi=True)))
+        assert request_url() == expected
