@@ -42,6 +42,19 @@ def test_number_and_size_select_the_page_pag_5(client, db_session) -> None:
     assert document["meta"] == {"count": 8}
 
 
+def test_pages_of_one_query_in_any_order_hold_their_own_rows_pag_5(client, db_session) -> None:
+    """PAG-5: pages of one query with other sizes and numbers, asked one after another in
+    both orders (the statement of a query is kept across pages, its bounds bound anew),
+    each hold their own articles; the whole collection when not paged."""
+    rows = blog(db_session, 7, comments_per_article=0)
+    articles = [str(i) for i in rows.articles]
+    pages = [(2, 3), (1, 2), (3, 2), (2, 3), (4, 2), (1, 7)]
+    for number, size in [*pages, *reversed(pages)]:
+        document = client.get(f"/articles?sort=id&page[number]={number}&page[size]={size}")
+        assert ids(document.document) == articles[(number - 1) * size : number * size]
+    assert ids(client.get("/articles?sort=id").document) == articles
+
+
 def test_links_are_exact_percent_encoded_and_keep_parameters_pag_6_lnk_9(
     client, db_session
 ) -> None:

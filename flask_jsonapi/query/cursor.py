@@ -19,6 +19,7 @@ import orjson
 from ..exceptions import InvalidPage
 from .model import ResourceQuery
 
+_FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
 _MICROSECOND = datetime.timedelta(microseconds=1)
 # SQLite stores a duration as 1970-01-01 plus it: past a datetime's range (some 8,000 years)
 # it cannot even be compared there, so a cursor holding one is refused on every database.
@@ -45,9 +46,10 @@ def encode_cursor(sorting: Sequence[str], values: Sequence[Any]) -> str:
 def decode_cursor(cursor: str, sorting: Sequence[str], parameter: str) -> tuple[Any, ...]:
     """The values of a cursor made for ``sorting``; anything else is 400 on ``parameter``."""
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        content = orjson.loads(raw)
-    except (binascii.Error, ValueError):
+        # base64.urlsafe_b64decode(), without its four calls of checks and conversions
+        raw = cursor.encode("ascii").translate(_FROM_URLSAFE) + b"=" * (-len(cursor) % 4)
+        content = orjson.loads(binascii.a2b_base64(raw))
+    except (binascii.Error, ValueError):  # UnicodeEncodeError is a ValueError
         content = None
     if (
         not isinstance(content, dict)
@@ -64,8 +66,8 @@ def decode_cursor(cursor: str, sorting: Sequence[str], parameter: str) -> tuple[
 
 def convert_value(value: Any, python_type: type, parameter: str) -> Any:
     """A cursor value back in the column's type (dates were written as ISO strings)."""
-    if value is None:
-        return None
+    if value is None or type(value) is python_type:  # what JSON gives, as it is stored
+        return value
     try:
         if python_type is datetime.datetime and isinstance(value, str):
             return datetime.datetime.fromisoformat(value)

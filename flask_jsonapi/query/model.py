@@ -119,6 +119,17 @@ class ResourceQuery:
         return self.fields.get(type_)
 
 
+def page_bounds(pagination: Mapping[str, int]) -> tuple[int, int] | None:
+    """The ``LIMIT`` and ``OFFSET`` of a number or offset page in the original's form
+    (:attr:`ResourceQuery.pagination`); ``None``: not paged."""
+    if "size" in pagination and "number" in pagination:
+        size = pagination["size"]
+        return size, size * (pagination["number"] - 1)
+    if "limit" in pagination:
+        return pagination["limit"], pagination.get("offset", 0)
+    return None
+
+
 EXPRESSION_KEY = "$expression"
 
 

@@ -31,7 +31,7 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BinaryExpression
 
 from .. import exceptions, scopes
-from ..query.model import IncludeNode, PageItems
+from ..query.model import IncludeNode, PageItems, page_bounds
 from ..schema.compiled import CompiledSchema
 
 # Fields that compute their value from the whole object rather than one attribute.
@@ -354,60 +354,64 @@ class RowReader:
         """A page of resources, filtered and sorted as ``get_list`` would."""
         repository = self.repository
         reading = reads(self.plan, repository.connection())
+        parameters = self.parameters
         if "cursor" in pagination:
             values = pagination.get("values")
+            backwards = pagination["cursor"] == "before"
             # Which cursor values are NULL shapes the statement; the others are parameters.
             nulls = None if values is None else tuple(value is None for value in values)
             statement, keys = self._kept(
-                ("cursor", tuple(sorting), pagination["cursor"], pagination["limit"], nulls),
+                ("cursor", tuple(sorting), backwards, nulls),
                 filters,
-                lambda: self._cursor_page(filters, sorting, pagination, nulls),
+                lambda: self._cursor_page(filters, sorting, backwards, nulls),
             )
-            parameters = self.parameters
             if values is not None:
                 values = repository.cursor_values(keys, pagination)
-                parameters = {**(parameters or {}), **_after_parameters(values)}
+            parameters = _page_parameters(parameters, (pagination["limit"], None), values)
             rows = reading.connection.execute(statement, parameters).all()
-            if pagination["cursor"] == "before":
+            if backwards:
                 rows.reverse()
             width = len(self.plan.columns.columns)
             return PageItems(reading.many(rows, width), [tuple(row[width:]) for row in rows])
+        bounds = page_bounds(pagination)
         statement = self._kept(
-            ("many", tuple(sorting), tuple(pagination.items())),
+            ("many", tuple(sorting), bounds is not None),
             filters,
-            lambda: self._page(filters, sorting, pagination),
+            lambda: self._page(filters, sorting, bounds is not None),
         )
-        return reading.many(reading.connection.execute(statement, self.parameters).all())
+        if bounds is not None:
+            parameters = _page_parameters(parameters, bounds, None)
+        return reading.many(reading.connection.execute(statement, parameters).all())
 
     def _cursor_page(
         self,
         filters: dict[str, Any],
         sorting: Sequence[str],
-        pagination: dict[str, Any],
+        backwards: bool,
         nulls: tuple[bool, ...] | None,
     ) -> tuple[Any, list]:
-        """A keyset page whose cursor values are bound parameters (``_after_parameters``):
-        one statement for every cursor of the same sort, kept as a number page's is."""
+        """A keyset page whose cursor values and limit are bound parameters
+        (``_page_parameters``): one statement for every cursor of the same sort, kept as a
+        number page's is."""
         repository = self.repository
         statement = self._filtered(repository.scoped_query(loads=False), filters)
         statement, keys = repository._sort_columns(statement, sorting)
         after = None
         if nulls is not None:
             after = [
-                None if null else sa.bindparam(f"{_AFTER}{index}", type_=key.column.type)
+                None if null else sa.bindparam(f"{_AFTER}{index}", type_=key.type)
                 for index, (key, null) in enumerate(zip(keys, nulls, strict=True))
             ]
-        statement = repository._keyset(statement, keys, pagination, after)
+        statement = repository._keyset(statement, keys, backwards, after).limit(_bound(_LIMIT))
         columns = (*self.plan.columns.columns, *(key.column for key in keys))
         return statement.with_only_columns(*columns), keys
 
-    def _page(
-        self, filters: dict[str, Any], sorting: Sequence[str], pagination: dict[str, Any]
-    ) -> Any:
+    def _page(self, filters: dict[str, Any], sorting: Sequence[str], paged: bool) -> Any:
         repository = self.repository
         statement = self._filtered(repository.scoped_query(loads=False), filters)
         statement = repository.apply_sorts(statement, sorting)
-        statement = repository.apply_pagination(statement, pagination)
+        if paged:
+            statement = statement.limit(_bound(_LIMIT)).offset(_bound(_OFFSET))
         return statement.with_only_columns(*self.plan.columns.columns)
 
     def get_count(self, filters: dict[str, Any]) -> int:
@@ -464,12 +468,31 @@ class RowReader:
         return statement
 
 
-# The bound parameters of a kept keyset page: the cursor's values, by position.
-_AFTER = "jsonapi_after_"
+# The bound parameters of a kept page: its bounds, and a keyset page's cursor values by
+# position. Bound, not written in: one kept statement serves every page of a query (two
+# statements of one SQLAlchemy cache key would cost each execution an adaptation of the
+# result's columns to the statement that was not compiled).
+_LIMIT, _OFFSET, _AFTER = "jsonapi_limit", "jsonapi_offset", "jsonapi_after_"
 
 
-def _after_parameters(values: list[Any]) -> dict[str, Any]:
-    return {f"{_AFTER}{index}": value for index, value in enumerate(values) if value is not None}
+def _bound(name: str) -> Any:
+    return sa.bindparam(name, type_=sa.Integer())
+
+
+def _page_parameters(
+    parameters: Mapping[str, Any] | None, bounds: tuple[int, int | None], values: list | None
+) -> dict[str, Any]:
+    """``parameters`` (the filters') with the page's ``LIMIT`` and ``OFFSET`` (``None``: a
+    keyset page has none) and a cursor's ``values`` (its ``NULL``s are no parameter: they
+    shape the statement)."""
+    parameters = dict(parameters) if parameters else {}
+    parameters[_LIMIT] = bounds[0]
+    if bounds[1] is not None:
+        parameters[_OFFSET] = bounds[1]
+    for index, value in enumerate(values or ()):
+        if value is not None:
+            parameters[f"{_AFTER}{index}"] = value
+    return parameters
 
 
 def reads(plan: ReadPlan, connection: sa.Connection) -> _Reads:

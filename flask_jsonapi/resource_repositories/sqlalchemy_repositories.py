@@ -21,7 +21,7 @@ from sqlalchemy import orm
 from .. import exceptions, limits, routing, scopes
 from ..limits import DATABASE_PARAMETERS
 from ..query.cursor import convert_value
-from ..query.model import EXPRESSION_KEY, IncludeNode, PageItems
+from ..query.model import EXPRESSION_KEY, IncludeNode, PageItems, page_bounds
 from ..write_only import replace_members
 from .direct_reads import close_direct, direct_connection
 from .direct_writes import (
@@ -333,47 +333,39 @@ class SqlAlchemyModelRepository(ResourceRepository):
         """``stmt`` limited to the rows after (``before``: just before) the cursor's values
         in sort order (the last rows first, ``before``), and the sort columns."""
         stmt, keys = self._sort_columns(stmt, sorting)
-        return self._keyset(stmt, keys, pagination, self.cursor_values(keys, pagination)), keys
+        values = self.cursor_values(keys, pagination)
+        backwards = pagination["cursor"] == "before"
+        return self._keyset(stmt, keys, backwards, values).limit(pagination["limit"]), keys
 
     def cursor_values(self, keys: list[_SortColumn], pagination: dict[str, Any]) -> list | None:
         """The cursor's values read as the types of the sort columns ``keys`` (``None``
-        without a cursor); 400 for a forged one."""
+        without a cursor); 400 for a forged one, or one with an integer its column cannot
+        hold (not a database error)."""
         values = pagination.get("values")
         if values is None:
             return None
         parameter = f"page[{pagination['cursor']}]"
-        values = [
-            convert_value(value, python_type_of(key.column), parameter)
-            for key, value in zip(keys, values, strict=True)
-        ]
-        self._check_cursor_integers(keys, values, parameter)
-        return values
+        converted = []
+        for key, value in zip(keys, values, strict=True):
+            value = convert_value(value, key.python_type, parameter)
+            # Per request on a deep page: the dialect is not asked for what 32 bits hold.
+            if type(value) is int and not fits_32_bits(key.type, value):
+                bounds = integer_range(key.column, self._dialect())
+                if bounds is not None and not bounds[0] <= value <= bounds[1]:
+                    raise exceptions.InvalidPage(
+                        f"'{parameter}' is not a valid cursor.", parameter=parameter
+                    )
+            converted.append(value)
+        return converted
 
     def _keyset(
-        self, stmt: sa.Select, keys: list[_SortColumn], pagination: dict, values: list | None
+        self, stmt: sa.Select, keys: list[_SortColumn], backwards: bool, values: list | None
     ) -> sa.Select:
-        """``stmt`` after (or before) ``values`` (or bound parameters) in sort order."""
-        backwards = pagination["cursor"] == "before"
+        """``stmt`` after (``backwards``: before) ``values`` (or bound parameters) in sort
+        order (reversed, ``backwards``); the page's ``LIMIT`` is the caller's."""
         if values is not None:
             stmt = stmt.where(_keyset_after(keys, values, backwards))
-        stmt = stmt.order_by(*(_ordering(key, backwards) for key in keys))
-        return stmt.limit(pagination["limit"])
-
-    def _check_cursor_integers(
-        self, keys: list[_SortColumn], values: list[Any], parameter: str
-    ) -> None:
-        """A forged cursor with an integer its column cannot hold is 400, not a database
-        error."""
-        dialect = None
-        for key, value in zip(keys, values, strict=True):
-            if type(value) is not int or fits_32_bits(key.column.type, value):
-                continue  # per request on a deep page: no dialect asked
-            dialect = dialect or self._dialect()
-            bounds = integer_range(key.column, dialect)
-            if bounds is not None and not bounds[0] <= value <= bounds[1]:
-                raise exceptions.InvalidPage(
-                    f"'{parameter}' is not a valid cursor.", parameter=parameter
-                )
+        return stmt.order_by(*(_ordering(key, backwards) for key in keys))
 
     def get_count(
         self, filters: dict[str, Any] | None = None, *, related_to: tuple[Any, str] | None = None
@@ -803,17 +795,13 @@ class SqlAlchemyModelRepository(ResourceRepository):
                 entity = joined[prefix]
             column = _column(entity, name, key, exceptions.InvalidSort)
             nullable = bool(relations) or any(c.nullable for c in column.property.columns)
-            order.append(_SortColumn(column, descending, nullable))
-        order.append(_SortColumn(getattr(self.model, self._pk.key), False, False))
+            order.append(_sort_column(column, descending, nullable))
+        order.append(_sort_column(getattr(self.model, self._pk.key), False, False))
         return stmt, order
 
     def apply_pagination(self, stmt: sa.Select, pagination: dict[str, int]) -> sa.Select:
-        if "size" in pagination and "number" in pagination:
-            size = pagination["size"]
-            return stmt.limit(size).offset(size * (pagination["number"] - 1))
-        if "limit" in pagination:
-            return stmt.limit(pagination["limit"]).offset(pagination.get("offset", 0))
-        return stmt
+        bounds = page_bounds(pagination)
+        return stmt if bounds is None else stmt.limit(bounds[0]).offset(bounds[1])
 
     def apply_include(self, stmt: sa.Select, include: dict[str, IncludeNode] | None) -> sa.Select:
         options = self._load_options(include)
@@ -941,6 +929,14 @@ class _SortColumn(NamedTuple):
     column: Any
     descending: bool
     nullable: bool
+    # Read once: through an ORM attribute, ``column.type`` is a failed lookup (an exception)
+    # each time, and a cursor page reads both on every request.
+    type: Any
+    python_type: type
+
+
+def _sort_column(column: Any, descending: bool, nullable: bool) -> _SortColumn:
+    return _SortColumn(column, descending, nullable, column.type, python_type_of(column))
 
 
 def _ordering(key: _SortColumn, backwards: bool = False) -> Any:
@@ -961,7 +957,7 @@ def _keyset_after(keys: list[_SortColumn], values: list[Any], backwards: bool) -
     for key, value in zip(keys, values, strict=True):
         if value is not None and not isinstance(value, sa.BindParameter):
             # Bound as a parameter: SQLAlchemy refuses `column > False` with a Python bool.
-            value = sa.literal(value, key.column.type)
+            value = sa.literal(value, key.type)
         alternatives.append(sa.and_(*equal, _beyond(key, key.descending != backwards, value)))
         equal.append(key.column.is_(None) if value is None else key.column == value)
     return sa.or_(*alternatives)
