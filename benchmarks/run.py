@@ -80,9 +80,12 @@ REQUESTS = {
 #: rows of the like-for-like table served by ``ours`` (row-scoped, as the hand-written
 #: app's scoped handlers); every other row compares ``ours_unscoped``.
 SCOPED_REQUESTS = {"list_50_scoped", "include_50_scoped"}
-#: the pagination table: the first and the 1,000th page of 50 of the 50,000 comments
+#: the pagination table: the first, the second and the 1,000th page of 50 of the 50,000
+#: comments (a deep page against the first page, which has no cursor, and the second, which
+#: is reached by one)
 PAGE_REQUESTS = {
     "comments_page_1": "page 1",
+    "comments_page_2": "page 2",
     "comments_page_deep": "page 1,000",
 }
 PAGE_TARGETS = {"ours_cursor": "cursor (`page[after]`)", "ours": "number (`page[number]`)"}
@@ -208,6 +211,7 @@ def expectations(database: Path) -> dict[str, dict[str, Any]]:
             "included": set(),
         },
         "comments_page_1": {"ids": list(range(1, 51)), "included": set()},
+        "comments_page_2": {"ids": list(range(51, 101)), "included": set()},
         "comments_page_deep": {
             "ids": list(range((DEEP_PAGE - 1) * 50 + 1, DEEP_PAGE * 50 + 1)),
             "included": set(),
@@ -484,24 +488,39 @@ def measure(database: str, args: argparse.Namespace) -> dict[str, Any]:
 
     # Timing -----------------------------------------------------------------------------------
     skip = failed.keys() | absent
-    timed = [(n, t) for n in [*requests, *pages] for t in targets if (t, n) not in skip]
+    timed = [(n, t) for n in requests for t in targets if (t, n) not in skip]
+    # The pages of one target are timed together, in turn (their ratio is the table's).
+    paged = {t: [n for n in pages if (t, n) not in skip] for t in targets}
+    paged = {t: names for t, names in paged.items() if names}
     log(
         f"[{database}] warm-up, then {args.rounds} rounds of {args.seconds}s per request and target"
     )
     for name, target in timed:
         ask(target, "time", request=name, seconds=args.seconds / 2)
+    for target, names in paged.items():
+        ask(target, "time_together", requests=names, seconds=args.seconds * len(names) / 2)
     samples: dict[tuple[str, str], list[float]] = {key: [] for key in timed}
+    samples.update({(n, t): [] for t, names in paged.items() for n in names})
+
+    def record(name: str, target: str, result: dict[str, Any]) -> None:
+        if "error" in result or result["failures"]:
+            why = result.get("error") or f"statuses {result['failures']} while timed"
+            failed[(target, name)] = why
+            log(f"[{database}] [{target}] {name}: FAILED: {why}")
+        else:
+            samples[(name, target)].append(result["n"] / result["seconds"])
+
     for round_ in range(args.rounds):
         for name, target in timed:
-            if (target, name) in failed:
-                continue
-            result = ask(target, "time", request=name, seconds=args.seconds)
-            if "error" in result or result["failures"]:
-                why = result.get("error") or f"statuses {result['failures']} while timed"
-                failed[(target, name)] = why
-                log(f"[{database}] [{target}] {name}: FAILED: {why}")
-                continue
-            samples[(name, target)].append(result["n"] / result["seconds"])
+            if (target, name) not in failed:
+                record(name, target, ask(target, "time", request=name, seconds=args.seconds))
+        for target, names in paged.items():
+            names = [n for n in names if (target, n) not in failed]
+            if names:
+                seconds = args.seconds * len(names)
+                results = ask(target, "time_together", requests=names, seconds=seconds)
+                for name in names:
+                    record(name, target, results.get(name, results))
         log(f"[{database}] round {round_ + 1}/{args.rounds} done ({time.time() - started:.0f}s)")
     rps = {
         key: statistics.median(values)
@@ -533,6 +552,7 @@ def measure(database: str, args: argparse.Namespace) -> dict[str, Any]:
         "requests": requests,
         "pages": pages,
         "rps": rps,
+        "samples": samples,
         "sql": sql,
         "memory": memory,
         "failed": failed,
@@ -572,6 +592,21 @@ def cell_ratio(r: dict[str, Any], name: str, target: str) -> str:
         return "FAILED"
     a, b = r["rps"].get((name, target)), r["rps"].get((name, BASELINE))
     return f"{a / b:.2f}" if a and b else "-"
+
+
+def round_ratios(
+    samples: dict[tuple[str, str], list[float]], target: str, slow: str, fast: str
+) -> str:
+    """``slow``'s time over ``fast``'s, round by round (they are timed in the same round):
+    the median and the interquartile range, or "-"."""
+    a, b = samples.get((slow, target)), samples.get((fast, target))
+    if not a or not b or len(a) != len(b):
+        return "-"
+    ratios = [rps_fast / rps_slow for rps_slow, rps_fast in zip(a, b, strict=True)]
+    if len(ratios) < 4:
+        return f"{statistics.median(ratios):.2f}"
+    low, _, high = statistics.quantiles(ratios, n=4)
+    return f"{statistics.median(ratios):.2f} ({low:.2f}–{high:.2f})"
 
 
 def render_report(args: argparse.Namespace, results: list[dict[str, Any]], started: float) -> str:
@@ -715,12 +750,17 @@ def render_database(r: dict[str, Any], out: Any) -> None:
         out(f"### {where}: a deep page costs the same as the first (50 of the 50,000 comments)")
         out("")
         out(
-            "Time per request (1 / median requests per second) of our demo's comments, "
-            "page 1 and page 1,000; the ratio is the deep page's time over the first's."
+            "Time per request (1 / median requests per second) of our demo's comments: page 1, "
+            "page 2 and page 1,000. Each round times the three pages together, one request of "
+            "each in turn; a ratio is the deep page's time over the other page's in each round: "
+            "the median of the rounds, and in brackets the middle half of them (the noise)."
         )
         out("")
-        out("| pagination | page 1 | page 1,000 | page 1,000 / page 1 | SQL |")
-        out("|---|---:|---:|---:|---:|")
+        out(
+            "| pagination | page 1 | page 2 | page 1,000 | page 1,000 / page 1 "
+            "| page 1,000 / page 2 | SQL |"
+        )
+        out("|---|---:|---:|---:|---:|---:|---:|")
         for t in pages:
             times, statements = [], []
             for name in PAGE_REQUESTS:
@@ -731,8 +771,12 @@ def render_database(r: dict[str, Any], out: Any) -> None:
                 "FAILED" if (t, n) in failed else (f"{v:,.0f} µs" if v else "-")
                 for n, v in zip(PAGE_REQUESTS, times, strict=True)
             ]
-            ratio = f"{times[1] / times[0]:.2f}" if all(times) else "-"
-            out(f"| {PAGE_TARGETS[t]} | {' | '.join(cells)} | {ratio} | {' / '.join(statements)} |")
+            ratios = [
+                round_ratios(r["samples"], t, "comments_page_deep", other)
+                for other in ("comments_page_1", "comments_page_2")
+            ]
+            row = " | ".join([PAGE_TARGETS[t], *cells, *ratios, " / ".join(statements)])
+            out(f"| {row} |")
         out("")
     memory = [t for t in shown if (t, MEMORY_REQUEST) not in r["absent"]]
     if memory:

@@ -9,6 +9,8 @@ one JSON line on stdout (anything the app prints goes to stderr):
   and the number of SQL statements it ran
 - ``{"cmd": "time", "request": NAME, "seconds": S}``: the request repeated for about S
   seconds; answered with the count, the time spent inside the WSGI call and failures
+- ``{"cmd": "time_together", "requests": [NAME, ...], "seconds": S}``: the requests in turn,
+  one call each, for about S seconds; answered per request as ``time`` answers
 - ``{"cmd": "memory", "request": NAME}``: the tracemalloc peak of one request
 - ``{"cmd": "quit"}``
 
@@ -25,6 +27,7 @@ import io
 import json
 import os
 import platform
+import random
 import sys
 import time
 import tracemalloc
@@ -70,6 +73,7 @@ class Worker:
         self.engine = create_engine(database_url)
         self.sql = SqlCounter()
         self.patches = 0
+        self.shuffle = random.Random(0).shuffle
         self.environs = {name: self._environ(spec) for name, spec in self.requests.items()}
 
     def _environ(self, spec: dict[str, Any]) -> dict[str, Any]:
@@ -183,6 +187,31 @@ class Worker:
                 break
         return {"n": n, "seconds": spent, "sql": statements / n, "failures": failures[:5]}
 
+    def time_together(self, names: list[str], seconds: float) -> dict[str, dict[str, Any]]:
+        """The requests ``names`` in turn, one call each in a shuffled order (each follows
+        each other as often: a request after a heavy one may find the caches cold), for
+        about ``seconds``: each answered as ``time`` answers. What disturbs the machine then
+        disturbs them alike, so their ratio is steadier than that of requests timed apart."""
+        totals = {name: {"n": 0, "seconds": 0.0, "sql": 0, "failures": []} for name in names}
+        order = list(names)
+        deadline = time.perf_counter() + seconds
+        while time.perf_counter() < deadline:
+            self.shuffle(order)
+            for name in order:
+                total = totals[name]
+                body = self._body(name)
+                before = self.sql.count
+                status, _, _, elapsed = self._wsgi(name, body)
+                total["sql"] += self.sql.count - before
+                self._undo(name)
+                total["n"] += 1
+                total["seconds"] += elapsed
+                if status != self.requests[name]["status"] and len(total["failures"]) < 5:
+                    total["failures"].append(status)
+        for total in totals.values():
+            total["sql"] /= total["n"]
+        return totals
+
     def memory(self, name: str) -> dict[str, Any]:
         body = self._body(name)
         gc.collect()
@@ -239,6 +268,8 @@ def main() -> None:
                 answer = worker.call(command["request"])
             elif cmd == "time":
                 answer = worker.time(command["request"], command["seconds"])
+            elif cmd == "time_together":
+                answer = worker.time_together(command["requests"], command["seconds"])
             elif cmd == "memory":
                 answer = worker.memory(command["request"])
             else:

@@ -120,9 +120,11 @@ def more_requests(
     return found
 
 
-def page_requests(deep_query: str) -> dict[str, dict[str, Any]]:
-    """The pagination table's requests: the first and the deep page of the comments."""
+def page_requests(second_query: str, deep_query: str) -> dict[str, dict[str, Any]]:
+    """The pagination table's requests: the first, the second and the deep page of the
+    comments."""
     return {
         "comments_page_1": request("GET", "/comments", "page[size]=50"),
+        "comments_page_2": request("GET", "/comments", second_query),
         "comments_page_deep": request("GET", "/comments", deep_query),
     }

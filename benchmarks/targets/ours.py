@@ -46,4 +46,6 @@ def create_app(database_url: str) -> flask.Flask:
 #: list_50 and include_50 here are scoped (the demo's policy): their unscoped counterparts
 #: are ``ours_unscoped``'s.
 REQUESTS = {**article_requests(), **more_requests()}
-REQUESTS.update(page_requests(f"page[number]={DEEP_PAGE}&page[size]=50"))
+REQUESTS.update(
+    page_requests("page[number]=2&page[size]=50", f"page[number]={DEEP_PAGE}&page[size]=50")
+)
