@@ -167,25 +167,9 @@ class Worker:
         }
 
     def time(self, name: str, seconds: float) -> dict[str, Any]:
-        expected = self.requests[name]["status"]
-        n = 0
-        spent = 0.0
-        failures: list[int] = []
-        statements = 0
-        deadline = time.perf_counter() + seconds
-        while True:
-            body = self._body(name)
-            before = self.sql.count
-            status, _, _, elapsed = self._wsgi(name, body)
-            statements += self.sql.count - before
-            self._undo(name)
-            n += 1
-            spent += elapsed
-            if status != expected:
-                failures.append(status)
-            if time.perf_counter() >= deadline:
-                break
-        return {"n": n, "seconds": spent, "sql": statements / n, "failures": failures[:5]}
+        """The request repeated for about ``seconds``: how many times, the time inside the
+        WSGI call, the statements per request, and the statuses that were not expected."""
+        return self.time_together([name], seconds)[name]
 
     def time_together(self, names: list[str], seconds: float) -> dict[str, dict[str, Any]]:
         """The requests ``names`` in turn, one call each in a shuffled order (each follows
@@ -195,7 +179,7 @@ class Worker:
         totals = {name: {"n": 0, "seconds": 0.0, "sql": 0, "failures": []} for name in names}
         order = list(names)
         deadline = time.perf_counter() + seconds
-        while time.perf_counter() < deadline:
+        while not totals[names[0]]["n"] or time.perf_counter() < deadline:
             self.shuffle(order)
             for name in order:
                 total = totals[name]

@@ -55,6 +55,20 @@ def test_pages_of_one_query_in_any_order_hold_their_own_rows_pag_5(client, db_se
     assert ids(client.get("/articles?sort=id").document) == articles
 
 
+@pytest.mark.parametrize("number", [2**31 // 50 + 2, 2**31 - 1])
+def test_a_page_past_32_bits_of_rows_is_empty_pag_5(client, db_session, number: int) -> None:
+    """PAG-5: a page whose first row would be past the 2**31st (an OFFSET wider than 32
+    bits, bound as a parameter) is an empty page, not a database error."""
+    blog(db_session, 2, comments_per_article=0)
+    response = client.get(f"/articles?page[number]={number}&page[size]=50")
+    assert response.status_code == 200
+    assert response.document["data"] == []
+    assert _page(response.document["links"]["self"]) == {
+        "page[number]": str(number),
+        "page[size]": "50",
+    }
+
+
 def test_links_are_exact_percent_encoded_and_keep_parameters_pag_6_lnk_9(
     client, db_session
 ) -> None:

@@ -476,7 +476,8 @@ _LIMIT, _OFFSET, _AFTER = "jsonapi_limit", "jsonapi_offset", "jsonapi_after_"
 
 
 def _bound(name: str) -> Any:
-    return sa.bindparam(name, type_=sa.Integer())
+    # 64 bits: a far page's OFFSET passes 32 (PostgreSQL casts each parameter to its type).
+    return sa.bindparam(name, type_=sa.BigInteger())
 
 
 def _page_parameters(
