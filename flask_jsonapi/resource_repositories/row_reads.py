@@ -367,7 +367,7 @@ class RowReader:
             )
             if values is not None:
                 values = repository.cursor_values(keys, pagination)
-            parameters = _page_parameters(parameters, (pagination["limit"], None), values)
+            parameters = _page_parameters(parameters, pagination["limit"], values=values)
             rows = reading.connection.execute(statement, parameters).all()
             if backwards:
                 rows.reverse()
@@ -380,7 +380,7 @@ class RowReader:
             lambda: self._page(filters, sorting, bounds is not None),
         )
         if bounds is not None:
-            parameters = _page_parameters(parameters, bounds, None)
+            parameters = _page_parameters(parameters, *bounds)
         return reading.many(reading.connection.execute(statement, parameters).all())
 
     def _cursor_page(
@@ -481,15 +481,18 @@ def _bound(name: str) -> Any:
 
 
 def _page_parameters(
-    parameters: Mapping[str, Any] | None, bounds: tuple[int, int | None], values: list | None
+    parameters: Mapping[str, Any] | None,
+    limit: int,
+    offset: int | None = None,
+    values: list | None = None,
 ) -> dict[str, Any]:
-    """``parameters`` (the filters') with the page's ``LIMIT`` and ``OFFSET`` (``None``: a
-    keyset page has none) and a cursor's ``values`` (its ``NULL``s are no parameter: they
-    shape the statement)."""
+    """``parameters`` (the filters') with the page's ``LIMIT`` and ``OFFSET`` (a keyset
+    page has none) and a cursor's ``values`` (its ``NULL``s are no parameter: they shape
+    the statement)."""
     parameters = dict(parameters) if parameters else {}
-    parameters[_LIMIT] = bounds[0]
-    if bounds[1] is not None:
-        parameters[_OFFSET] = bounds[1]
+    parameters[_LIMIT] = limit
+    if offset is not None:
+        parameters[_OFFSET] = offset
     for index, value in enumerate(values or ()):
         if value is not None:
             parameters[f"{_AFTER}{index}"] = value
